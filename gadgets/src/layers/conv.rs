@@ -1,0 +1,292 @@
+//! Convolutions over HWC tensors: Conv2D, Conv1D, pointwise, depthwise, separable.
+//!
+//! Weights are `[kh][kw][cin][cout]` (Keras' layout), bias `[cout]`. Stride, dilation,
+//! non-square kernels, and padding `valid` or `same` with TensorFlow's rule
+//! (`out = ceil(in / stride)`, `pad = max((out-1)*stride + (k-1)*dilation + 1 - in, 0)`, the
+//! smaller half before). Padded cells are skipped, not multiplied.
+//!
+//! Cost: one constraint per multiplication of two variables, i.e.
+//! `out_h * out_w * cout * (valid cells per window) * cin` with private weights on a variable
+//! input, and zero with constant weights.
+
+use ndarray::{s, Array3, ArrayView1, ArrayView2, ArrayView3, ArrayView4, Axis, Zip};
+
+use crate::error::{Error, Result};
+use crate::tensor::{expect_shape, Scalar};
+
+/// Padding rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Padding {
+    /// No padding: windows lie wholly inside the input.
+    #[default]
+    Valid,
+    /// TensorFlow's `same`: `out = ceil(in / stride)`.
+    Same,
+}
+
+/// Stride, padding and dilation of a 2D convolution or pooling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Conv2dConfig {
+    /// `(rows, columns)`.
+    pub stride: (usize, usize),
+    /// Padding rule.
+    pub padding: Padding,
+    /// `(rows, columns)`; 1 is an ordinary convolution.
+    pub dilation: (usize, usize),
+}
+
+impl Default for Conv2dConfig {
+    fn default() -> Self {
+        Conv2dConfig {
+            stride: (1, 1),
+            padding: Padding::Valid,
+            dilation: (1, 1),
+        }
+    }
+}
+
+impl Conv2dConfig {
+    /// A config with the given stride and padding and no dilation.
+    pub fn new(stride: (usize, usize), padding: Padding) -> Self {
+        Conv2dConfig {
+            stride,
+            padding,
+            dilation: (1, 1),
+        }
+    }
+}
+
+/// Output length and padding before, along one axis.
+pub(crate) fn out_dim(
+    axis: &str,
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+    padding: Padding,
+) -> Result<(usize, usize)> {
+    if kernel == 0 {
+        return Err(Error::param(
+            &format!("kernel {axis}"),
+            "must be at least 1",
+        ));
+    }
+    if stride == 0 {
+        return Err(Error::param(
+            &format!("stride {axis}"),
+            "must be at least 1",
+        ));
+    }
+    if dilation == 0 {
+        return Err(Error::param(
+            &format!("dilation {axis}"),
+            "must be at least 1",
+        ));
+    }
+    if input == 0 {
+        return Err(Error::param(&format!("input {axis}"), "must be at least 1"));
+    }
+    let eff = (kernel - 1) * dilation + 1;
+    match padding {
+        Padding::Valid => {
+            if input < eff {
+                return Err(Error::shape(
+                    &format!("input {axis} (valid padding)"),
+                    format!(">= {eff}"),
+                    input,
+                ));
+            }
+            Ok(((input - eff) / stride + 1, 0))
+        }
+        Padding::Same => {
+            let out = input.div_ceil(stride);
+            let total = ((out - 1) * stride + eff).saturating_sub(input);
+            Ok((out, total / 2))
+        }
+    }
+}
+
+/// The input, padded with `None` so that every window of the config is a plain slice.
+fn padded<T: Clone>(
+    x: ArrayView3<T>,
+    kernel: (usize, usize),
+    cfg: &Conv2dConfig,
+) -> Result<(Array3<Option<T>>, usize, usize)> {
+    let (h, w, c) = x.dim();
+    let (oh, ph) = out_dim(
+        "rows",
+        h,
+        kernel.0,
+        cfg.stride.0,
+        cfg.dilation.0,
+        cfg.padding,
+    )?;
+    let (ow, pw) = out_dim(
+        "columns",
+        w,
+        kernel.1,
+        cfg.stride.1,
+        cfg.dilation.1,
+        cfg.padding,
+    )?;
+    let need_h = (oh - 1) * cfg.stride.0 + (kernel.0 - 1) * cfg.dilation.0 + 1;
+    let need_w = (ow - 1) * cfg.stride.1 + (kernel.1 - 1) * cfg.dilation.1 + 1;
+    let mut p = Array3::from_elem((need_h.max(ph + h), need_w.max(pw + w), c), None);
+    p.slice_mut(s![ph..ph + h, pw..pw + w, ..])
+        .zip_mut_with(&x, |dst, src| *dst = Some(src.clone()));
+    Ok((p, oh, ow))
+}
+
+/// Calls `f(i, j, window)` for every output position, `window` being `[kh][kw][c]` cells
+/// (`None` where padded).
+pub(crate) fn windows<T: Clone, U>(
+    x: ArrayView3<T>,
+    kernel: (usize, usize),
+    cfg: &Conv2dConfig,
+    mut f: impl FnMut(ArrayView3<Option<T>>) -> Vec<U>,
+) -> Result<Array3<U>> {
+    let (p, oh, ow) = padded(x, kernel, cfg)?;
+    let (sh, sw) = cfg.stride;
+    let (dh, dw) = cfg.dilation;
+    let mut out = Vec::new();
+    let mut channels = 0;
+    for i in 0..oh {
+        for j in 0..ow {
+            let win = p.slice(s![
+                i * sh..i * sh + (kernel.0 - 1) * dh + 1;dh,
+                j * sw..j * sw + (kernel.1 - 1) * dw + 1;dw,
+                ..
+            ]);
+            let cells = f(win);
+            channels = cells.len();
+            out.extend(cells);
+        }
+    }
+    Array3::from_shape_vec((oh, ow, channels), out)
+        .map_err(|e| Error::shape("conv output", oh * ow, e))
+}
+
+/// Conv2D over any [`Scalar`] (the native twin at `BigInt`). Returns the unscaled
+/// accumulator `[out_h][out_w][cout]`.
+///
+/// ```
+/// use arkml_gadgets::layers::{conv2d, Conv2dConfig, Padding};
+/// use ndarray::{Array1, Array3, Array4};
+/// use num_bigint::BigInt;
+/// let x = Array3::from_elem((4, 4, 1), BigInt::from(1));
+/// let w = Array4::from_elem((3, 3, 1, 2), BigInt::from(2));
+/// let b = Array1::from_elem(2, BigInt::from(0));
+/// let y = conv2d(x.view(), w.view(), b.view(), &Conv2dConfig::new((1, 1), Padding::Same)).unwrap();
+/// assert_eq!(y.dim(), (4, 4, 2));
+/// assert_eq!(y[[0, 0, 0]], BigInt::from(8)); // corner: 4 valid cells
+/// assert_eq!(y[[1, 1, 1]], BigInt::from(18));
+/// ```
+pub fn conv2d<T: Scalar>(
+    x: ArrayView3<T>,
+    w: ArrayView4<T>,
+    b: ArrayView1<T>,
+    cfg: &Conv2dConfig,
+) -> Result<Array3<T>> {
+    let (kh, kw, cin, cout) = w.dim();
+    expect_shape("conv input channels", &[cin], &[x.dim().2])?;
+    expect_shape("conv bias", &[cout], b.shape())?;
+    windows(x, (kh, kw), cfg, |win| {
+        (0..cout)
+            .map(|co| {
+                let wk = w.index_axis(Axis(3), co);
+                let mut terms = Vec::new();
+                Zip::from(&win).and(&wk).for_each(|xv, wv| {
+                    if let Some(xv) = xv {
+                        terms.push(xv.mul(wv));
+                    }
+                });
+                terms.push(b[co].clone());
+                T::sum_all(terms)
+            })
+            .collect()
+    })
+}
+
+/// Conv1D over `[len][cin]` with weights `[k][cin][cout]`; `stride`, `dilation` and padding
+/// along the one axis.
+pub fn conv1d<T: Scalar>(
+    x: ArrayView2<T>,
+    w: ndarray::ArrayView3<T>,
+    b: ArrayView1<T>,
+    stride: usize,
+    padding: Padding,
+    dilation: usize,
+) -> Result<ndarray::Array2<T>> {
+    let cfg = Conv2dConfig {
+        stride: (1, stride),
+        padding,
+        dilation: (1, dilation),
+    };
+    let y = conv2d(x.insert_axis(Axis(0)), w.insert_axis(Axis(0)), b, &cfg)?;
+    Ok(y.index_axis_move(Axis(0), 0))
+}
+
+/// Pointwise (1×1) convolution, weights `[cin][cout]`.
+pub fn pointwise_conv2d<T: Scalar>(
+    x: ArrayView3<T>,
+    w: ArrayView2<T>,
+    b: ArrayView1<T>,
+) -> Result<Array3<T>> {
+    conv2d(
+        x,
+        w.insert_axis(Axis(0)).insert_axis(Axis(0)),
+        b,
+        &Conv2dConfig::default(),
+    )
+}
+
+/// Depthwise convolution, weights `[kh][kw][cin][multiplier]`, bias `[cin * multiplier]`.
+/// Output channel `c * multiplier + m` is input channel `c` convolved with `w[.., .., c, m]`
+/// (Keras' order; circomlib-ml gets this wrong for multiplier > 1).
+pub fn depthwise_conv2d<T: Scalar>(
+    x: ArrayView3<T>,
+    w: ArrayView4<T>,
+    b: ArrayView1<T>,
+    cfg: &Conv2dConfig,
+) -> Result<Array3<T>> {
+    let (kh, kw, cin, mult) = w.dim();
+    if mult == 0 {
+        return Err(Error::param("depth multiplier", "must be at least 1"));
+    }
+    expect_shape("depthwise input channels", &[cin], &[x.dim().2])?;
+    expect_shape("depthwise bias", &[cin * mult], b.shape())?;
+    windows(x, (kh, kw), cfg, |win| {
+        let mut out = Vec::with_capacity(cin * mult);
+        for c in 0..cin {
+            let xc = win.index_axis(Axis(2), c);
+            for m in 0..mult {
+                let wk = w.slice(s![.., .., c, m]);
+                let mut terms = Vec::new();
+                Zip::from(&xc).and(&wk).for_each(|xv, wv| {
+                    if let Some(xv) = xv {
+                        terms.push(xv.mul(wv));
+                    }
+                });
+                terms.push(b[c * mult + m].clone());
+                out.push(T::sum_all(terms));
+            }
+        }
+        out
+    })
+}
+
+/// Separable convolution: depthwise (`[kh][kw][cin][mult]`, no bias) then pointwise
+/// (`[cin*mult][cout]`, bias `[cout]`), with no rescale between: the output is at scale
+/// `S_x * S_depthwise * S_pointwise`.
+pub fn separable_conv2d<T: Scalar>(
+    x: ArrayView3<T>,
+    depthwise: ArrayView4<T>,
+    pointwise: ArrayView2<T>,
+    b: ArrayView1<T>,
+    cfg: &Conv2dConfig,
+) -> Result<Array3<T>> {
+    let (_, _, cin, mult) = depthwise.dim();
+    let zeros = ndarray::Array1::from_elem(cin * mult, T::zero());
+    let d = depthwise_conv2d(x, depthwise, zeros.view(), cfg)?;
+    pointwise_conv2d(d.view(), pointwise, b)
+}

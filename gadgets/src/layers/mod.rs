@@ -1,0 +1,24 @@
+//! Linear layers and shape layers, each written once over [`Scalar`](crate::tensor::Scalar):
+//! at `BigInt` they are the native twins, at `FpVar` the gadgets.
+//!
+//! Linear layers return the **unscaled** accumulator (scale `S_x * S_w`); follow them with
+//! [`rescale_tensor`](crate::rescale::rescale_tensor) to come back to the activation scale.
+//! Their constraint cost is the number of multiplications whose two factors are both
+//! variables (one constraint each); with constant weights it is zero.
+
+pub mod conv;
+pub mod dense;
+pub mod norm;
+pub mod pool;
+pub mod reshape;
+
+pub use conv::{
+    conv1d, conv2d, depthwise_conv2d, pointwise_conv2d, separable_conv2d, Conv2dConfig, Padding,
+};
+pub use dense::dense;
+pub use norm::batch_norm;
+pub use pool::{
+    avg_pool2d, global_avg_pool2d, global_sum_pool2d, native_avg_pool2d, native_global_avg_pool2d,
+    sum_pool2d, Pool2dConfig,
+};
+pub use reshape::{flatten, reshape, upsample2d};

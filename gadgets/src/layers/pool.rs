@@ -1,0 +1,137 @@
+//! Sum and average pooling, local and global.
+//!
+//! A window sum is one linear combination (zero constraints). Average pooling proves
+//! `out * count + r = window sum` with `0 <= r < count` through [`rescale`](crate::rescale),
+//! where `count` is the number of valid cells in the window (`ph * pw` for `valid` padding;
+//! fewer at the borders with `same`, which — like Keras — averages over real cells only).
+//! Cost of average pooling: `out_h * out_w * c * rescale_cost(B + bits(count), count)`.
+
+use ark_ff::PrimeField;
+use ark_r1cs_std::fields::fp::FpVar;
+use ndarray::{Array1, Array3, ArrayView3, Axis};
+use num_bigint::{BigInt, BigUint};
+
+use crate::error::{Error, Result};
+use crate::fixed::{bits_for_abs, check_bound, floor_div, pow2};
+use crate::layers::conv::{windows, Conv2dConfig, Padding};
+use crate::rescale::{rescale, RescaledTensor};
+use crate::tensor::Scalar;
+
+/// Window size, stride and padding of a 2D pooling (Keras: stride defaults to the size).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Pool2dConfig {
+    /// `(rows, columns)` of the window.
+    pub size: (usize, usize),
+    /// `(rows, columns)`.
+    pub stride: (usize, usize),
+    /// Padding rule.
+    pub padding: Padding,
+}
+
+impl Pool2dConfig {
+    /// A `size` window with stride equal to the size and `valid` padding.
+    pub fn new(size: (usize, usize)) -> Self {
+        Pool2dConfig {
+            size,
+            stride: size,
+            padding: Padding::Valid,
+        }
+    }
+
+    fn conv(&self) -> Conv2dConfig {
+        Conv2dConfig::new(self.stride, self.padding)
+    }
+}
+
+/// Sum of every window, with the number of valid cells it covered.
+fn sums<T: Scalar>(x: ArrayView3<T>, cfg: &Pool2dConfig) -> Result<Array3<(T, usize)>> {
+    let c = x.dim().2;
+    windows(x, cfg.size, &cfg.conv(), |win| {
+        (0..c)
+            .map(|ch| {
+                let cells: Vec<T> = win
+                    .index_axis(Axis(2), ch)
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .collect();
+                let n = cells.len();
+                (T::sum_all(cells), n)
+            })
+            .collect()
+    })
+}
+
+/// SumPooling2D over any [`Scalar`] (native twin at `BigInt`). Zero constraints.
+pub fn sum_pool2d<T: Scalar>(x: ArrayView3<T>, cfg: &Pool2dConfig) -> Result<Array3<T>> {
+    Ok(sums(x, cfg)?.map(|(s, _)| s.clone()))
+}
+
+/// Native twin of [`avg_pool2d`]: `(out, remainder)` with `out*count + r = window sum`.
+pub fn native_avg_pool2d(
+    x: ArrayView3<BigInt>,
+    cfg: &Pool2dConfig,
+) -> Result<(Array3<BigInt>, Array3<BigInt>)> {
+    let s = sums(x, cfg)?;
+    let qr = s.map(|(v, n)| floor_div(v, &BigUint::from(*n)));
+    Ok((qr.map(|p| p.0.clone()), qr.map(|p| p.1.clone())))
+}
+
+/// The bound of a sum of `count` values with bound `b`.
+fn sum_bound<F: PrimeField>(b: u32, count: usize) -> Result<u32> {
+    let max = BigUint::from(count) * pow2(b).magnitude();
+    check_bound::<F>("pooling window sum", bits_for_abs(&max))
+}
+
+/// AveragePooling2D in circuit for an input with bound `x_bound`.
+pub fn avg_pool2d<F: PrimeField>(
+    x: ArrayView3<FpVar<F>>,
+    x_bound: u32,
+    cfg: &Pool2dConfig,
+) -> Result<RescaledTensor<F, ndarray::Ix3>> {
+    let s = sums(x, cfg)?;
+    let full = cfg.size.0 * cfg.size.1;
+    let sb = sum_bound::<F>(x_bound, full)?;
+    let parts = crate::tensor::try_map(&s, |(v, n)| rescale(v, sb, &BigUint::from(*n)))?;
+    let bound = parts.iter().map(|p| p.quotient_bound).max().unwrap_or(0);
+    Ok(RescaledTensor {
+        quotient: parts.map(|p| p.quotient.clone()),
+        remainder: parts.map(|p| p.remainder.clone()),
+        bound,
+    })
+}
+
+/// GlobalSumPooling2D: the sum over rows and columns per channel. Zero constraints.
+pub fn global_sum_pool2d<T: Scalar>(x: ArrayView3<T>) -> Array1<T> {
+    x.lanes(Axis(2))
+        .into_iter()
+        .fold(vec![Vec::new(); x.dim().2], |mut acc, lane| {
+            for (a, v) in acc.iter_mut().zip(lane.iter()) {
+                a.push(v.clone());
+            }
+            acc
+        })
+        .into_iter()
+        .map(T::sum_all)
+        .collect()
+}
+
+/// GlobalAveragePooling2D in circuit: `out * (h*w) + r = channel sum`.
+pub fn global_avg_pool2d<F: PrimeField>(
+    x: ArrayView3<FpVar<F>>,
+    x_bound: u32,
+) -> Result<RescaledTensor<F, ndarray::Ix1>> {
+    let (h, w, _) = x.dim();
+    if h * w == 0 {
+        return Err(Error::param("global pooling input", "must not be empty"));
+    }
+    let s = global_sum_pool2d(x);
+    let sb = sum_bound::<F>(x_bound, h * w)?;
+    crate::rescale::rescale_tensor(&s, sb, &BigUint::from(h * w))
+}
+
+/// Native twin of [`global_avg_pool2d`]: `(out, remainder)`.
+pub fn native_global_avg_pool2d(x: ArrayView3<BigInt>) -> (Array1<BigInt>, Array1<BigInt>) {
+    let (h, w, _) = x.dim();
+    crate::rescale::native_rescale_tensor(&global_sum_pool2d(x), &BigUint::from((h * w).max(1)))
+}

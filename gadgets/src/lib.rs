@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod fixed;
+pub mod layers;
+pub mod range;
+pub mod rescale;
+pub mod tensor;
+pub mod testing;
+
+pub use error::{Error, Result};
