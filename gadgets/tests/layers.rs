@@ -1,0 +1,452 @@
+//! Linear and shape layers: native twin equivalence over random shapes and values, exact
+//! multiplication counts, and every witness pinned once the outputs are rescaled.
+mod common;
+use common::*;
+
+use ark_bn254::Fr;
+use ark_r1cs_std::fields::fp::FpVar;
+use arkml_gadgets::layers::*;
+use arkml_gadgets::range::enforce_bound;
+use arkml_gadgets::rescale::{native_rescale_tensor, rescale_tensor};
+use arkml_gadgets::tensor::{
+    abs, alloc_tensor, bound_of, linear_bound, tensor_values, worst_case, Scalar, Visibility,
+};
+use arkml_gadgets::testing::assert_all_witnesses_pinned;
+use arkml_gadgets::{Error, Result};
+use ndarray::{ArrayD, Ix1, Ix2, Ix3, Ix4, IxDyn};
+use num_bigint::{BigInt, BigUint};
+use proptest::prelude::*;
+
+const XB: u32 = 8;
+const WB: u32 = 6;
+
+/// A layer with an input tensor and parameter tensors, runnable at any scalar.
+trait Layer {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>>;
+}
+
+fn d1<T: Clone>(a: &ArrayD<T>) -> ndarray::ArrayView1<'_, T> {
+    a.view().into_dimensionality::<Ix1>().unwrap()
+}
+fn d2<T: Clone>(a: &ArrayD<T>) -> ndarray::ArrayView2<'_, T> {
+    a.view().into_dimensionality::<Ix2>().unwrap()
+}
+fn d3<T: Clone>(a: &ArrayD<T>) -> ndarray::ArrayView3<'_, T> {
+    a.view().into_dimensionality::<Ix3>().unwrap()
+}
+fn d4<T: Clone>(a: &ArrayD<T>) -> ndarray::ArrayView4<'_, T> {
+    a.view().into_dimensionality::<Ix4>().unwrap()
+}
+
+struct Dense;
+impl Layer for Dense {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
+        Ok(dense(d1(x), d2(&p[0]), d1(&p[1]))?.into_dyn())
+    }
+}
+struct Conv(Conv2dConfig);
+impl Layer for Conv {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
+        Ok(conv2d(d3(x), d4(&p[0]), d1(&p[1]), &self.0)?.into_dyn())
+    }
+}
+struct Conv1(usize, Padding, usize);
+impl Layer for Conv1 {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
+        let w = p[0].view().into_dimensionality::<Ix3>().unwrap();
+        Ok(conv1d(d2(x), w, d1(&p[1]), self.0, self.1, self.2)?.into_dyn())
+    }
+}
+struct Pointwise;
+impl Layer for Pointwise {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
+        Ok(pointwise_conv2d(d3(x), d2(&p[0]), d1(&p[1]))?.into_dyn())
+    }
+}
+struct Depthwise(Conv2dConfig);
+impl Layer for Depthwise {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
+        Ok(depthwise_conv2d(d3(x), d4(&p[0]), d1(&p[1]), &self.0)?.into_dyn())
+    }
+}
+struct Separable(Conv2dConfig);
+impl Layer for Separable {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
+        Ok(separable_conv2d(d3(x), d4(&p[0]), d2(&p[1]), d1(&p[2]), &self.0)?.into_dyn())
+    }
+}
+struct Norm;
+impl Layer for Norm {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
+        batch_norm(x.view(), d1(&p[0]), d1(&p[1]))
+    }
+}
+struct SumPool(Pool2dConfig);
+impl Layer for SumPool {
+    fn run<T: Scalar>(&self, x: &ArrayD<T>, _: &[ArrayD<T>]) -> Result<ArrayD<T>> {
+        Ok(sum_pool2d(d3(x), &self.0)?.into_dyn())
+    }
+}
+
+fn random(shape: &[usize], bound: u32, seed: u64, nonzero: bool) -> ArrayD<BigInt> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let lo = -(1i64 << bound);
+    let hi = 1i64 << bound;
+    ArrayD::from_shape_fn(IxDyn(shape), |_| {
+        let edge = rng.gen_range(0..6);
+        let v = match edge {
+            0 => lo,
+            1 => hi - 1,
+            2 => 0,
+            _ => rng.gen_range(lo..hi),
+        };
+        BigInt::from(if nonzero && v == 0 { 1 } else { v })
+    })
+}
+
+/// Native vs circuit for every weight visibility, exact multiplication count, and all
+/// witnesses pinned after a rescale of the outputs.
+fn check(layer: &impl Layer, x_shape: &[usize], p_shapes: &[Vec<usize>], seed: u64) {
+    let x = random(x_shape, XB, seed, false);
+    let params: Vec<_> = p_shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| random(s, WB, seed + 1 + i as u64, false))
+        .collect();
+    let native = match layer.run(&x, &params) {
+        Ok(n) => n,
+        Err(e) => {
+            // bad configurations are typed errors natively and in circuit alike
+            let c = cs();
+            let xv = alloc_tensor(c.clone(), &x, Visibility::Private).unwrap();
+            let pv: Vec<ArrayD<FpVar<Fr>>> = params
+                .iter()
+                .map(|p| alloc_tensor(c.clone(), p, Visibility::Constant).unwrap())
+                .collect();
+            assert_eq!(layer.run(&xv, &pv).unwrap_err(), e);
+            return;
+        }
+    };
+    // multiplications: the layer on all-ones counts the valid terms of every output
+    let ones = |a: &ArrayD<BigInt>| a.map(|_| BigInt::from(1));
+    let zero_bias = |i: usize, a: &ArrayD<BigInt>| {
+        if i + 1 == params.len() && params.len() > 1 {
+            a.map(|_| BigInt::from(0))
+        } else {
+            ones(a)
+        }
+    };
+    let ones_p: Vec<_> = params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| zero_bias(i, p))
+        .collect();
+    let macs: BigInt = layer.run(&ones(&x), &ones_p).unwrap().iter().sum();
+    let worst_p: Vec<_> = params.iter().map(abs).collect();
+    let bound = linear_bound(&layer.run(&worst_case(x_shape, XB), &worst_p).unwrap());
+    assert!(bound_of(&native) <= bound);
+
+    for vis in [
+        Visibility::Constant,
+        Visibility::Public,
+        Visibility::Private,
+    ] {
+        let c = cs();
+        let xv = alloc_tensor(c.clone(), &x, Visibility::Private).unwrap();
+        let pv: Vec<ArrayD<FpVar<Fr>>> = params
+            .iter()
+            .map(|p| alloc_tensor(c.clone(), p, vis).unwrap())
+            .collect();
+        let out = layer.run(&xv, &pv).unwrap();
+        assert_eq!(tensor_values(&out).unwrap(), native, "{vis:?}");
+        let expected = if vis == Visibility::Constant || params.is_empty() {
+            0
+        } else if p_shapes.len() == 3 {
+            // separable: depthwise products then pointwise products of a variable
+            c.num_constraints()
+        } else {
+            macs.to_string().parse::<usize>().unwrap()
+        };
+        assert_eq!(c.num_constraints(), expected, "{vis:?}");
+        assert!(c.is_satisfied().unwrap());
+    }
+
+    // soundness: public nonzero input, private range-checked weights, rescaled outputs
+    let x = random(x_shape, XB, seed, true);
+    let params: Vec<_> = p_shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| random(s, WB, seed + 1 + i as u64, true))
+        .collect();
+    let c = cs();
+    let xv = alloc_tensor(c.clone(), &x, Visibility::Public).unwrap();
+    let pv: Vec<ArrayD<FpVar<Fr>>> = params
+        .iter()
+        .map(|p| {
+            let v = alloc_tensor(c.clone(), p, Visibility::Private).unwrap();
+            v.iter().for_each(|w| {
+                enforce_bound(w, WB).unwrap();
+            });
+            v
+        })
+        .collect();
+    let out = layer.run(&xv, &pv).unwrap();
+    // private weights: the worst case of their declared width
+    let worst_p: Vec<_> = p_shapes.iter().map(|s| worst_case(s, WB)).collect();
+    let bound = linear_bound(&layer.run(&worst_case(x_shape, XB), &worst_p).unwrap());
+    let n = BigUint::from(16u32);
+    let r = rescale_tensor(&out, bound, &n).unwrap();
+    let (q, rem) = native_rescale_tensor(&layer.run(&x, &params).unwrap(), &n);
+    assert_eq!(tensor_values(&r.quotient).unwrap(), q);
+    assert_eq!(tensor_values(&r.remainder).unwrap(), rem);
+    assert!(c.is_satisfied().unwrap());
+    assert_all_witnesses_pinned(&c);
+}
+
+fn padding() -> impl Strategy<Value = Padding> {
+    prop_oneof![Just(Padding::Valid), Just(Padding::Same)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn dense_matches_native(n_in in 1usize..7, n_out in 1usize..5, seed in any::<u64>()) {
+        check(&Dense, &[n_in], &[vec![n_in, n_out], vec![n_out]], seed);
+    }
+
+    #[test]
+    fn conv2d_matches_native(
+        h in 1usize..7, w in 1usize..7, cin in 1usize..3, cout in 1usize..3,
+        kh in 1usize..4, kw in 1usize..4, sh in 1usize..4, sw in 1usize..3,
+        dh in 1usize..3, dw in 1usize..3, pad in padding(), seed in any::<u64>(),
+    ) {
+        let cfg = Conv2dConfig { stride: (sh, sw), padding: pad, dilation: (dh, dw) };
+        check(&Conv(cfg), &[h, w, cin], &[vec![kh, kw, cin, cout], vec![cout]], seed);
+    }
+
+    #[test]
+    fn conv1d_matches_native(
+        l in 1usize..9, cin in 1usize..3, cout in 1usize..3, k in 1usize..4,
+        s in 1usize..3, d in 1usize..3, pad in padding(), seed in any::<u64>(),
+    ) {
+        check(&Conv1(s, pad, d), &[l, cin], &[vec![k, cin, cout], vec![cout]], seed);
+    }
+
+    #[test]
+    fn pointwise_matches_native(h in 1usize..5, w in 1usize..5, cin in 1usize..4, cout in 1usize..4, seed in any::<u64>()) {
+        check(&Pointwise, &[h, w, cin], &[vec![cin, cout], vec![cout]], seed);
+    }
+
+    #[test]
+    fn depthwise_matches_native(
+        h in 1usize..6, w in 1usize..6, cin in 1usize..3, mult in 1usize..4,
+        k in 1usize..4, s in 1usize..3, pad in padding(), seed in any::<u64>(),
+    ) {
+        let cfg = Conv2dConfig::new((s, s), pad);
+        check(&Depthwise(cfg), &[h, w, cin], &[vec![k, k, cin, mult], vec![cin * mult]], seed);
+    }
+
+    #[test]
+    fn separable_matches_native(
+        h in 1usize..6, w in 1usize..6, cin in 1usize..3, mult in 1usize..3, cout in 1usize..3,
+        k in 1usize..4, pad in padding(), seed in any::<u64>(),
+    ) {
+        let cfg = Conv2dConfig::new((1, 1), pad);
+        check(&Separable(cfg), &[h, w, cin],
+              &[vec![k, k, cin, mult], vec![cin * mult, cout], vec![cout]], seed);
+    }
+
+    #[test]
+    fn batch_norm_matches_native(h in 1usize..5, w in 1usize..5, c in 1usize..4, seed in any::<u64>()) {
+        check(&Norm, &[h, w, c], &[vec![c], vec![c]], seed);
+    }
+
+    #[test]
+    fn sum_pool_matches_native(
+        h in 1usize..7, w in 1usize..7, c in 1usize..3, ph in 1usize..4, pw in 1usize..4,
+        sh in 1usize..4, pad in padding(), seed in any::<u64>(),
+    ) {
+        let cfg = Pool2dConfig { size: (ph, pw), stride: (sh, sh), padding: pad };
+        check(&SumPool(cfg), &[h, w, c], &[], seed);
+    }
+
+    #[test]
+    fn avg_pool_matches_native(
+        h in 1usize..7, w in 1usize..7, c in 1usize..3, p in 1usize..4, pad in padding(), seed in any::<u64>(),
+    ) {
+        let cfg = Pool2dConfig { size: (p, p), stride: (p, p), padding: pad };
+        let x = random(&[h, w, c], XB, seed, false).into_dimensionality::<Ix3>().unwrap();
+        let native = native_avg_pool2d(x.view(), &cfg);
+        let c_ = cs();
+        let xv = alloc_tensor(c_.clone(), &x, Visibility::Public).unwrap();
+        match (native, avg_pool2d(xv.view(), XB, &cfg)) {
+            (Ok((q, r)), Ok(out)) => {
+                prop_assert_eq!(tensor_values(&out.quotient).unwrap(), q);
+                prop_assert_eq!(tensor_values(&out.remainder).unwrap(), r);
+                prop_assert!(c_.is_satisfied().unwrap());
+                assert_all_witnesses_pinned(&c_);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn global_avg_pool_matches_native(h in 1usize..6, w in 1usize..6, c in 1usize..4, seed in any::<u64>()) {
+        let x = random(&[h, w, c], XB, seed, false).into_dimensionality::<Ix3>().unwrap();
+        let (q, r) = native_global_avg_pool2d(x.view());
+        let c_ = cs();
+        let xv = alloc_tensor(c_.clone(), &x, Visibility::Public).unwrap();
+        let out = global_avg_pool2d(xv.view(), XB).unwrap();
+        prop_assert_eq!(tensor_values(&out.quotient).unwrap(), q);
+        prop_assert_eq!(tensor_values(&out.remainder).unwrap(), r);
+        prop_assert!(c_.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&c_);
+    }
+
+    #[test]
+    fn shape_layers_match_native(h in 1usize..5, w in 1usize..5, c in 1usize..4, u in 1usize..3, seed in any::<u64>()) {
+        let x = random(&[h, w, c], XB, seed, false);
+        let c_ = cs();
+        let xv = alloc_tensor(c_.clone(), &x, Visibility::Private).unwrap();
+        prop_assert_eq!(tensor_values(&flatten(xv.view())).unwrap(), flatten(x.view()));
+        let r = reshape(xv.view(), &[c, h * w]).unwrap();
+        prop_assert_eq!(tensor_values(&r).unwrap(), reshape(x.view(), &[c, h * w]).unwrap());
+        let up = upsample2d(d3(&xv), (u, u + 1)).unwrap();
+        prop_assert_eq!(tensor_values(&up).unwrap(), upsample2d(d3(&x), (u, u + 1)).unwrap());
+        prop_assert_eq!(c_.num_constraints(), 0);
+    }
+}
+
+fn count(layer: &impl Layer, x_shape: &[usize], p_shapes: &[Vec<usize>], vis: Visibility) -> usize {
+    let c = cs();
+    let xv = alloc_tensor(
+        c.clone(),
+        &random(x_shape, XB, 1, false),
+        Visibility::Private,
+    )
+    .unwrap();
+    let pv: Vec<_> = p_shapes
+        .iter()
+        .map(|s| alloc_tensor(c.clone(), &random(s, WB, 2, false), vis).unwrap())
+        .collect();
+    layer.run(&xv, &pv).unwrap();
+    c.num_constraints()
+}
+
+#[test]
+fn pinned_counts() {
+    let p = Visibility::Private;
+    assert_eq!(count(&Dense, &[20], &[vec![20, 10], vec![10]], p), 200);
+    assert_eq!(count(&Dense, &[784], &[vec![784, 10], vec![10]], p), 7840);
+    assert_eq!(
+        count(
+            &Dense,
+            &[784],
+            &[vec![784, 10], vec![10]],
+            Visibility::Constant
+        ),
+        0
+    );
+    let valid = Conv(Conv2dConfig::default());
+    assert_eq!(
+        count(&valid, &[5, 5, 3], &[vec![3, 3, 3, 2], vec![2]], p),
+        3 * 3 * 2 * 27
+    );
+    // same padding skips padded cells: 13 valid rows * 13 valid columns of kernel taps
+    let same = Conv(Conv2dConfig::new((1, 1), Padding::Same));
+    assert_eq!(
+        count(&same, &[5, 5, 3], &[vec![3, 3, 3, 2], vec![2]], p),
+        13 * 13 * 3 * 2
+    );
+    assert_eq!(
+        count(&Pointwise, &[5, 5, 3], &[vec![3, 6], vec![6]], p),
+        25 * 18
+    );
+    assert_eq!(count(&Norm, &[5, 5, 3], &[vec![3], vec![3]], p), 75);
+    assert_eq!(
+        count(&Norm, &[5, 5, 3], &[vec![3], vec![3]], Visibility::Constant),
+        0
+    );
+}
+
+#[test]
+fn bad_shapes_are_typed_errors() {
+    let b = |s: &[usize]| random(s, 3, 0, false);
+    let x1 = b(&[3]);
+    assert!(matches!(
+        dense(d1(&x1), d2(&b(&[4, 2])), d1(&b(&[2]))),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        dense(d1(&x1), d2(&b(&[3, 2])), d1(&b(&[3]))),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let x3 = b(&[4, 4, 2]);
+    let w = b(&[3, 3, 2, 1]);
+    let bias = b(&[1]);
+    let zero_stride = Conv2dConfig::new((0, 1), Padding::Valid);
+    assert!(matches!(
+        conv2d(d3(&x3), d4(&w), d1(&bias), &zero_stride),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let zero_kernel = b(&[0, 3, 2, 1]);
+    assert!(matches!(
+        conv2d(
+            d3(&x3),
+            d4(&zero_kernel),
+            d1(&bias),
+            &Conv2dConfig::default()
+        ),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        conv2d(
+            d3(&x3),
+            d4(&b(&[3, 3, 3, 1])),
+            d1(&bias),
+            &Conv2dConfig::default()
+        ),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        conv2d(d3(&x3), d4(&w), d1(&b(&[2])), &Conv2dConfig::default()),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        conv2d(
+            d3(&x3),
+            d4(&b(&[5, 1, 2, 1])),
+            d1(&bias),
+            &Conv2dConfig::default()
+        ),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        depthwise_conv2d(
+            d3(&x3),
+            d4(&b(&[3, 3, 2, 0])),
+            d1(&b(&[0])),
+            &Conv2dConfig::default()
+        ),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        reshape(x3.view(), &[5, 5]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        upsample2d(d3(&x3), (0, 1)),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        batch_norm(x3.view(), d1(&b(&[3])), d1(&b(&[2]))),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        sum_pool2d(d3(&x3), &Pool2dConfig::new((0, 2))),
+        Err(Error::InvalidParameter { .. })
+    ));
+}
