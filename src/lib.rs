@@ -1,1 +1,14 @@
-pub fn _x() {}
+//! # arkml
+//!
+//! Zero-knowledge machine learning on arkworks: prove with Groth16 on BN254 that an output
+//! came from a model applied to an input, keeping the model, the input or both private.
+//!
+//! This crate is the thin layer over [`arkml_gadgets`] (re-exported as [`gadgets`]):
+//! [`groth16`] (setup / prove / verify, with a satisfaction check before proving) and
+//! [`report`] (the generated constraint-count table). The model builder grows here.
+#![deny(missing_docs)]
+
+pub use arkml_gadgets as gadgets;
+
+pub mod groth16;
+pub mod report;

@@ -71,3 +71,15 @@ impl Error {
         }
     }
 }
+
+impl From<Error> for SynthesisError {
+    /// Inside a `ConstraintSynthesizer`, where only `SynthesisError` can be returned: arkworks
+    /// errors pass through, bad input becomes `Unsatisfiable` (validate before synthesis to
+    /// keep the typed error).
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Synthesis(s) => s,
+            _ => SynthesisError::Unsatisfiable,
+        }
+    }
+}

@@ -37,7 +37,7 @@ proptest! {
 
     #[test]
     fn matches_floor_division((b, v) in (1u32..=200).prop_flat_map(|b| (Just(b), in_bound(b))), n in divisor()) {
-        prop_assume!(quotient_bound(b, &n) + n.bits() as u32 + 1 <= 252);
+        prop_assume!(quotient_bound(b, &n) + (n.bits() as u32) < 252);
         let (q, r, cs) = run(&v, b, &n);
         prop_assert_eq!((q.clone(), r.clone()), native_rescale(&v, &n));
         prop_assert_eq!(&q * BigInt::from(n.clone()) + &r, v);

@@ -12,7 +12,7 @@ use ndarray::{Array1, Array3, ArrayView3, Axis};
 use num_bigint::{BigInt, BigUint};
 
 use crate::error::{Error, Result};
-use crate::fixed::{bits_for_abs, check_bound, floor_div, pow2};
+use crate::fixed::{check_bound, floor_div};
 use crate::layers::conv::{windows, Conv2dConfig, Padding};
 use crate::rescale::{rescale, RescaledTensor};
 use crate::tensor::Scalar;
@@ -77,10 +77,11 @@ pub fn native_avg_pool2d(
     Ok((qr.map(|p| p.0.clone()), qr.map(|p| p.1.clone())))
 }
 
-/// The bound of a sum of `count` values with bound `b`.
+/// The bound of a sum of `count` values with bound `b`: `b + ceil(log2 count)`, since
+/// `-count * 2^b <= sum <= count * (2^b - 1)`.
 fn sum_bound<F: PrimeField>(b: u32, count: usize) -> Result<u32> {
-    let max = BigUint::from(count) * pow2(b).magnitude();
-    check_bound::<F>("pooling window sum", bits_for_abs(&max))
+    let extra = usize::BITS - count.saturating_sub(1).leading_zeros();
+    check_bound::<F>("pooling window sum", b + extra)
 }
 
 /// AveragePooling2D in circuit for an input with bound `x_bound`.
