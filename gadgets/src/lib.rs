@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+pub mod activation;
+pub mod argmax;
+pub mod compare;
 pub mod error;
 pub mod fixed;
 pub mod layers;

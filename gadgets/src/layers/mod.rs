@@ -18,7 +18,8 @@ pub use conv::{
 pub use dense::dense;
 pub use norm::batch_norm;
 pub use pool::{
-    avg_pool2d, global_avg_pool2d, global_sum_pool2d, native_avg_pool2d, native_global_avg_pool2d,
+    avg_pool2d, global_avg_pool2d, global_max_pool2d, global_sum_pool2d, max_pool2d,
+    native_avg_pool2d, native_global_avg_pool2d, native_global_max_pool2d, native_max_pool2d,
     sum_pool2d, Pool2dConfig,
 };
 pub use reshape::{flatten, reshape, upsample2d};

@@ -11,6 +11,7 @@ use ark_r1cs_std::fields::fp::FpVar;
 use ndarray::{Array1, Array3, ArrayView3, Axis};
 use num_bigint::{BigInt, BigUint};
 
+use crate::compare::{max, native_max};
 use crate::error::{Error, Result};
 use crate::fixed::{check_bound, floor_div};
 use crate::layers::conv::{windows, Conv2dConfig, Padding};
@@ -135,4 +136,81 @@ pub fn global_avg_pool2d<F: PrimeField>(
 pub fn native_global_avg_pool2d(x: ArrayView3<BigInt>) -> (Array1<BigInt>, Array1<BigInt>) {
     let (h, w, _) = x.dim();
     crate::rescale::native_rescale_tensor(&global_sum_pool2d(x), &BigUint::from((h * w).max(1)))
+}
+
+/// MaxPooling2D in circuit: the maximum of every window's valid cells (with `same` padding,
+/// padded cells are ignored, as in Keras, rather than read as 0 as circomlib-ml does). Every
+/// difference of two input values must have bound `d`
+/// ([`diff_bound`](crate::compare::diff_bound)). Cost: `(cells - 1) * (d + 3)` per window
+/// and channel, i.e. `(w - 1)(B + 3)` for a `w`-cell window of non-negative values with
+/// bound `B` (after a ReLU) and `(w - 1)(B + 4)` for signed ones.
+pub fn max_pool2d<F: PrimeField>(
+    x: ArrayView3<FpVar<F>>,
+    d: u32,
+    cfg: &Pool2dConfig,
+) -> Result<Array3<FpVar<F>>> {
+    let c = x.dim().2;
+    let mut err = None;
+    let out = windows(x, cfg.size, &cfg.conv(), |win| {
+        (0..c)
+            .map(|ch| {
+                let cells: Vec<FpVar<F>> = win
+                    .index_axis(Axis(2), ch)
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .collect();
+                cells
+                    .iter()
+                    .skip(1)
+                    .try_fold(cells[0].clone(), |m, v| max(v, &m, d))
+                    .unwrap_or_else(|e| {
+                        err.get_or_insert(e);
+                        FpVar::Constant(F::zero())
+                    })
+            })
+            .collect()
+    })?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Native twin of [`max_pool2d`].
+pub fn native_max_pool2d(x: ArrayView3<BigInt>, cfg: &Pool2dConfig) -> Result<Array3<BigInt>> {
+    let c = x.dim().2;
+    windows(x, cfg.size, &cfg.conv(), |win| {
+        (0..c)
+            .map(|ch| {
+                win.index_axis(Axis(2), ch)
+                    .iter()
+                    .flatten()
+                    .fold(None, |m: Option<BigInt>, v| {
+                        Some(m.map_or(v.clone(), |m| native_max(v, &m)))
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    })
+}
+
+/// GlobalMaxPooling2D in circuit: the maximum over rows and columns per channel. Cost:
+/// `c * (h*w - 1) * (d + 3)`.
+pub fn global_max_pool2d<F: PrimeField>(
+    x: ArrayView3<FpVar<F>>,
+    d: u32,
+) -> Result<Array1<FpVar<F>>> {
+    let (h, w, _) = x.dim();
+    Ok(max_pool2d(x, d, &Pool2dConfig::new((h, w)))?
+        .into_shape_with_order(x.dim().2)
+        .map_err(|e| Error::shape("global max pool", x.dim().2, e))?)
+}
+
+/// Native twin of [`global_max_pool2d`].
+pub fn native_global_max_pool2d(x: ArrayView3<BigInt>) -> Result<Array1<BigInt>> {
+    let (h, w, c) = x.dim();
+    native_max_pool2d(x, &Pool2dConfig::new((h, w)))?
+        .into_shape_with_order(c)
+        .map_err(|e| Error::shape("global max pool", c, e))
 }

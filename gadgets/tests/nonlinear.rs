@@ -1,0 +1,216 @@
+//! Nonlinear gadgets: ReLU, fused rescale + ReLU, comparisons, max, MaxPool, ArgMax.
+mod common;
+use common::*;
+
+use ark_r1cs_std::{eq::EqGadget, GR1CSVar};
+use arkml_gadgets::activation::{native_relu, relu, rescale_relu};
+use arkml_gadgets::argmax::{argmax, native_argmax};
+use arkml_gadgets::compare::{diff_bound, is_le, is_lt, is_nonnegative, max, native_max};
+use arkml_gadgets::fixed::{from_field, pow2};
+use arkml_gadgets::layers::{max_pool2d, native_max_pool2d, Padding, Pool2dConfig};
+use arkml_gadgets::rescale::{native_rescale, rescale_cost};
+use arkml_gadgets::tensor::{alloc_tensor, tensor_values, Visibility};
+use arkml_gadgets::testing::assert_all_witnesses_pinned;
+use arkml_gadgets::Error;
+use ndarray::{Array1, Array3};
+use num_bigint::{BigInt, BigUint};
+use proptest::prelude::*;
+
+fn val(v: &ark_r1cs_std::fields::fp::FpVar<ark_bn254::Fr>) -> BigInt {
+    from_field(v.value().unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn relu_matches_native((b, x) in (0u32..=200).prop_flat_map(|b| (Just(b), in_bound(b)))) {
+        let c = cs();
+        let y = relu(&witness(&c, &x), b).unwrap();
+        prop_assert_eq!(val(&y), native_relu(&x));
+        prop_assert_eq!(c.num_constraints(), b as usize + 3);
+        prop_assert!(c.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&c);
+    }
+
+    #[test]
+    fn rescale_relu_matches_native((b, x) in (17u32..=200).prop_flat_map(|b| (Just(b), in_bound(b))), s in 0u32..=16) {
+        let n = BigUint::from(1u32) << s;
+        let c = cs();
+        let (r, y) = rescale_relu(&witness(&c, &x), b, &n).unwrap();
+        let (q, _) = native_rescale(&x, &n);
+        prop_assert_eq!(val(&r.quotient), q.clone());
+        prop_assert_eq!(val(&y), native_relu(&q));
+        // n = 1 leaves the value as it is and falls back to a plain ReLU
+        prop_assert_eq!(c.num_constraints(), if s == 0 { b as usize + 3 } else { rescale_cost(b, &n) + 1 });
+        prop_assert_eq!(c.num_constraints(), b as usize + 3);
+        prop_assert!(c.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&c);
+    }
+
+    #[test]
+    fn comparisons_match_native(b in 1u32..=120, x in in_bound(120), y in in_bound(120)) {
+        prop_assume!(arkml_gadgets::fixed::fits_signed(&x, b) && arkml_gadgets::fixed::fits_signed(&y, b));
+        let d = diff_bound(b, false);
+        let c = cs();
+        let (xv, yv) = (witness(&c, &x), witness(&c, &y));
+        prop_assert_eq!(is_lt(&xv, &yv, d).unwrap().value().unwrap(), x < y);
+        prop_assert_eq!(is_le(&xv, &yv, d).unwrap().value().unwrap(), x <= y);
+        prop_assert_eq!(is_nonnegative(&xv, b).unwrap().value().unwrap(), x >= BigInt::from(0));
+        let m = max(&xv, &yv, d).unwrap();
+        prop_assert_eq!(val(&m), native_max(&x, &y));
+        prop_assert!(c.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&c);
+    }
+
+    #[test]
+    fn argmax_matches_native(n in 1usize..12, b in 1u32..40, seed in any::<u64>(), ties in any::<bool>()) {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let hi = 1i64 << b;
+        let range = if ties { -2..2 } else { -hi..hi };
+        let x: Array1<BigInt> = (0..n).map(|_| BigInt::from(rng.gen_range(range.clone()))).collect();
+        let c = cs();
+        let xv = alloc_tensor(c.clone(), &x, Visibility::Public).unwrap();
+        let (idx, m) = argmax(xv.view(), diff_bound(b, false)).unwrap();
+        let expected = native_argmax(x.view()).unwrap();
+        prop_assert_eq!(val(&idx), BigInt::from(expected));
+        prop_assert_eq!(val(&m), x[expected].clone());
+        prop_assert_eq!(c.num_constraints(), ((n - 1) * (b as usize + 5)).saturating_sub(1));
+        prop_assert!(c.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&c);
+    }
+
+    #[test]
+    fn max_pool_matches_native(h in 1usize..7, w in 1usize..7, ch in 1usize..3, p in 1usize..4, s in 1usize..4, same in any::<bool>(), seed in any::<u64>()) {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let x = Array3::from_shape_fn((h, w, ch), |_| BigInt::from(rng.gen_range(-100i64..100)));
+        let cfg = Pool2dConfig { size: (p, p), stride: (s, s), padding: if same { Padding::Same } else { Padding::Valid } };
+        let c = cs();
+        let xv = alloc_tensor(c.clone(), &x, Visibility::Public).unwrap();
+        match (native_max_pool2d(x.view(), &cfg), max_pool2d(xv.view(), 8, &cfg)) {
+            (Ok(n), Ok(o)) => {
+                prop_assert_eq!(tensor_values(&o).unwrap(), n);
+                prop_assert!(c.is_satisfied().unwrap());
+                assert_all_witnesses_pinned(&c);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+    }
+}
+
+#[test]
+fn pinned_counts() {
+    for b in [8u32, 32, 64] {
+        let c = cs();
+        relu(&witness(&c, &bi(-3)), b).unwrap();
+        assert_eq!(c.num_constraints(), b as usize + 3);
+    }
+    // MaxPool 2x2 window of values with bound 64 (signed): 3 * (65 + 3)
+    let c = cs();
+    let x = Array3::from_shape_fn((2, 2, 1), |(i, j, _)| BigInt::from(i as i64 - j as i64));
+    let xv = alloc_tensor(c.clone(), &x, Visibility::Private).unwrap();
+    max_pool2d(xv.view(), diff_bound(64, false), &Pool2dConfig::new((2, 2))).unwrap();
+    assert_eq!(c.num_constraints(), 3 * (65 + 3));
+    // ArgMax(10) of values with bound 64: 9 * (64 + 5) - 1 (the first index update is free)
+    let c = cs();
+    let x: Array1<BigInt> = (0..10).map(BigInt::from).collect();
+    let xv = alloc_tensor(c.clone(), &x, Visibility::Private).unwrap();
+    argmax(xv.view(), diff_bound(64, false)).unwrap();
+    assert_eq!(c.num_constraints(), 9 * 69 - 1);
+}
+
+/// circomlib-ml's alias attack: claim a positive `x` is negative by decomposing `x + p`.
+/// The bounded decomposition has no such representation: flipping the sign bit (or any
+/// single witness) breaks a constraint, and forcing the output to 0 is unsatisfiable.
+#[test]
+fn relu_alias_attack_fails() {
+    let c = cs();
+    let x = witness(&c, &bi(5));
+    let y = relu(&x, 16).unwrap();
+    assert_all_witnesses_pinned(&c);
+    y.enforce_equal(&witness(&c, &bi(0))).unwrap();
+    assert!(!c.is_satisfied().unwrap());
+}
+
+#[test]
+fn value_outside_bound_is_typed_error_and_unsatisfiable() {
+    let c = cs();
+    let x = witness(&c, &pow2(16));
+    assert!(matches!(relu(&x, 16), Err(Error::OutOfRange { .. })));
+    // bypassing the native check: the raw decomposition cannot hold it
+    let c = cs();
+    let x = witness(&c, &pow2(16));
+    arkml_gadgets::range::decompose(&x, &pow2(16), 17).unwrap();
+    assert!(!c.is_satisfied().unwrap());
+}
+
+#[test]
+fn claimed_max_that_is_not_the_max_fails() {
+    let c = cs();
+    let x = alloc_tensor(
+        c.clone(),
+        &Array3::from_shape_fn((2, 2, 1), |(i, j, _)| bi((i * 2 + j) as i64 * 10)),
+        Visibility::Public,
+    )
+    .unwrap();
+    let m = max_pool2d(x.view(), 8, &Pool2dConfig::new((2, 2))).unwrap();
+    m[[0, 0, 0]].enforce_equal(&witness(&c, &bi(20))).unwrap(); // a window value, not the max
+    assert!(!c.is_satisfied().unwrap());
+    let c = cs();
+    let x = alloc_tensor(
+        c.clone(),
+        &Array3::from_shape_fn((2, 2, 1), |(i, j, _)| bi((i * 2 + j) as i64 * 10)),
+        Visibility::Public,
+    )
+    .unwrap();
+    let m = max_pool2d(x.view(), 8, &Pool2dConfig::new((2, 2))).unwrap();
+    m[[0, 0, 0]].enforce_equal(&witness(&c, &bi(31))).unwrap(); // above the max, not a value
+    assert!(!c.is_satisfied().unwrap());
+}
+
+#[test]
+fn wrong_argmax_index_fails_also_on_ties() {
+    for (vals, wrong) in [
+        (vec![1, 9, 3, 9], 3i64),
+        (vec![4, 2, 7], 0),
+        (vec![5, 5, 5], 2),
+    ] {
+        let c = cs();
+        let x: Array1<BigInt> = vals.iter().map(|v| bi(*v)).collect();
+        let xv = alloc_tensor(c.clone(), &x, Visibility::Public).unwrap();
+        let (idx, _) = argmax(xv.view(), 8).unwrap();
+        assert!(c.is_satisfied().unwrap());
+        idx.enforce_equal(&witness(&c, &bi(wrong))).unwrap();
+        assert!(!c.is_satisfied().unwrap(), "{vals:?} index {wrong}");
+    }
+}
+
+#[test]
+fn bad_input() {
+    let c = cs();
+    let empty: Array1<ark_r1cs_std::fields::fp::FpVar<ark_bn254::Fr>> = Array1::from_vec(vec![]);
+    assert!(matches!(
+        argmax(empty.view(), 8),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(native_argmax(Array1::<BigInt>::from_vec(vec![]).view()).is_err());
+    let x = witness(&c, &bi(1));
+    assert!(matches!(relu(&x, 252), Err(Error::BoundTooLarge { .. })));
+    let xv = alloc_tensor(
+        c.clone(),
+        &Array3::from_elem((2, 2, 1), bi(1)),
+        Visibility::Private,
+    )
+    .unwrap();
+    assert!(matches!(
+        max_pool2d(xv.view(), 8, &Pool2dConfig::new((0, 2))),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        max_pool2d(xv.view(), 8, &Pool2dConfig::new((3, 3))),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}
