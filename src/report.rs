@@ -6,6 +6,10 @@ use ark_bn254::Fr;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef};
 
+use arkml_gadgets::activation::{relu, rescale_relu};
+use arkml_gadgets::argmax::argmax;
+use arkml_gadgets::compare::{diff_bound, is_lt};
+use arkml_gadgets::layers::max_pool2d;
 use arkml_gadgets::layers::{
     avg_pool2d, batch_norm, conv2d, dense, depthwise_conv2d, flatten, global_avg_pool2d,
     pointwise_conv2d, sum_pool2d, upsample2d, Conv2dConfig, Padding, Pool2dConfig,
@@ -252,6 +256,56 @@ pub fn gadget_rows() -> Vec<Row> {
         "c * rescale(B + ceil(log2 hw), hw)",
         c,
         None,
+    );
+    let c = count(|cs| drop(relu(&witness(&cs, -1), 64).unwrap()));
+    push("relu", "B = 64".into(), "B + 3", c, Some(517));
+    let n = BigUint::from(1u32) << 16;
+    let c = count(|cs| drop(rescale_relu(&witness(&cs, -1), 64, &n).unwrap()));
+    push(
+        "rescale 2^s + relu (fused)",
+        "B = 64, s = 16".into(),
+        "B + 3",
+        c,
+        None,
+    );
+    let c = count(|cs| drop(is_lt(&witness(&cs, -1), &witness(&cs, 3), 65).unwrap()));
+    push(
+        "is_lt / is_le",
+        "D = 65 (two values, B = 64)".into(),
+        "D + 2",
+        c,
+        None,
+    );
+    let c = count(|cs| {
+        let x = tensor(&cs, &[2, 2, 1], Visibility::Private);
+        max_pool2d(
+            x.view().into_dimensionality().unwrap(),
+            diff_bound(64, false),
+            &Pool2dConfig::new((2, 2)),
+        )
+        .unwrap();
+    });
+    push(
+        "max pool, one 2x2 window",
+        "B = 64 (signed)".into(),
+        "(w - 1)(B + 4); (w - 1)(B + 3) after a ReLU",
+        c,
+        Some(1015),
+    );
+    let c = count(|cs| {
+        let x = tensor(&cs, &[10], Visibility::Private);
+        let _ = argmax(
+            x.view().into_dimensionality().unwrap(),
+            diff_bound(64, false),
+        )
+        .unwrap();
+    });
+    push(
+        "argmax",
+        "n = 10, B = 64".into(),
+        "(n - 1)(B + 5) - 1",
+        c,
+        Some(2547),
     );
     rows
 }

@@ -105,7 +105,7 @@ proptest! {
 fn pinned_counts() {
     for b in [8u32, 32, 64] {
         let c = cs();
-        relu(&witness(&c, &bi(-3)), b).unwrap();
+        let _ = relu(&witness(&c, &bi(-3)), b).unwrap();
         assert_eq!(c.num_constraints(), b as usize + 3);
     }
     // MaxPool 2x2 window of values with bound 64 (signed): 3 * (65 + 3)
@@ -118,7 +118,7 @@ fn pinned_counts() {
     let c = cs();
     let x: Array1<BigInt> = (0..10).map(BigInt::from).collect();
     let xv = alloc_tensor(c.clone(), &x, Visibility::Private).unwrap();
-    argmax(xv.view(), diff_bound(64, false)).unwrap();
+    let _ = argmax(xv.view(), diff_bound(64, false)).unwrap();
     assert_eq!(c.num_constraints(), 9 * 69 - 1);
 }
 

@@ -160,10 +160,14 @@ pub fn max_pool2d<F: PrimeField>(
                     .flatten()
                     .cloned()
                     .collect();
+                let Some(first) = cells.first() else {
+                    err.get_or_insert(Error::param("max pool window", "has no valid cell"));
+                    return FpVar::Constant(F::zero());
+                };
                 cells
                     .iter()
                     .skip(1)
-                    .try_fold(cells[0].clone(), |m, v| max(v, &m, d))
+                    .try_fold(first.clone(), |m, v| max(v, &m, d))
                     .unwrap_or_else(|e| {
                         err.get_or_insert(e);
                         FpVar::Constant(F::zero())
@@ -202,9 +206,9 @@ pub fn global_max_pool2d<F: PrimeField>(
     d: u32,
 ) -> Result<Array1<FpVar<F>>> {
     let (h, w, _) = x.dim();
-    Ok(max_pool2d(x, d, &Pool2dConfig::new((h, w)))?
+    max_pool2d(x, d, &Pool2dConfig::new((h, w)))?
         .into_shape_with_order(x.dim().2)
-        .map_err(|e| Error::shape("global max pool", x.dim().2, e))?)
+        .map_err(|e| Error::shape("global max pool", x.dim().2, e))
 }
 
 /// Native twin of [`global_max_pool2d`].
