@@ -21,9 +21,10 @@ fn divisor() -> impl Strategy<Value = BigUint> {
     ]
 }
 
+/// `v` enters as a public input: the gadget must pin every witness it allocates.
 fn run(v: &BigInt, b: u32, n: &BigUint) -> (BigInt, BigInt, Cs) {
     let cs = cs();
-    let x = witness(&cs, v);
+    let x = input(&cs, v);
     let out = rescale(&x, b, n).unwrap();
     (
         from_field(out.quotient.value().unwrap()),
