@@ -6,7 +6,7 @@ use ark_bn254::Fr;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef};
 
-use arkml_gadgets::activation::{relu, rescale_relu};
+use arkml_gadgets::activation::{cubic, leaky_relu, poly, relu, rescale_relu, ZIGMOID};
 use arkml_gadgets::argmax::argmax;
 use arkml_gadgets::compare::{diff_bound, is_lt};
 use arkml_gadgets::layers::max_pool2d;
@@ -265,6 +265,31 @@ pub fn gadget_rows() -> Vec<Row> {
         "rescale 2^s + relu (fused)",
         "B = 64, s = 16".into(),
         "B + 3",
+        c,
+        None,
+    );
+    let c = count(|cs| drop(leaky_relu(&witness(&cs, -1), 64, &BigInt::from(3), &n).unwrap()));
+    push(
+        "leaky relu (slope 3/2^16)",
+        "B = 64".into(),
+        "(B + 2) + rescale(B + 2, 2^16) + 1",
+        c,
+        None,
+    );
+    let n3 = BigUint::from(10u32).pow(3);
+    let c = count(|cs| drop(poly(&witness(&cs, -1), 32, &n3).unwrap()));
+    push(
+        "poly x^2 + n x",
+        "B = 32, n = 10^3".into(),
+        "1 + rescale(bound(x^2 + n x), n)",
+        c,
+        None,
+    );
+    let c = count(|cs| drop(cubic(&ZIGMOID, &witness(&cs, -1), 19, &n).unwrap()));
+    push(
+        "cubic sigmoid / tanh",
+        "B = 19, S = 2^16".into(),
+        "2 + rescale(bound, 10^9 S^2)",
         c,
         None,
     );

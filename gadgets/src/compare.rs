@@ -32,6 +32,12 @@ pub fn diff_bound(b: u32, both_nonnegative: bool) -> u32 {
     }
 }
 
+/// The bound of `x - y` for `x` with bound `bx` and `y` with bound `by`: the larger bound
+/// plus one.
+pub fn diff_bound_of(bx: u32, by: u32) -> u32 {
+    bx.max(by) + 1
+}
+
 /// `x >= 0` for `-2^b <= x < 2^b`. Costs `b + 2` constraints.
 pub fn is_nonnegative<F: PrimeField>(x: &FpVar<F>, b: u32) -> Result<Boolean<F>> {
     let bits = enforce_bound(x, b)?;

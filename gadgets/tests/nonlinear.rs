@@ -214,3 +214,139 @@ fn bad_input() {
         Err(Error::ShapeMismatch { .. })
     ));
 }
+
+mod more {
+    use super::*;
+    use arkml_gadgets::activation::{
+        cubic, leaky_relu, native_cubic, native_leaky_relu, native_poly, poly, ZANH, ZIGMOID,
+    };
+    use arkml_gadgets::compare::diff_bound_of;
+    use arkml_gadgets::rescale::rescale_cost;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn poly_matches_native((b, x) in (1u32..=100).prop_flat_map(|b| (Just(b), in_bound(b))), k in 0u32..30) {
+            let n = BigUint::from(10u32).pow(k);
+            let c = cs();
+            let out = poly(&input(&c, &x), b, &n).unwrap();
+            let (q, r) = native_poly(&x, &n);
+            prop_assert_eq!(val(&out.quotient), q);
+            prop_assert_eq!(val(&out.remainder), r);
+            let pb = arkml_gadgets::activation::poly::poly_bound(b, &n);
+            prop_assert_eq!(c.num_constraints(), 1 + rescale_cost(pb, &n));
+            prop_assert!(c.is_satisfied().unwrap());
+            assert_all_witnesses_pinned(&c);
+        }
+
+        #[test]
+        fn leaky_relu_matches_native((b, x) in (1u32..=100).prop_flat_map(|b| (Just(b), in_bound(b))), a in 1i64..1000, k in 1u32..12, ten in any::<bool>()) {
+            let d = if ten { BigUint::from(10u32).pow(k) } else { BigUint::from(1u32) << k };
+            let a = BigInt::from(a);
+            let c = cs();
+            let y = leaky_relu(&input(&c, &x), b, &a, &d).unwrap();
+            prop_assert_eq!(val(&y), native_leaky_relu(&x, &a, &d));
+            let sb = b + a.bits() as u32;
+            prop_assert_eq!(c.num_constraints(), (b as usize + 2) + rescale_cost(sb, &d) + 1);
+            prop_assert!(c.is_satisfied().unwrap());
+            assert_all_witnesses_pinned(&c);
+        }
+
+        #[test]
+        fn cubic_matches_native(x in -(5i64 << 16)..=(5i64 << 16), tanh in any::<bool>()) {
+            let s = BigUint::from(1u32) << 16;
+            let coef = if tanh { ZANH } else { ZIGMOID };
+            let x = BigInt::from(x);
+            let c = cs();
+            let out = cubic(&coef, &input(&c, &x), 19, &s).unwrap();
+            let (q, r) = native_cubic(&coef, &x, &s);
+            prop_assert_eq!(val(&out.quotient), q);
+            prop_assert_eq!(val(&out.remainder), r);
+            prop_assert!(c.is_satisfied().unwrap());
+            assert_all_witnesses_pinned(&c);
+        }
+
+        #[test]
+        fn mixed_bounds_compare(bx in 1u32..60, by in 1u32..60, x in in_bound(60), y in in_bound(60)) {
+            prop_assume!(arkml_gadgets::fixed::fits_signed(&x, bx) && arkml_gadgets::fixed::fits_signed(&y, by));
+            let c = cs();
+            let m = max(&witness(&c, &x), &witness(&c, &y), diff_bound_of(bx, by)).unwrap();
+            prop_assert_eq!(val(&m), native_max(&x, &y));
+            prop_assert!(c.is_satisfied().unwrap());
+        }
+    }
+
+    /// The documented error bounds of the cubic approximations, on a 0.001 grid over [-5, 5].
+    #[test]
+    fn cubic_error_bounds() {
+        let s = BigUint::from(1u32) << 20;
+        let sf = (1u64 << 20) as f64;
+        let mut worst = (0f64, 0f64);
+        for i in -5000i64..=5000 {
+            let xf = i as f64 / 1000.0;
+            let x = BigInt::from((xf * sf).round() as i64);
+            let xq = x.to_string().parse::<f64>().unwrap() / sf;
+            let sig = native_cubic(&ZIGMOID, &x, &s)
+                .0
+                .to_string()
+                .parse::<f64>()
+                .unwrap()
+                / sf;
+            let th = native_cubic(&ZANH, &x, &s)
+                .0
+                .to_string()
+                .parse::<f64>()
+                .unwrap()
+                / sf;
+            worst.0 = worst.0.max((sig - 1.0 / (1.0 + (-xq).exp())).abs());
+            worst.1 = worst.1.max((th - xq.tanh()).abs());
+        }
+        assert!(worst.0 < 0.0798 + 1e-5, "sigmoid error {}", worst.0);
+        assert!(worst.1 < 0.4596 + 1e-5, "tanh error {}", worst.1);
+        assert!(
+            worst.0 > 0.079 && worst.1 > 0.45,
+            "the documented figures are tight: {worst:?}"
+        );
+    }
+
+    #[test]
+    fn wrong_activation_outputs_fail() {
+        let n = BigUint::from(1000u32);
+        let c = cs();
+        let out = poly(&input(&c, &bi(-1234)), 12, &n).unwrap();
+        out.quotient
+            .enforce_equal(
+                &(&out.quotient
+                    + ark_r1cs_std::fields::fp::FpVar::Constant(ark_bn254::Fr::from(1u64))),
+            )
+            .unwrap();
+        assert!(!c.is_satisfied().unwrap());
+        let c = cs();
+        let y = leaky_relu(&input(&c, &bi(-100)), 8, &bi(1), &BigUint::from(8u32)).unwrap();
+        y.enforce_equal(&witness(&c, &bi(-100))).unwrap(); // the identity branch for a negative x
+        assert!(!c.is_satisfied().unwrap());
+    }
+
+    #[test]
+    fn activation_bad_input() {
+        let c = cs();
+        let x = witness(&c, &bi(1));
+        assert!(matches!(
+            leaky_relu(&x, 8, &bi(1), &BigUint::from(0u32)),
+            Err(Error::InvalidParameter { .. })
+        ));
+        assert!(matches!(
+            poly(&x, 200, &BigUint::from(10u32)),
+            Err(Error::BoundTooLarge { .. })
+        ));
+        assert!(matches!(
+            cubic(&ZIGMOID, &x, 8, &BigUint::from(0u32)),
+            Err(Error::InvalidParameter { .. })
+        ));
+        assert!(matches!(
+            poly(&witness(&c, &bi(1000)), 8, &BigUint::from(10u32)),
+            Err(Error::OutOfRange { .. })
+        ));
+    }
+}

@@ -1,5 +1,12 @@
-//! Activations: ReLU and the fused rescale + ReLU.
+//! Activations: ReLU (and the fused rescale + ReLU), LeakyReLU, Poly, and the cubic
+//! sigmoid / tanh approximations.
 
+pub mod cubic;
+pub mod leaky;
+pub mod poly;
 pub mod relu;
 
+pub use cubic::{cubic, native_cubic, Cubic, ZANH, ZIGMOID};
+pub use leaky::{leaky_relu, native_leaky_relu};
+pub use poly::{native_poly, poly};
 pub use relu::{native_relu, relu, rescale_relu};
