@@ -11,4 +11,5 @@
 pub use arkml_gadgets as gadgets;
 
 pub mod groth16;
+pub mod model;
 pub mod report;
