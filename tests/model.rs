@@ -1,0 +1,108 @@
+//! The model builder on a small model: native/circuit agreement, Groth16 end to end, and
+//! typed errors naming the layer for bad input.
+
+use std::sync::Arc;
+
+use ark_bn254::Fr;
+use ark_relations::gr1cs::ConstraintSystem;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use arkml::groth16::{prove, setup, verify};
+use arkml::model::{Layer, Model, ModelCircuit, ModelError};
+use arkml_gadgets::layers::{Conv2dConfig, Padding, Pool2dConfig};
+use arkml_gadgets::tensor::{tensor_values, Visibility};
+use arkml_gadgets::Error;
+use ndarray::{Array1, Array2, Array4, ArrayD, IxDyn};
+use num_bigint::{BigInt, BigUint};
+
+fn small() -> Model {
+    let s = BigUint::from(1u32 << 8);
+    let w = Array4::from_shape_fn((2, 2, 1, 2), |(i, j, _, o)| {
+        BigInt::from((i as i64 * 3 - j as i64 * 5 + o as i64 * 7) * 20 - 30)
+    });
+    let d = Array2::from_shape_fn((8, 3), |(i, o)| BigInt::from((i as i64 * 13 + o as i64 * 29) % 61 - 30));
+    Model {
+        input_shape: vec![4, 4, 1],
+        input_bound: 9,
+        input_visibility: Visibility::Private,
+        layers: vec![
+            Layer::Conv2d { w, b: Array1::from_elem(2, BigInt::from(100)), cfg: Conv2dConfig::new((1, 1), Padding::Same) },
+            Layer::Rescale(s.clone()),
+            Layer::Relu,
+            Layer::MaxPool2d(Pool2dConfig::new((2, 2))),
+            Layer::Flatten,
+            Layer::Dense { w: d, b: Array1::from_elem(3, BigInt::from(-5)) },
+            Layer::Rescale(s),
+            Layer::ArgMax,
+        ],
+    }
+}
+
+fn input(seed: i64) -> ArrayD<BigInt> {
+    ArrayD::from_shape_fn(IxDyn(&[4, 4, 1]), |i| BigInt::from(((i[0] * 4 + i[1]) as i64 * 97 + seed) % 1000 - 500))
+}
+
+#[test]
+fn circuit_agrees_with_native_inference() {
+    let m = small();
+    for seed in 0..5 {
+        let x = input(seed);
+        let outs = m.infer(&x).unwrap();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let (y, summary) = m.synthesize(cs.clone(), &x).unwrap();
+        assert_eq!(tensor_values(&y).unwrap(), outs.last().unwrap().out);
+        assert!(cs.is_satisfied().unwrap());
+        assert_eq!(summary.len(), m.layers.len());
+        // the ReLU after a rescale reuses the quotient's sign bit: one constraint per element
+        assert_eq!(summary[2].constraints, 4 * 4 * 2);
+    }
+}
+
+#[test]
+fn groth16_end_to_end() {
+    let m = Arc::new(small());
+    let c = ModelCircuit::new(m.clone(), input(3)).unwrap();
+    let mut rng = StdRng::seed_from_u64(5);
+    let pk = setup(c.clone(), &mut rng).unwrap();
+    let proof = prove(&pk, c.clone(), &mut rng).unwrap();
+    assert!(verify(&pk.vk, &c.public_inputs(), &proof).unwrap());
+    let mut wrong = c.public_inputs();
+    wrong[0] += Fr::from(1u64);
+    assert!(!verify(&pk.vk, &wrong, &proof).unwrap());
+    // a claimed output other than the model's is refused before proving
+    let mut lie = c.clone();
+    lie.output = lie.output.map(|v| v + 1);
+    assert!(prove(&pk, lie, &mut rng).is_err());
+}
+
+#[test]
+fn bad_input_names_what_is_wrong() {
+    let m = small();
+    let wrong_shape = ArrayD::from_elem(IxDyn(&[4, 4, 2]), BigInt::from(0));
+    assert!(matches!(m.infer(&wrong_shape), Err(ModelError::Input(Error::ShapeMismatch { .. }))));
+    let out_of_range = ArrayD::from_elem(IxDyn(&[4, 4, 1]), BigInt::from(512));
+    assert!(matches!(m.infer(&out_of_range), Err(ModelError::Input(Error::OutOfRange { .. }))));
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    assert!(matches!(m.synthesize(cs, &out_of_range), Err(ModelError::Input(Error::OutOfRange { .. }))));
+
+    let mut bad = small();
+    bad.layers.insert(0, Layer::Flatten); // conv now sees a vector
+    let err = bad.infer(&input(0)).unwrap_err();
+    assert!(matches!(err, ModelError::Layer { index: 1, kind: "Conv2D", .. }), "{err}");
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let err = bad.synthesize(cs, &input(0)).unwrap_err();
+    assert!(matches!(err, ModelError::Layer { index: 1, kind: "Conv2D", .. }), "{err}");
+    assert!(err.to_string().contains("layer 1 (Conv2D)"));
+
+    let mut zero = small();
+    zero.layers[1] = Layer::Rescale(BigUint::from(0u32));
+    assert!(matches!(zero.infer(&input(0)), Err(ModelError::Layer { index: 1, .. })));
+
+    // weights too large for the field: the bound analysis refuses at build time
+    let mut huge = small();
+    if let Layer::Conv2d { w, .. } = &mut huge.layers[0] {
+        w.mapv_inplace(|_| BigInt::from(1) << 245);
+    }
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let err = huge.synthesize(cs, &input(0)).unwrap_err();
+    assert!(matches!(err, ModelError::Layer { index: 0, source: Error::BoundTooLarge { .. }, .. }), "{err}");
+}
