@@ -2,63 +2,14 @@
 //! every intermediate `*_out` and `*_remainder` reproduced bit for bit, ArgMax 7, and the
 //! circuit satisfied.
 mod common;
-use common::{circomlib_ml, tensor};
+use common::{circomlib_ml, mnist_model, tensor};
 
 use std::sync::Arc;
 
 use ark_bn254::Fr;
 use ark_relations::gr1cs::ConstraintSystem;
-use arkml::model::{Layer, Model, ModelCircuit};
-use arkml_gadgets::layers::{Conv2dConfig, Pool2dConfig};
-use arkml_gadgets::tensor::Visibility;
-use ndarray::{Ix1, Ix2, Ix4};
-use num_bigint::{BigInt, BigUint};
-use serde_json::Value;
-
-fn mnist_model(d: &Value) -> Model {
-    let n = BigUint::from(10u32).pow(18);
-    let t1 = |k: &str| tensor(&d[k]).into_dimensionality::<Ix1>().unwrap();
-    let conv = |p: &str| Layer::Conv2d {
-        w: tensor(&d[format!("{p}_weights")])
-            .into_dimensionality::<Ix4>()
-            .unwrap(),
-        b: t1(&format!("{p}_bias")),
-        cfg: Conv2dConfig::default(),
-    };
-    let bn = |p: &str| Layer::BatchNorm {
-        a: t1(&format!("{p}_a")),
-        b: t1(&format!("{p}_b")),
-    };
-    let pool = Layer::AvgPool2d(Pool2dConfig::new((2, 2)));
-    Model {
-        input_shape: vec![28, 28, 1],
-        input_bound: 60,
-        input_visibility: Visibility::Private,
-        layers: vec![
-            conv("conv2d_1"),
-            Layer::Rescale(n.clone()),
-            bn("bn_1"),
-            Layer::Rescale(n.clone()),
-            Layer::Relu,
-            pool.clone(),
-            conv("conv2d_2"),
-            Layer::Rescale(n.clone()),
-            bn("bn_2"),
-            Layer::Rescale(n.clone()),
-            Layer::Relu,
-            pool,
-            Layer::Flatten,
-            Layer::Dense {
-                w: tensor(&d["dense_weights"])
-                    .into_dimensionality::<Ix2>()
-                    .unwrap(),
-                b: t1("dense_bias"),
-            },
-            Layer::Rescale(n),
-            Layer::ArgMax,
-        ],
-    }
-}
+use arkml::model::{Model, ModelCircuit};
+use num_bigint::BigInt;
 
 #[test]
 fn mnist_reproduces_every_layer_and_is_satisfied() {

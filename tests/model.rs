@@ -19,18 +19,27 @@ fn small() -> Model {
     let w = Array4::from_shape_fn((2, 2, 1, 2), |(i, j, _, o)| {
         BigInt::from((i as i64 * 3 - j as i64 * 5 + o as i64 * 7) * 20 - 30)
     });
-    let d = Array2::from_shape_fn((8, 3), |(i, o)| BigInt::from((i as i64 * 13 + o as i64 * 29) % 61 - 30));
+    let d = Array2::from_shape_fn((8, 3), |(i, o)| {
+        BigInt::from((i as i64 * 13 + o as i64 * 29) % 61 - 30)
+    });
     Model {
         input_shape: vec![4, 4, 1],
         input_bound: 9,
         input_visibility: Visibility::Private,
         layers: vec![
-            Layer::Conv2d { w, b: Array1::from_elem(2, BigInt::from(100)), cfg: Conv2dConfig::new((1, 1), Padding::Same) },
+            Layer::Conv2d {
+                w,
+                b: Array1::from_elem(2, BigInt::from(100)),
+                cfg: Conv2dConfig::new((1, 1), Padding::Same),
+            },
             Layer::Rescale(s.clone()),
             Layer::Relu,
             Layer::MaxPool2d(Pool2dConfig::new((2, 2))),
             Layer::Flatten,
-            Layer::Dense { w: d, b: Array1::from_elem(3, BigInt::from(-5)) },
+            Layer::Dense {
+                w: d,
+                b: Array1::from_elem(3, BigInt::from(-5)),
+            },
             Layer::Rescale(s),
             Layer::ArgMax,
         ],
@@ -38,7 +47,9 @@ fn small() -> Model {
 }
 
 fn input(seed: i64) -> ArrayD<BigInt> {
-    ArrayD::from_shape_fn(IxDyn(&[4, 4, 1]), |i| BigInt::from(((i[0] * 4 + i[1]) as i64 * 97 + seed) % 1000 - 500))
+    ArrayD::from_shape_fn(IxDyn(&[4, 4, 1]), |i| {
+        BigInt::from(((i[0] * 4 + i[1]) as i64 * 97 + seed) % 1000 - 500)
+    })
 }
 
 #[test]
@@ -78,24 +89,56 @@ fn groth16_end_to_end() {
 fn bad_input_names_what_is_wrong() {
     let m = small();
     let wrong_shape = ArrayD::from_elem(IxDyn(&[4, 4, 2]), BigInt::from(0));
-    assert!(matches!(m.infer(&wrong_shape), Err(ModelError::Input(Error::ShapeMismatch { .. }))));
+    assert!(matches!(
+        m.infer(&wrong_shape),
+        Err(ModelError::Input(Error::ShapeMismatch { .. }))
+    ));
     let out_of_range = ArrayD::from_elem(IxDyn(&[4, 4, 1]), BigInt::from(512));
-    assert!(matches!(m.infer(&out_of_range), Err(ModelError::Input(Error::OutOfRange { .. }))));
+    assert!(matches!(
+        m.infer(&out_of_range),
+        Err(ModelError::Input(Error::OutOfRange { .. }))
+    ));
     let cs = ConstraintSystem::<Fr>::new_ref();
-    assert!(matches!(m.synthesize(cs, &out_of_range), Err(ModelError::Input(Error::OutOfRange { .. }))));
+    assert!(matches!(
+        m.synthesize(cs, &out_of_range),
+        Err(ModelError::Input(Error::OutOfRange { .. }))
+    ));
 
     let mut bad = small();
     bad.layers.insert(0, Layer::Flatten); // conv now sees a vector
     let err = bad.infer(&input(0)).unwrap_err();
-    assert!(matches!(err, ModelError::Layer { index: 1, kind: "Conv2D", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ModelError::Layer {
+                index: 1,
+                kind: "Conv2D",
+                ..
+            }
+        ),
+        "{err}"
+    );
     let cs = ConstraintSystem::<Fr>::new_ref();
     let err = bad.synthesize(cs, &input(0)).unwrap_err();
-    assert!(matches!(err, ModelError::Layer { index: 1, kind: "Conv2D", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ModelError::Layer {
+                index: 1,
+                kind: "Conv2D",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("layer 1 (Conv2D)"));
 
     let mut zero = small();
     zero.layers[1] = Layer::Rescale(BigUint::from(0u32));
-    assert!(matches!(zero.infer(&input(0)), Err(ModelError::Layer { index: 1, .. })));
+    assert!(matches!(
+        zero.infer(&input(0)),
+        Err(ModelError::Layer { index: 1, .. })
+    ));
 
     // weights too large for the field: the bound analysis refuses at build time
     let mut huge = small();
@@ -104,5 +147,15 @@ fn bad_input_names_what_is_wrong() {
     }
     let cs = ConstraintSystem::<Fr>::new_ref();
     let err = huge.synthesize(cs, &input(0)).unwrap_err();
-    assert!(matches!(err, ModelError::Layer { index: 0, source: Error::BoundTooLarge { .. }, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ModelError::Layer {
+                index: 0,
+                source: Error::BoundTooLarge { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

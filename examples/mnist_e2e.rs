@@ -1,0 +1,63 @@
+//! circomlib-ml's trained MNIST CNN (scale 10^18) on its test image: build the circuit with
+//! the model builder, prove and verify with Groth16, print the per-layer table, constraints,
+//! setup / prove / verify times and peak memory.
+//!
+//! Run: `cargo run --release --example mnist_e2e` (reads `../shared/conformance`, or
+//! `$ARKML_CONFORMANCE_DIR`).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ark_bn254::Fr;
+use ark_relations::gr1cs::ConstraintSystem;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use arkml::model::{Model, ModelCircuit};
+
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    let d = common::circomlib_ml("mnist").expect("mnist.json");
+    let model = Arc::new(common::mnist_model(&d));
+    let input = common::tensor(&d["in"]);
+
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let (_, summary) = model.synthesize(cs.clone(), &input).expect("synthesis");
+    println!("{}", Model::summary_table(&summary));
+    println!(
+        "constraints: {} (circomlib-ml: 2,045,276)",
+        cs.num_constraints()
+    );
+    drop(cs);
+
+    let circuit = ModelCircuit::new(model, input).expect("inference");
+    println!(
+        "prediction (public output): {}",
+        circuit.output.iter().next().unwrap()
+    );
+    let mut rng = StdRng::seed_from_u64(42);
+    let t = Instant::now();
+    let pk = arkml::groth16::setup(circuit.clone(), &mut rng).expect("setup");
+    println!("setup:  {:>8.2} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let proof = arkml::groth16::prove(&pk, circuit.clone(), &mut rng).expect("prove");
+    println!(
+        "prove:  {:>8.2} s (includes a satisfaction check)",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let ok = arkml::groth16::verify(&pk.vk, &circuit.public_inputs(), &proof).expect("verify");
+    println!("verify: {:>8.3} s", t.elapsed().as_secs_f64());
+    println!("proof verifies: {ok}");
+    if let Some(mb) = peak_rss_mb() {
+        println!("peak memory: {mb:.0} MB");
+    }
+    assert!(ok);
+}
