@@ -137,19 +137,8 @@ pub struct Model {
     pub layers: Vec<Layer>,
 }
 
-fn dims<D: Dimension>(a: &ArrayD<BigInt>) -> Result<ndarray::ArrayView<'_, BigInt, D>, Error> {
-    a.view()
-        .into_dimensionality::<D>()
-        .map_err(|_| Error::ShapeMismatch {
-            what: "layer input rank".into(),
-            expected: format!("{} dimensions", D::NDIM.unwrap_or(0)),
-            got: format!("{:?}", a.shape()),
-        })
-}
-
-fn vdims<D: Dimension>(
-    a: &ArrayD<FpVar<Fr>>,
-) -> Result<ndarray::ArrayView<'_, FpVar<Fr>, D>, Error> {
+/// A view of `a` with `D` dimensions, or a shape error.
+fn dims<T, D: Dimension>(a: &ArrayD<T>) -> Result<ndarray::ArrayView<'_, T, D>, Error> {
     a.view()
         .into_dimensionality::<D>()
         .map_err(|_| Error::ShapeMismatch {
@@ -249,18 +238,18 @@ impl Model {
                 }
                 Layer::Relu => (x.map(native_relu), None),
                 Layer::AvgPool2d(cfg) => {
-                    let (q, r) = native_avg_pool2d(dims::<Ix3>(&x).map_err(e)?, cfg).map_err(e)?;
+                    let (q, r) = native_avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg).map_err(e)?;
                     (q.into_dyn(), Some(r.into_dyn()))
                 }
                 Layer::MaxPool2d(cfg) => (
-                    native_max_pool2d(dims::<Ix3>(&x).map_err(e)?, cfg)
+                    native_max_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg)
                         .map_err(e)?
                         .into_dyn(),
                     None,
                 ),
                 Layer::Flatten => (flatten(x.view()).into_dyn(), None),
                 Layer::ArgMax => {
-                    let i = native_argmax(dims::<Ix1>(&x).map_err(e)?).map_err(e)?;
+                    let i = native_argmax(dims::<_, Ix1>(&x).map_err(e)?).map_err(e)?;
                     (ArrayD::from_elem(IxDyn(&[]), BigInt::from(i)), None)
                 }
                 _ => unreachable!(),
@@ -352,13 +341,13 @@ impl Model {
                     None => (try_map(&x, |v| relu(v, bound)).map_err(e)?, bound),
                 },
                 Layer::AvgPool2d(cfg) => {
-                    let r = avg_pool2d(vdims::<Ix3>(&x).map_err(e)?, bound, cfg).map_err(e)?;
+                    let r = avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, bound, cfg).map_err(e)?;
                     (r.quotient.into_dyn(), r.bound)
                 }
                 Layer::MaxPool2d(cfg) => {
                     let d = diff_bound(bound, nonneg);
                     (
-                        max_pool2d(vdims::<Ix3>(&x).map_err(e)?, d, cfg)
+                        max_pool2d(dims::<_, Ix3>(&x).map_err(e)?, d, cfg)
                             .map_err(e)?
                             .into_dyn(),
                         bound,
@@ -366,7 +355,7 @@ impl Model {
                 }
                 Layer::Flatten => (flatten(x.view()).into_dyn(), bound),
                 Layer::ArgMax => {
-                    let xs = vdims::<Ix1>(&x).map_err(e)?;
+                    let xs = dims::<_, Ix1>(&x).map_err(e)?;
                     let (i, _) = argmax(xs, diff_bound(bound, nonneg)).map_err(e)?;
                     let n = xs.len() as u64;
                     (ArrayD::from_elem(IxDyn(&[]), i), 64 - n.leading_zeros())
