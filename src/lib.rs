@@ -10,6 +10,7 @@
 
 pub use arkml_gadgets as gadgets;
 
+pub mod file;
 pub mod groth16;
 pub mod model;
 pub mod report;

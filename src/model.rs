@@ -238,7 +238,8 @@ impl Model {
                 }
                 Layer::Relu => (x.map(native_relu), None),
                 Layer::AvgPool2d(cfg) => {
-                    let (q, r) = native_avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg).map_err(e)?;
+                    let (q, r) =
+                        native_avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg).map_err(e)?;
                     (q.into_dyn(), Some(r.into_dyn()))
                 }
                 Layer::MaxPool2d(cfg) => (

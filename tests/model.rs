@@ -7,50 +7,14 @@ use ark_bn254::Fr;
 use ark_relations::gr1cs::ConstraintSystem;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use arkml::groth16::{prove, setup, verify};
-use arkml::model::{Layer, Model, ModelCircuit, ModelError};
-use arkml_gadgets::layers::{Conv2dConfig, Padding, Pool2dConfig};
-use arkml_gadgets::tensor::{tensor_values, Visibility};
+mod common;
+use common::{small_input as input, small_model as small};
+
+use arkml::model::{Layer, ModelCircuit, ModelError};
+use arkml_gadgets::tensor::tensor_values;
 use arkml_gadgets::Error;
-use ndarray::{Array1, Array2, Array4, ArrayD, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 use num_bigint::{BigInt, BigUint};
-
-fn small() -> Model {
-    let s = BigUint::from(1u32 << 8);
-    let w = Array4::from_shape_fn((2, 2, 1, 2), |(i, j, _, o)| {
-        BigInt::from((i as i64 * 3 - j as i64 * 5 + o as i64 * 7) * 20 - 30)
-    });
-    let d = Array2::from_shape_fn((8, 3), |(i, o)| {
-        BigInt::from((i as i64 * 13 + o as i64 * 29) % 61 - 30)
-    });
-    Model {
-        input_shape: vec![4, 4, 1],
-        input_bound: 9,
-        input_visibility: Visibility::Private,
-        layers: vec![
-            Layer::Conv2d {
-                w,
-                b: Array1::from_elem(2, BigInt::from(100)),
-                cfg: Conv2dConfig::new((1, 1), Padding::Same),
-            },
-            Layer::Rescale(s.clone()),
-            Layer::Relu,
-            Layer::MaxPool2d(Pool2dConfig::new((2, 2))),
-            Layer::Flatten,
-            Layer::Dense {
-                w: d,
-                b: Array1::from_elem(3, BigInt::from(-5)),
-            },
-            Layer::Rescale(s),
-            Layer::ArgMax,
-        ],
-    }
-}
-
-fn input(seed: i64) -> ArrayD<BigInt> {
-    ArrayD::from_shape_fn(IxDyn(&[4, 4, 1]), |i| {
-        BigInt::from(((i[0] * 4 + i[1]) as i64 * 97 + seed) % 1000 - 500)
-    })
-}
 
 #[test]
 fn circuit_agrees_with_native_inference() {

@@ -120,3 +120,48 @@ pub fn mnist_model(d: &Value) -> arkml::model::Model {
         ],
     }
 }
+
+/// A small CNN: Conv2D(same) -> Rescale -> ReLU -> MaxPool -> Flatten -> Dense -> Rescale -> ArgMax.
+pub fn small_model() -> arkml::model::Model {
+    use arkml::model::{Layer, Model};
+    use arkml_gadgets::layers::{Conv2dConfig, Padding, Pool2dConfig};
+    use arkml_gadgets::tensor::Visibility;
+    use ndarray::{Array1, Array2, Array4};
+    use num_bigint::BigUint;
+    let s = BigUint::from(1u32 << 8);
+    let w = Array4::from_shape_fn((2, 2, 1, 2), |(i, j, _, o)| {
+        BigInt::from((i as i64 * 3 - j as i64 * 5 + o as i64 * 7) * 20 - 30)
+    });
+    let d = Array2::from_shape_fn((8, 3), |(i, o)| {
+        BigInt::from((i as i64 * 13 + o as i64 * 29) % 61 - 30)
+    });
+    Model {
+        input_shape: vec![4, 4, 1],
+        input_bound: 9,
+        input_visibility: Visibility::Private,
+        layers: vec![
+            Layer::Conv2d {
+                w,
+                b: Array1::from_elem(2, BigInt::from(100)),
+                cfg: Conv2dConfig::new((1, 1), Padding::Same),
+            },
+            Layer::Rescale(s.clone()),
+            Layer::Relu,
+            Layer::MaxPool2d(Pool2dConfig::new((2, 2))),
+            Layer::Flatten,
+            Layer::Dense {
+                w: d,
+                b: Array1::from_elem(3, BigInt::from(-5)),
+            },
+            Layer::Rescale(s),
+            Layer::ArgMax,
+        ],
+    }
+}
+
+/// A deterministic input for [`small_model`].
+pub fn small_input(seed: i64) -> ArrayD<BigInt> {
+    ArrayD::from_shape_fn(IxDyn(&[4, 4, 1]), |i| {
+        BigInt::from(((i[0] * 4 + i[1]) as i64 * 97 + seed) % 1000 - 500)
+    })
+}

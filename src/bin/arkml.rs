@@ -1,0 +1,154 @@
+//! `arkml`: inspect, run, set up, prove and verify a model from its JSON file.
+//!
+//! ```text
+//! arkml inspect MODEL                       per-layer table (shape, bound, constraints)
+//! arkml infer MODEL INPUT                   native inference: every layer's output as JSON
+//! arkml setup MODEL --pk PK --vk VK         Groth16 keys (OS randomness)
+//! arkml prove MODEL INPUT --pk PK -o PROOF  writes PROOF and PROOF.public.json
+//! arkml verify --vk VK PROOF                checks PROOF against PROOF.public.json
+//! ```
+//! MODEL is the format of `arkml::file`; INPUT a tensor file `{"shape": .., "data": ..}`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use ark_bn254::Fr;
+use ark_relations::gr1cs::ConstraintSystem;
+use arkml::file::{self, TensorFile};
+use arkml::model::{Model, ModelCircuit};
+use clap::{Parser, Subcommand};
+use ndarray::{ArrayD, IxDyn};
+use num_bigint::BigInt;
+use rand::rngs::OsRng;
+
+#[derive(Parser)]
+#[command(
+    name = "arkml",
+    version,
+    about = "Zero-knowledge proofs of ML inference (Groth16, BN254)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print the per-layer table: output shape, proven bound, constraints.
+    Inspect { model: PathBuf },
+    /// Native integer inference; prints every layer's output (and remainder) as JSON.
+    Infer { model: PathBuf, input: PathBuf },
+    /// Generate the proving and verifying keys.
+    Setup {
+        model: PathBuf,
+        #[arg(long)]
+        pk: PathBuf,
+        #[arg(long)]
+        vk: PathBuf,
+    },
+    /// Prove one inference; writes the proof and `<proof>.public.json`.
+    Prove {
+        model: PathBuf,
+        input: PathBuf,
+        #[arg(long)]
+        pk: PathBuf,
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+    /// Verify a proof against `<proof>.public.json`.
+    Verify {
+        #[arg(long)]
+        vk: PathBuf,
+        proof: PathBuf,
+    },
+}
+
+fn public_path(proof: &Path) -> PathBuf {
+    let mut s = proof.as_os_str().to_owned();
+    s.push(".public.json");
+    PathBuf::from(s)
+}
+
+fn zeros(m: &Model) -> ArrayD<BigInt> {
+    ArrayD::from_elem(IxDyn(&m.input_shape), BigInt::from(0))
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    match cli.cmd {
+        Cmd::Inspect { model } => {
+            let m = file::load_model(&model)?;
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let (_, summary) = m.synthesize(cs.clone(), &zeros(&m))?;
+            print!("{}", Model::summary_table(&summary));
+            println!("total constraints: {}", cs.num_constraints());
+        }
+        Cmd::Infer { model, input } => {
+            let m = file::load_model(&model)?;
+            let x = file::load_tensor(&input)?;
+            let outs = m.infer(&x)?;
+            let json: Vec<serde_json::Value> = outs
+                .iter()
+                .zip(&m.layers)
+                .map(|(o, l)| {
+                    serde_json::json!({
+                        "layer": l.kind(),
+                        "out": TensorFile::from_array(&o.out),
+                        "remainder": o.remainder.as_ref().map(TensorFile::from_array),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({ "output": TensorFile::from_array(&outs.last().map(|o| o.out.clone()).unwrap_or(x)), "layers": json })
+            );
+        }
+        Cmd::Setup { model, pk, vk } => {
+            let m = Arc::new(file::load_model(&model)?);
+            let circuit = ModelCircuit::new(m.clone(), zeros(&m))?;
+            let key = arkml::groth16::setup(circuit, &mut OsRng)?;
+            file::save_proving_key(&pk, &key)?;
+            file::save_verifying_key(&vk, &key.vk)?;
+            eprintln!("wrote {} and {}", pk.display(), vk.display());
+        }
+        Cmd::Prove {
+            model,
+            input,
+            pk,
+            out,
+        } => {
+            let m = Arc::new(file::load_model(&model)?);
+            let circuit = ModelCircuit::new(m, file::load_tensor(&input)?)?;
+            let key = file::load_proving_key(&pk)?;
+            let proof = arkml::groth16::prove(&key, circuit.clone(), &mut OsRng)?;
+            file::save_proof(&out, &proof)?;
+            file::save_public(&public_path(&out), &circuit.public_inputs())?;
+            eprintln!(
+                "wrote {} and {}",
+                out.display(),
+                public_path(&out).display()
+            );
+        }
+        Cmd::Verify { vk, proof } => {
+            let key = file::load_verifying_key(&vk)?;
+            let p = file::load_proof(&proof)?;
+            let public = file::load_public(&public_path(&proof))?;
+            let ok = arkml::groth16::verify(&key, &public, &p).unwrap_or(false);
+            println!("{}", if ok { "valid" } else { "INVALID" });
+            if !ok {
+                return Err("proof does not verify".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

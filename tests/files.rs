@@ -1,0 +1,218 @@
+//! Model, tensor, key and proof files, and the `arkml` CLI end to end; malformed files are
+//! typed errors that name what is wrong, never panics.
+mod common;
+use common::{small_input, small_model};
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use arkml::file::{self, model_from_json, model_to_json, FileError, TensorFile};
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arkml-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn model_json_roundtrip() {
+    let m = small_model();
+    let back = model_from_json(&model_to_json(&m), "mem").unwrap();
+    for seed in 0..3 {
+        let x = small_input(seed);
+        let a = m.infer(&x).unwrap();
+        let b = back.infer(&x).unwrap();
+        assert_eq!(a.last().unwrap().out, b.last().unwrap().out);
+    }
+    assert_eq!(model_to_json(&back), model_to_json(&m));
+}
+
+#[test]
+fn mnist_json_roundtrip() {
+    let Some(d) = common::circomlib_ml("mnist") else {
+        return;
+    };
+    let m = common::mnist_model(&d);
+    let back = model_from_json(&model_to_json(&m), "mem").unwrap();
+    let x = common::tensor(&d["in"]);
+    assert_eq!(
+        back.infer(&x)
+            .unwrap()
+            .last()
+            .unwrap()
+            .out
+            .iter()
+            .next()
+            .unwrap(),
+        &7.into()
+    );
+}
+
+fn field_error(json: &str) -> FileError {
+    model_from_json(json, "mem").unwrap_err()
+}
+
+#[test]
+fn malformed_models_name_layer_and_field() {
+    let good: serde_json::Value = serde_json::from_str(&model_to_json(&small_model())).unwrap();
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    let e = field_error(&edit(&|v| v["layers"][0]["bias"]["data"][0] = "1.5".into()));
+    assert!(
+        matches!(&e, FileError::Field { layer, field, .. } if layer == "0" && field == "bias"),
+        "{e}"
+    );
+    let e = field_error(&edit(&|v| {
+        v["layers"][5]["weights"]["shape"] = serde_json::json!([8, 4])
+    }));
+    assert!(
+        matches!(&e, FileError::Field { layer, field, .. } if layer == "5" && field == "weights"),
+        "{e}"
+    );
+    let e = field_error(&edit(&|v| {
+        v["layers"][5]["weights"]["shape"] = serde_json::json!([24])
+    }));
+    assert!(e.to_string().contains("expected 2 dimensions"), "{e}");
+    let e = field_error(&edit(&|v| v["layers"][1]["divisor"] = "0".into()));
+    assert!(
+        matches!(&e, FileError::Field { layer, field, .. } if layer == "1" && field == "divisor"),
+        "{e}"
+    );
+    let e = field_error(&edit(&|v| v["layers"][2]["type"] = "softmax".into()));
+    assert!(matches!(e, FileError::Json { .. }), "{e}");
+    let e = field_error(&edit(&|v| v["format"] = "onnx".into()));
+    assert!(
+        matches!(&e, FileError::Field { field, .. } if field == "format"),
+        "{e}"
+    );
+    assert!(matches!(field_error("{"), FileError::Json { .. }));
+    assert!(matches!(field_error("[]"), FileError::Json { .. }));
+    let t = TensorFile {
+        shape: vec![2, 2],
+        data: vec!["1".into()],
+    };
+    assert!(t.to_array().is_err());
+}
+
+fn arkml(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_arkml"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_end_to_end_and_bad_files() {
+    let dir = tmp("cli");
+    let p = |n: &str| dir.join(n).display().to_string();
+    file::save_model(&dir.join("model.json"), &small_model()).unwrap();
+    std::fs::write(
+        dir.join("input.json"),
+        serde_json::to_string(&TensorFile::from_array(&small_input(1))).unwrap(),
+    )
+    .unwrap();
+
+    let (ok, out, err) = arkml(&["inspect", &p("model.json")]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Conv2D") && out.contains("total constraints"),
+        "{out}"
+    );
+    let (ok, out, err) = arkml(&["infer", &p("model.json"), &p("input.json")]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let expected = small_model()
+        .infer(&small_input(1))
+        .unwrap()
+        .last()
+        .unwrap()
+        .out
+        .clone();
+    assert_eq!(
+        v["output"]["data"][0],
+        expected.iter().next().unwrap().to_string()
+    );
+    assert!(
+        arkml(&[
+            "setup",
+            &p("model.json"),
+            "--pk",
+            &p("pk"),
+            "--vk",
+            &p("vk")
+        ])
+        .0
+    );
+    let (ok, _, err) = arkml(&[
+        "prove",
+        &p("model.json"),
+        &p("input.json"),
+        "--pk",
+        &p("pk"),
+        "-o",
+        &p("proof"),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
+    assert!(ok && out.contains("valid"));
+
+    // a changed public output is rejected
+    let public = std::fs::read_to_string(p("proof.public.json")).unwrap();
+    let mut v: Vec<String> = serde_json::from_str(&public).unwrap();
+    v[0] = (v[0].parse::<u64>().unwrap() + 1).to_string();
+    std::fs::write(p("proof.public.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    let (ok, out, _) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
+    assert!(!ok && out.contains("INVALID"));
+    // an input at or above the modulus is a typed error
+    v[0] = arkml_gadgets::fixed::modulus::<ark_bn254::Fr>().to_string();
+    std::fs::write(p("proof.public.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    let (ok, _, err) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
+    assert!(!ok && err.contains("modulus"), "{err}");
+    std::fs::write(p("proof.public.json"), &public).unwrap();
+
+    // truncated and corrupted key / proof files: errors, not panics
+    let proof = std::fs::read(p("proof")).unwrap();
+    std::fs::write(p("proof"), &proof[..proof.len() / 2]).unwrap();
+    let (ok, _, err) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
+    assert!(!ok && err.contains("not a valid proof"), "{err}");
+    let mut bad = proof.clone();
+    bad[5] ^= 0xff;
+    std::fs::write(p("proof"), &bad).unwrap();
+    let (ok, _, err) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
+    assert!(!ok && !err.contains("panicked"), "{err}");
+    std::fs::write(p("proof"), &proof).unwrap();
+    let vk = std::fs::read(p("vk")).unwrap();
+    std::fs::write(p("vk"), &vk[..10]).unwrap();
+    let (ok, _, err) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
+    assert!(!ok && err.contains("not a valid verifying key"), "{err}");
+    // a proof checked against another model's key
+    let mut other = small_model();
+    other.layers.pop();
+    file::save_model(&dir.join("other.json"), &other).unwrap();
+    assert!(
+        arkml(&[
+            "setup",
+            &p("other.json"),
+            "--pk",
+            &p("pk2"),
+            "--vk",
+            &p("vk2")
+        ])
+        .0
+    );
+    let (ok, _, _) = arkml(&["verify", "--vk", &p("vk2"), &p("proof")]);
+    assert!(!ok);
+    // an input of the wrong shape names the model input
+    std::fs::write(p("bad_input.json"), r#"{"shape":[2],"data":["1","2"]}"#).unwrap();
+    let (ok, _, err) = arkml(&["infer", &p("model.json"), &p("bad_input.json")]);
+    assert!(!ok && err.contains("model input"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
