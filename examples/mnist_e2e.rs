@@ -3,7 +3,7 @@
 //! setup / prove / verify times and peak memory.
 //!
 //! Run: `cargo run --release --example mnist_e2e` (reads `../shared/conformance`, or
-//! `$ARKML_CONFORMANCE_DIR`).
+//! `$ARKML_CONFORMANCE_DIR`); add `-- --pow2 16` for the same weights re-quantised to 2^16.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -25,14 +25,29 @@ fn peak_rss_mb() -> Option<f64> {
 
 fn main() {
     let d = common::circomlib_ml("mnist").expect("mnist.json");
-    let model = Arc::new(common::mnist_model(&d));
-    let input = common::tensor(&d["in"]);
+    let args: Vec<String> = std::env::args().collect();
+    let pow2 = args
+        .iter()
+        .position(|a| a == "--pow2")
+        .and_then(|i| args.get(i + 1))
+        .map(|k| k.parse::<u32>().expect("--pow2 K"));
+    let (model, input) = match pow2 {
+        Some(k) => {
+            println!("MNIST re-quantised to scale 2^{k}");
+            common::mnist_model_pow2(&d, k)
+        }
+        None => {
+            println!("MNIST at circomlib-ml's scale 10^18");
+            (common::mnist_model(&d), common::tensor(&d["in"]))
+        }
+    };
+    let model = Arc::new(model);
 
     let cs = ConstraintSystem::<Fr>::new_ref();
     let (_, summary) = model.synthesize(cs.clone(), &input).expect("synthesis");
     println!("{}", Model::summary_table(&summary));
     println!(
-        "constraints: {} (circomlib-ml: 2,045,276)",
+        "constraints: {} (circomlib-ml at 10^18: 2,045,276)",
         cs.num_constraints()
     );
     drop(cs);

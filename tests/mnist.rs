@@ -56,3 +56,23 @@ fn mnist_reproduces_every_layer_and_is_satisfied() {
     let circuit = ModelCircuit::new(model, input).unwrap();
     assert_eq!(circuit.public_inputs(), vec![Fr::from(7u64)]);
 }
+
+/// The same weights re-quantised to 2^16: the prediction is unchanged, and the circuit is
+/// much smaller (rescales by 2^16 are single decompositions of small values).
+#[test]
+fn mnist_requantised_to_pow2() {
+    let Some(d) = circomlib_ml("mnist") else {
+        return;
+    };
+    let (m, x) = common::mnist_model_pow2(&d, 16);
+    let outs = m.infer(&x).unwrap();
+    assert_eq!(
+        outs.last().unwrap().out.iter().next().unwrap(),
+        &BigInt::from(7)
+    );
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let (_, summary) = m.synthesize(cs.clone(), &x).unwrap();
+    assert!(cs.is_satisfied().unwrap());
+    println!("{}", Model::summary_table(&summary));
+    println!("total constraints at 2^16: {}", cs.num_constraints());
+}

@@ -165,3 +165,43 @@ pub fn small_input(seed: i64) -> ArrayD<BigInt> {
         BigInt::from(((i[0] * 4 + i[1]) as i64 * 97 + seed) % 1000 - 500)
     })
 }
+
+/// `round(v * to / from)` for integers (half away from zero is not needed: half up).
+pub fn requantize(v: &BigInt, from: &num_bigint::BigUint, to: &num_bigint::BigUint) -> BigInt {
+    let num = v * BigInt::from(to.clone()) * 2 + BigInt::from(from.clone());
+    arkml_gadgets::fixed::floor_div(&num, &(from * 2u32)).0
+}
+
+/// circomlib-ml's MNIST CNN re-quantised from scale 10^18 to `2^k`: weights and BN `a` at
+/// `2^k`, biases and BN `b` at `2^2k`, input at `2^k`, every rescale by `2^k`.
+pub fn mnist_model_pow2(d: &Value, k: u32) -> (arkml::model::Model, ArrayD<BigInt>) {
+    use arkml::model::Layer;
+    use num_bigint::BigUint;
+    let from1 = BigUint::from(10u32).pow(18);
+    let from2 = BigUint::from(10u32).pow(36);
+    let to1 = BigUint::from(1u32) << k;
+    let to2 = BigUint::from(1u32) << (2 * k);
+    let q1 = |a: &ndarray::Array<BigInt, _>| a.map(|v| requantize(v, &from1, &to1));
+    let mut m = mnist_model(d);
+    for l in m.layers.iter_mut() {
+        match l {
+            Layer::Conv2d { w, b, .. } => {
+                *w = w.map(|v| requantize(v, &from1, &to1));
+                *b = b.map(|v| requantize(v, &from2, &to2));
+            }
+            Layer::Dense { w, b } => {
+                *w = w.map(|v| requantize(v, &from1, &to1));
+                *b = b.map(|v| requantize(v, &from2, &to2));
+            }
+            Layer::BatchNorm { a, b } => {
+                *a = a.map(|v| requantize(v, &from1, &to1));
+                *b = b.map(|v| requantize(v, &from2, &to2));
+            }
+            Layer::Rescale(n) => *n = to1.clone(),
+            _ => {}
+        }
+    }
+    m.input_bound = k + 1;
+    let x = q1(&tensor(&d["in"]));
+    (m, x)
+}
