@@ -296,10 +296,10 @@ pub fn gadget_rows() -> Vec<Row> {
     let c = count(|cs| drop(is_lt(&witness(&cs, -1), &witness(&cs, 3), 65).unwrap()));
     push(
         "is_lt / is_le",
-        "D = 65 (two values, B = 64)".into(),
+        "D = 65 (two values, B = 64); circomlib-ml GreaterThan(252) always uses 252 bits".into(),
         "D + 2",
         c,
-        None,
+        Some(253),
     );
     let c = count(|cs| {
         let x = tensor(&cs, &[2, 2, 1], Visibility::Private);
