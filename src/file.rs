@@ -6,6 +6,7 @@
 //! {
 //!   "format": "arkml-model", "version": 1,
 //!   "input_shape": [28, 28, 1], "input_bound": 60, "input_visibility": "private",
+//!   "weights": {"visibility": "constant", "weight_bits": 0, "bias_bits": 0},
 //!   "layers": [
 //!     {"type": "conv2d", "weights": T, "bias": T, "stride": [1, 1], "padding": "valid", "dilation": [1, 1]},
 //!     {"type": "rescale", "divisor": "1000000000000000000"},
@@ -221,7 +222,27 @@ struct ModelFile {
     input_bound: u32,
     #[serde(default)]
     input_visibility: VisibilityFile,
+    #[serde(default)]
+    weights: Option<WeightsFile>,
     layers: Vec<LayerFile>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum WeightVisibilityFile {
+    Constant,
+    Public,
+    Private,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightsFile {
+    visibility: WeightVisibilityFile,
+    #[serde(default)]
+    weight_bits: u32,
+    #[serde(default)]
+    bias_bits: u32,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -349,6 +370,17 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
             Visibility::Private
         },
         layers,
+        weights: f
+            .weights
+            .map_or_else(Default::default, |w| crate::model::WeightSpec {
+                visibility: match w.visibility {
+                    WeightVisibilityFile::Constant => Visibility::Constant,
+                    WeightVisibilityFile::Public => Visibility::Public,
+                    WeightVisibilityFile::Private => Visibility::Private,
+                },
+                weight_bits: w.weight_bits,
+                bias_bits: w.bias_bits,
+            }),
     })
 }
 
@@ -402,6 +434,15 @@ pub fn model_to_json(m: &Model) -> String {
         } else {
             VisibilityFile::Private
         },
+        weights: Some(WeightsFile {
+            visibility: match m.weights.visibility {
+                Visibility::Constant => WeightVisibilityFile::Constant,
+                Visibility::Public => WeightVisibilityFile::Public,
+                Visibility::Private => WeightVisibilityFile::Private,
+            },
+            weight_bits: m.weights.weight_bits,
+            bias_bits: m.weights.bias_bits,
+        }),
         layers,
     };
     serde_json::to_string(&f).expect("serialisable")

@@ -124,7 +124,52 @@ pub struct LayerSummary {
     pub constraints: usize,
 }
 
-/// A sequential model with integer (already quantised) weights, baked into the circuit.
+/// Which parameter of a linear layer a tensor is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Param {
+    /// Weights (and BatchNorm's `a`).
+    Weight,
+    /// Biases (and BatchNorm's `b`), at the accumulator's scale.
+    Bias,
+}
+
+/// How the model's parameters enter the circuit.
+///
+/// The default is [`Visibility::Constant`]: weights baked into the circuit, so every
+/// multiplication by them is free, and the verifying key is bound to these weights. With
+/// `Private` (or `Public`) weights, each multiply-accumulate costs one constraint and every
+/// weight is range-checked to its declared width (`-2^bits <= w < 2^bits`), which the bound
+/// analysis then uses as the worst case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightSpec {
+    /// Constant, public or private.
+    pub visibility: Visibility,
+    /// Declared bound of weights (and BatchNorm `a`); ignored for constants.
+    pub weight_bits: u32,
+    /// Declared bound of biases (and BatchNorm `b`); ignored for constants.
+    pub bias_bits: u32,
+}
+
+impl Default for WeightSpec {
+    fn default() -> Self {
+        WeightSpec {
+            visibility: Visibility::Constant,
+            weight_bits: 0,
+            bias_bits: 0,
+        }
+    }
+}
+
+impl WeightSpec {
+    fn bits(&self, p: Param) -> u32 {
+        match p {
+            Param::Weight => self.weight_bits,
+            Param::Bias => self.bias_bits,
+        }
+    }
+}
+
+/// A sequential model with integer (already quantised) weights.
 #[derive(Clone, Debug)]
 pub struct Model {
     /// Input shape (HWC for images).
@@ -135,6 +180,8 @@ pub struct Model {
     pub input_visibility: Visibility,
     /// The layers, in order.
     pub layers: Vec<Layer>,
+    /// How the weights enter the circuit (default: constants).
+    pub weights: WeightSpec,
 }
 
 /// A view of `a` with `D` dimensions, or a shape error.
@@ -153,7 +200,7 @@ fn dims<T, D: Dimension>(a: &ArrayD<T>) -> Result<ndarray::ArrayView<'_, T, D>, 
 fn linear<T: Scalar>(
     layer: &Layer,
     x: &ArrayD<T>,
-    conv: impl Fn(&ArrayD<BigInt>) -> ArrayD<T>,
+    conv: impl Fn(&ArrayD<BigInt>, Param) -> Result<ArrayD<T>, Error>,
 ) -> Result<ArrayD<T>, Error> {
     let view = |a: &ArrayD<T>, n: usize| -> Result<ArrayD<T>, Error> {
         if a.ndim() != n {
@@ -170,10 +217,10 @@ fn linear<T: Scalar>(
             let x = view(x, 1)?
                 .into_dimensionality::<Ix1>()
                 .expect("rank checked");
-            let w = conv(&w.clone().into_dyn())
+            let w = conv(&w.clone().into_dyn(), Param::Weight)?
                 .into_dimensionality::<Ix2>()
                 .expect("rank 2");
-            let b = conv(&b.clone().into_dyn())
+            let b = conv(&b.clone().into_dyn(), Param::Bias)?
                 .into_dimensionality::<Ix1>()
                 .expect("rank 1");
             dense(x.view(), w.view(), b.view())?.into_dyn()
@@ -182,19 +229,19 @@ fn linear<T: Scalar>(
             let x = view(x, 3)?
                 .into_dimensionality::<Ix3>()
                 .expect("rank checked");
-            let w = conv(&w.clone().into_dyn())
+            let w = conv(&w.clone().into_dyn(), Param::Weight)?
                 .into_dimensionality::<Ix4>()
                 .expect("rank 4");
-            let b = conv(&b.clone().into_dyn())
+            let b = conv(&b.clone().into_dyn(), Param::Bias)?
                 .into_dimensionality::<Ix1>()
                 .expect("rank 1");
             conv2d(x.view(), w.view(), b.view(), cfg)?.into_dyn()
         }
         Layer::BatchNorm { a, b } => {
-            let a = conv(&a.clone().into_dyn())
+            let a = conv(&a.clone().into_dyn(), Param::Weight)?
                 .into_dimensionality::<Ix1>()
                 .expect("rank 1");
-            let b = conv(&b.clone().into_dyn())
+            let b = conv(&b.clone().into_dyn(), Param::Bias)?
                 .into_dimensionality::<Ix1>()
                 .expect("rank 1");
             batch_norm(x.view(), a.view(), b.view())?
@@ -223,7 +270,7 @@ impl Model {
                 source,
             };
             let (out, remainder) = match layer {
-                l if is_linear(l) => (linear(l, &x, |a| a.clone()).map_err(e)?, None),
+                l if is_linear(l) => (linear(l, &x, |a, _| Ok(a.clone())).map_err(e)?, None),
                 Layer::Rescale(n) => {
                     if n == &BigUint::from(0u32) {
                         return Err(e(Error::InvalidParameter {
@@ -313,10 +360,35 @@ impl Model {
             };
             let (out, new_bound) = match layer {
                 l if is_linear(l) => {
-                    let worst = linear(l, &worst_case(x.shape(), bound), abs).map_err(e)?;
+                    let spec = self.weights;
+                    let worst_param = |a: &ArrayD<BigInt>, p: Param| {
+                        Ok(match spec.visibility {
+                            Visibility::Constant => abs(a),
+                            _ => worst_case(a.shape(), spec.bits(p)),
+                        })
+                    };
+                    let worst = linear(l, &worst_case(x.shape(), bound), worst_param).map_err(e)?;
                     let b = check_bound::<Fr>("linear layer output", linear_bound(&worst))
                         .map_err(e)?;
-                    (linear(l, &x, constant).map_err(e)?, b)
+                    let param =
+                        |a: &ArrayD<BigInt>, p: Param| -> Result<ArrayD<FpVar<Fr>>, Error> {
+                            if spec.visibility == Visibility::Constant {
+                                return Ok(constant(a));
+                            }
+                            let t = alloc_tensor(cs.clone(), a, spec.visibility)?;
+                            for w in t.iter() {
+                                enforce_bound(w, spec.bits(p)).map_err(|err| match err {
+                                    Error::OutOfRange { value, range, .. } => Error::OutOfRange {
+                                        what: format!("{p:?} (declared width)").to_lowercase(),
+                                        value,
+                                        range,
+                                    },
+                                    other => other,
+                                })?;
+                            }
+                            Ok(t)
+                        };
+                    (linear(l, &x, param).map_err(e)?, b)
                 }
                 Layer::Rescale(n) => {
                     let parts = try_map(&x, |v| rescale(v, bound, n)).map_err(e)?;
@@ -409,7 +481,8 @@ impl Model {
 }
 
 /// The model applied to one input, as a circuit: the output is a public input, first in
-/// the verifier's input order (then the model input, if public).
+/// the verifier's input order (then the model input, if public, then every layer's weights
+/// and biases in order, if public).
 #[derive(Clone, Debug)]
 pub struct ModelCircuit {
     /// The model.
@@ -444,6 +517,19 @@ impl ModelCircuit {
             .collect();
         if self.model.input_visibility == Visibility::Public {
             v.extend(self.input.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
+        }
+        if self.model.weights.visibility == Visibility::Public {
+            for l in &self.model.layers {
+                let params: Vec<ArrayD<BigInt>> = match l {
+                    Layer::Dense { w, b } => vec![w.clone().into_dyn(), b.clone().into_dyn()],
+                    Layer::Conv2d { w, b, .. } => vec![w.clone().into_dyn(), b.clone().into_dyn()],
+                    Layer::BatchNorm { a, b } => vec![a.clone().into_dyn(), b.clone().into_dyn()],
+                    _ => vec![],
+                };
+                for t in params {
+                    v.extend(t.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
+                }
+            }
         }
         v
     }

@@ -123,3 +123,72 @@ fn bad_input_names_what_is_wrong() {
         "{err}"
     );
 }
+
+#[test]
+fn private_and_public_weights() {
+    use arkml::model::WeightSpec;
+    use arkml_gadgets::tensor::Visibility;
+    let x = input(2);
+    let constant = small();
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    constant.synthesize(cs.clone(), &x).unwrap();
+    let constant_count = cs.num_constraints();
+    for vis in [Visibility::Private, Visibility::Public] {
+        let mut m = small();
+        m.weights = WeightSpec {
+            visibility: vis,
+            weight_bits: 8,
+            bias_bits: 8,
+        };
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let (y, _) = m.synthesize(cs.clone(), &x).unwrap();
+        assert!(cs.is_satisfied().unwrap());
+        assert_eq!(
+            tensor_values(&y).unwrap(),
+            constant.infer(&x).unwrap().last().unwrap().out
+        );
+        assert!(
+            cs.num_constraints() > constant_count,
+            "private weights cost multiplications"
+        );
+        // Groth16 with the weights hidden (or public, in the documented order)
+        let m = Arc::new(m);
+        let c = ModelCircuit::new(m.clone(), x.clone()).unwrap();
+        let mut rng = StdRng::seed_from_u64(9);
+        let pk = setup(c.clone(), &mut rng).unwrap();
+        let proof = prove(&pk, c.clone(), &mut rng).unwrap();
+        let public = c.public_inputs();
+        assert!(verify(&pk.vk, &public, &proof).unwrap(), "{vis:?}");
+        if vis == Visibility::Private {
+            assert_eq!(public.len(), 1, "only the prediction is public");
+        } else {
+            let mut bad = public.clone();
+            *bad.last_mut().unwrap() += Fr::from(1u64);
+            assert!(
+                !verify(&pk.vk, &bad, &proof).unwrap(),
+                "a different public bias"
+            );
+        }
+    }
+    // a weight wider than declared is a typed error naming the layer
+    let mut m = small();
+    m.weights = WeightSpec {
+        visibility: Visibility::Private,
+        weight_bits: 5,
+        bias_bits: 8,
+    };
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let err = m.synthesize(cs, &x).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ModelError::Layer {
+                index: 0,
+                source: Error::OutOfRange { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("weight"), "{err}");
+}

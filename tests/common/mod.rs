@@ -118,6 +118,7 @@ pub fn mnist_model(d: &Value) -> arkml::model::Model {
             Layer::Rescale(n),
             Layer::ArgMax,
         ],
+        weights: Default::default(),
     }
 }
 
@@ -156,6 +157,7 @@ pub fn small_model() -> arkml::model::Model {
             Layer::Rescale(s),
             Layer::ArgMax,
         ],
+        weights: Default::default(),
     }
 }
 
