@@ -13,13 +13,13 @@ use arkml_gadgets::{
     activation::{native_relu, relu},
     argmax::{argmax, native_argmax},
     compare::diff_bound,
-    fixed::{check_bound, floor_div},
+    fixed::check_bound,
     layers::{
         avg_pool2d, batch_norm, conv2d, dense, flatten, max_pool2d, native_avg_pool2d,
         native_max_pool2d, Conv2dConfig, Pool2dConfig,
     },
     range::enforce_bound,
-    rescale::{quotient_bound, rescale},
+    rescale::{native_rescale_tensor, quotient_bound, rescale},
     tensor::{abs, alloc_tensor, linear_bound, try_map, worst_case, Scalar, Visibility},
     Error,
 };
@@ -202,49 +202,33 @@ fn linear<T: Scalar>(
     x: &ArrayD<T>,
     conv: impl Fn(&ArrayD<BigInt>, Param) -> Result<ArrayD<T>, Error>,
 ) -> Result<ArrayD<T>, Error> {
-    let view = |a: &ArrayD<T>, n: usize| -> Result<ArrayD<T>, Error> {
-        if a.ndim() != n {
-            return Err(Error::ShapeMismatch {
-                what: "layer input rank".into(),
-                expected: format!("{n} dimensions"),
-                got: format!("{:?}", a.shape()),
-            });
-        }
-        Ok(a.clone())
-    };
     Ok(match layer {
         Layer::Dense { w, b } => {
-            let x = view(x, 1)?
-                .into_dimensionality::<Ix1>()
-                .expect("rank checked");
-            let w = conv(&w.clone().into_dyn(), Param::Weight)?
-                .into_dimensionality::<Ix2>()
-                .expect("rank 2");
-            let b = conv(&b.clone().into_dyn(), Param::Bias)?
-                .into_dimensionality::<Ix1>()
-                .expect("rank 1");
-            dense(x.view(), w.view(), b.view())?.into_dyn()
+            let (w, b) = (
+                conv(&w.clone().into_dyn(), Param::Weight)?,
+                conv(&b.clone().into_dyn(), Param::Bias)?,
+            );
+            dense(dims::<_, Ix1>(x)?, dims::<_, Ix2>(&w)?, dims::<_, Ix1>(&b)?)?.into_dyn()
         }
         Layer::Conv2d { w, b, cfg } => {
-            let x = view(x, 3)?
-                .into_dimensionality::<Ix3>()
-                .expect("rank checked");
-            let w = conv(&w.clone().into_dyn(), Param::Weight)?
-                .into_dimensionality::<Ix4>()
-                .expect("rank 4");
-            let b = conv(&b.clone().into_dyn(), Param::Bias)?
-                .into_dimensionality::<Ix1>()
-                .expect("rank 1");
-            conv2d(x.view(), w.view(), b.view(), cfg)?.into_dyn()
+            let (w, b) = (
+                conv(&w.clone().into_dyn(), Param::Weight)?,
+                conv(&b.clone().into_dyn(), Param::Bias)?,
+            );
+            conv2d(
+                dims::<_, Ix3>(x)?,
+                dims::<_, Ix4>(&w)?,
+                dims::<_, Ix1>(&b)?,
+                cfg,
+            )?
+            .into_dyn()
         }
         Layer::BatchNorm { a, b } => {
-            let a = conv(&a.clone().into_dyn(), Param::Weight)?
-                .into_dimensionality::<Ix1>()
-                .expect("rank 1");
-            let b = conv(&b.clone().into_dyn(), Param::Bias)?
-                .into_dimensionality::<Ix1>()
-                .expect("rank 1");
-            batch_norm(x.view(), a.view(), b.view())?
+            let (a, b) = (
+                conv(&a.clone().into_dyn(), Param::Weight)?,
+                conv(&b.clone().into_dyn(), Param::Bias)?,
+            );
+            batch_norm(x.view(), dims::<_, Ix1>(&a)?, dims::<_, Ix1>(&b)?)?
         }
         _ => unreachable!("only linear layers"),
     })
@@ -261,7 +245,6 @@ impl Model {
     /// Native integer inference: every layer's output (and remainder where it divides).
     pub fn infer(&self, input: &ArrayD<BigInt>) -> Result<Vec<LayerOutput>, ModelError> {
         self.check_input(input)?;
-        let mut x = input.clone();
         let mut outs = Vec::with_capacity(self.layers.len());
         for (index, layer) in self.layers.iter().enumerate() {
             let e = |source| ModelError::Layer {
@@ -269,8 +252,10 @@ impl Model {
                 kind: layer.kind(),
                 source,
             };
+            // the previous layer's output, read in place
+            let x = outs.last().map_or(input, |o: &LayerOutput| &o.out);
             let (out, remainder) = match layer {
-                l if is_linear(l) => (linear(l, &x, |a, _| Ok(a.clone())).map_err(e)?, None),
+                l if is_linear(l) => (linear(l, x, |a, _| Ok(a.clone())).map_err(e)?, None),
                 Layer::Rescale(n) => {
                     if n == &BigUint::from(0u32) {
                         return Err(e(Error::InvalidParameter {
@@ -278,31 +263,28 @@ impl Model {
                             why: "must be at least 1".into(),
                         }));
                     }
-                    (
-                        x.map(|v| floor_div(v, n).0),
-                        Some(x.map(|v| floor_div(v, n).1)),
-                    )
+                    let (q, r) = native_rescale_tensor(x, n);
+                    (q, Some(r))
                 }
                 Layer::Relu => (x.map(native_relu), None),
                 Layer::AvgPool2d(cfg) => {
                     let (q, r) =
-                        native_avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg).map_err(e)?;
+                        native_avg_pool2d(dims::<_, Ix3>(x).map_err(e)?, cfg).map_err(e)?;
                     (q.into_dyn(), Some(r.into_dyn()))
                 }
                 Layer::MaxPool2d(cfg) => (
-                    native_max_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg)
+                    native_max_pool2d(dims::<_, Ix3>(x).map_err(e)?, cfg)
                         .map_err(e)?
                         .into_dyn(),
                     None,
                 ),
                 Layer::Flatten => (flatten(x.view()).into_dyn(), None),
                 Layer::ArgMax => {
-                    let i = native_argmax(dims::<_, Ix1>(&x).map_err(e)?).map_err(e)?;
+                    let i = native_argmax(dims::<_, Ix1>(x).map_err(e)?).map_err(e)?;
                     (ArrayD::from_elem(IxDyn(&[]), BigInt::from(i)), None)
                 }
                 _ => unreachable!(),
             };
-            x = out.clone();
             outs.push(LayerOutput { out, remainder });
         }
         Ok(outs)
@@ -355,9 +337,6 @@ impl Model {
                 source,
             };
             let before = cs.num_constraints();
-            let constant = |a: &ArrayD<BigInt>| {
-                a.map(|v| FpVar::Constant(arkml_gadgets::fixed::to_field::<Fr>(v)))
-            };
             let (out, new_bound) = match layer {
                 l if is_linear(l) => {
                     let spec = self.weights;
@@ -372,10 +351,10 @@ impl Model {
                         .map_err(e)?;
                     let param =
                         |a: &ArrayD<BigInt>, p: Param| -> Result<ArrayD<FpVar<Fr>>, Error> {
-                            if spec.visibility == Visibility::Constant {
-                                return Ok(constant(a));
-                            }
                             let t = alloc_tensor(cs.clone(), a, spec.visibility)?;
+                            if spec.visibility == Visibility::Constant {
+                                return Ok(t);
+                            }
                             for w in t.iter() {
                                 enforce_bound(w, spec.bits(p)).map_err(|err| match err {
                                     Error::OutOfRange { value, range, .. } => Error::OutOfRange {

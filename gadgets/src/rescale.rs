@@ -170,8 +170,7 @@ pub fn rescale_with_claim<F: PrimeField>(
         .as_ref()
         .map(|(_, r)| to_field::<F>(r))
         .map_err(|e| *e);
-    let (r_bits, remainder) = alloc_bits(cs.clone(), r_val, k)?;
-    let _ = r_bits;
+    let (_, remainder) = alloc_bits(cs.clone(), r_val, k)?;
     let (quotient_bits, q_shifted) = alloc_bits(cs, q_val, bq + 1)?;
     let quotient = q_shifted - to_field::<F>(&pow2(bq));
     v.enforce_equal(&(&quotient * n_f + &remainder))?;
@@ -218,5 +217,6 @@ pub fn native_rescale_tensor<D: ndarray::Dimension>(
     v: &ndarray::Array<BigInt, D>,
     n: &BigUint,
 ) -> (ndarray::Array<BigInt, D>, ndarray::Array<BigInt, D>) {
-    (v.map(|x| floor_div(x, n).0), v.map(|x| floor_div(x, n).1))
+    let qr = v.map(|x| floor_div(x, n));
+    (qr.map(|p| p.0.clone()), qr.map(|p| p.1.clone()))
 }
