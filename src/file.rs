@@ -19,9 +19,28 @@
 //! ```
 //!
 //! where a tensor `T` is `{"shape": [..], "data": ["-12", "7", ...]}` (row-major, integers as
-//! decimal strings: values up to `10^72` do not fit a JSON number). Weights are integers at
-//! their fixed-point scale (biases at the accumulator's scale). Errors name the layer and the
-//! field.
+//! decimal strings: values up to `10^72` do not fit a JSON number; JSON numbers are accepted
+//! too). Weights are integers at their fixed-point scale (biases at the accumulator's scale).
+//! Errors name the layer and the field. An optional `"scale": "65536"` labels the activation
+//! scale in summaries.
+//!
+//! The other layers: `{"type": "conv1d", "weights": T, "bias": T, "stride": 1, "padding":
+//! "valid", "dilation": 1}`, `depthwise_conv2d` (as conv2d, weights `[kh][kw][cin][mult]`),
+//! `separable_conv2d` (`"depthwise": T, "pointwise": T, "bias": T` and conv2d's options),
+//! `pointwise_conv2d` (`"weights": T` `[cin][cout]`, `"bias": T`), `{"type": "leaky_relu",
+//! "a": "13", "d": "128"}` (slope `a/d`), `{"type": "poly", "n": "1000"}`,
+//! `{"type": "sigmoid", "scale": "1000"}`, `tanh` likewise, `{"type": "cubic", "coeffs":
+//! [c0, c1, c2, c3], "scale": ..}`, `global_avg_pool2d`, `global_max_pool2d`,
+//! `{"type": "reshape", "shape": [..]}`, `{"type": "up_sample2d", "size": [2, 2]}`.
+//!
+//! ## Float models
+//!
+//! `"dtype": "float"` marks a model with float weights, for [`crate::quant`]: tensors hold
+//! real numbers, `"input_max"` (the largest absolute input) replaces `"input_bound"`, there
+//! are no `rescale` layers, and activations carry no integer parameters:
+//! `{"type": "leaky_relu", "alpha": 0.2}`, `{"type": "poly"}`, `{"type": "sigmoid"}`,
+//! `{"type": "tanh"}`. [`load_float_model`] reads one; [`load_model`] refuses it with a
+//! typed error.
 //!
 //! ## Keys and proofs
 //!
@@ -40,7 +59,10 @@ use num_bigint::{BigInt, BigUint};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{Layer, Model};
+use crate::model::{Layer, Model, WeightSpec};
+use crate::quant::{FloatLayer, FloatModel};
+use arkml_gadgets::activation::{ZANH, ZIGMOID};
+use num_traits::Zero;
 
 /// Why a file could not be read or written.
 #[derive(Debug, Error)]
@@ -90,8 +112,25 @@ pub enum FileError {
 pub struct TensorFile {
     /// Shape.
     pub shape: Vec<usize>,
-    /// Row-major values.
+    /// Row-major values, as decimal strings (JSON numbers are accepted on reading).
+    #[serde(deserialize_with = "strings_or_numbers")]
     pub data: Vec<String>,
+}
+
+/// Reads an array of decimal strings or JSON numbers (kept as written: serde_json's
+/// arbitrary precision) as strings.
+fn strings_or_numbers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    use serde::de::Error as _;
+    Vec::<serde_json::Value>::deserialize(d)?
+        .into_iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => Ok(s),
+            serde_json::Value::Number(n) => Ok(n.to_string()),
+            other => Err(D::Error::custom(format!(
+                "expected a number or a decimal string, got {other}"
+            ))),
+        })
+        .collect()
 }
 
 impl TensorFile {
@@ -105,14 +144,20 @@ impl TensorFile {
 
     /// To an integer tensor; `Err(why)` for a bad value or shape.
     pub fn to_array(&self) -> Result<ArrayD<BigInt>, String> {
+        self.to_array_with(|s| s.parse::<BigInt>().ok())
+    }
+
+    /// To a float tensor; `Err(why)` for a value that is not a finite number, or a bad shape.
+    pub fn to_f64_array(&self) -> Result<ArrayD<f64>, String> {
+        self.to_array_with(|s| s.parse::<f64>().ok().filter(|v| v.is_finite()))
+    }
+
+    fn to_array_with<T>(&self, parse: impl Fn(&str) -> Option<T>) -> Result<ArrayD<T>, String> {
         let data = self
             .data
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                s.parse::<BigInt>()
-                    .map_err(|_| format!("element {i} ({s:?}) is not an integer"))
-            })
+            .map(|(i, s)| parse(s).ok_or_else(|| format!("element {i} ({s:?}) is not valid here")))
             .collect::<Result<Vec<_>, _>>()?;
         let n: usize = self.shape.iter().product();
         if n != data.len() {
@@ -143,6 +188,41 @@ enum LayerFile {
         #[serde(default = "one2")]
         dilation: [usize; 2],
     },
+    Conv1d {
+        weights: TensorFile,
+        bias: TensorFile,
+        #[serde(default = "one")]
+        stride: usize,
+        #[serde(default)]
+        padding: PaddingFile,
+        #[serde(default = "one")]
+        dilation: usize,
+    },
+    DepthwiseConv2d {
+        weights: TensorFile,
+        bias: TensorFile,
+        #[serde(default = "one2")]
+        stride: [usize; 2],
+        #[serde(default)]
+        padding: PaddingFile,
+        #[serde(default = "one2")]
+        dilation: [usize; 2],
+    },
+    SeparableConv2d {
+        depthwise: TensorFile,
+        pointwise: TensorFile,
+        bias: TensorFile,
+        #[serde(default = "one2")]
+        stride: [usize; 2],
+        #[serde(default)]
+        padding: PaddingFile,
+        #[serde(default = "one2")]
+        dilation: [usize; 2],
+    },
+    PointwiseConv2d {
+        weights: TensorFile,
+        bias: TensorFile,
+    },
     BatchNorm {
         a: TensorFile,
         b: TensorFile,
@@ -151,6 +231,30 @@ enum LayerFile {
         divisor: String,
     },
     Relu,
+    LeakyRelu {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        a: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        d: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alpha: Option<f64>,
+    },
+    Poly {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        n: Option<String>,
+    },
+    Sigmoid {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scale: Option<String>,
+    },
+    Tanh {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scale: Option<String>,
+    },
+    Cubic {
+        coeffs: [i64; 4],
+        scale: String,
+    },
     AvgPool2d {
         size: [usize; 2],
         stride: Option<[usize; 2]>,
@@ -163,24 +267,29 @@ enum LayerFile {
         #[serde(default)]
         padding: PaddingFile,
     },
+    GlobalAvgPool2d,
+    GlobalMaxPool2d,
     Flatten,
+    Reshape {
+        shape: Vec<usize>,
+    },
+    UpSample2d {
+        size: [usize; 2],
+    },
     Argmax,
 }
 
 impl LayerFile {
-    fn kind(&self) -> &'static str {
-        match self {
-            LayerFile::Dense { .. } => "dense",
-            LayerFile::Conv2d { .. } => "conv2d",
-            LayerFile::BatchNorm { .. } => "batch_norm",
-            LayerFile::Rescale { .. } => "rescale",
-            LayerFile::Relu => "relu",
-            LayerFile::AvgPool2d { .. } => "avg_pool2d",
-            LayerFile::MaxPool2d { .. } => "max_pool2d",
-            LayerFile::Flatten => "flatten",
-            LayerFile::Argmax => "argmax",
-        }
+    fn kind(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str().map(String::from)))
+            .unwrap_or_default()
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 fn one2() -> [usize; 2] {
@@ -213,13 +322,28 @@ impl From<Padding> for PaddingFile {
     }
 }
 
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum Dtype {
+    #[default]
+    Int,
+    Float,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ModelFile {
     format: String,
     version: u32,
+    #[serde(default)]
+    dtype: Dtype,
     input_shape: Vec<usize>,
-    input_bound: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input_bound: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scale: Option<String>,
     #[serde(default)]
     input_visibility: VisibilityFile,
     #[serde(default)]
@@ -253,6 +377,53 @@ enum VisibilityFile {
     Public,
 }
 
+impl From<VisibilityFile> for Visibility {
+    fn from(v: VisibilityFile) -> Self {
+        match v {
+            VisibilityFile::Public => Visibility::Public,
+            VisibilityFile::Private => Visibility::Private,
+        }
+    }
+}
+
+impl From<Visibility> for VisibilityFile {
+    fn from(v: Visibility) -> Self {
+        if v == Visibility::Public {
+            VisibilityFile::Public
+        } else {
+            VisibilityFile::Private
+        }
+    }
+}
+
+impl From<WeightsFile> for WeightSpec {
+    fn from(w: WeightsFile) -> Self {
+        WeightSpec {
+            visibility: match w.visibility {
+                WeightVisibilityFile::Constant => Visibility::Constant,
+                WeightVisibilityFile::Public => Visibility::Public,
+                WeightVisibilityFile::Private => Visibility::Private,
+            },
+            weight_bits: w.weight_bits,
+            bias_bits: w.bias_bits,
+        }
+    }
+}
+
+impl From<WeightSpec> for WeightsFile {
+    fn from(w: WeightSpec) -> Self {
+        WeightsFile {
+            visibility: match w.visibility {
+                Visibility::Constant => WeightVisibilityFile::Constant,
+                Visibility::Public => WeightVisibilityFile::Public,
+                Visibility::Private => WeightVisibilityFile::Private,
+            },
+            weight_bits: w.weight_bits,
+            bias_bits: w.bias_bits,
+        }
+    }
+}
+
 fn io(path: &Path) -> impl Fn(std::io::Error) -> FileError + '_ {
     move |source| FileError::Io {
         path: path.display().to_string(),
@@ -260,18 +431,192 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> FileError + '_ {
     }
 }
 
-/// Parses a model from its JSON text (`path` only names it in errors).
-pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
+/// A field error for layer `i`.
+fn field_err(i: usize, kind: &str, field: &str, why: String) -> FileError {
+    FileError::Field {
+        layer: i.to_string(),
+        kind: kind.to_string(),
+        field: field.into(),
+        why,
+    }
+}
+
+/// A positive integer field.
+fn positive(i: usize, kind: &str, field: &str, v: &str) -> Result<BigUint, FileError> {
+    let n: BigUint = v
+        .parse()
+        .map_err(|_| field_err(i, kind, field, format!("{v:?} is not a positive integer")))?;
+    if n.is_zero() {
+        return Err(field_err(i, kind, field, "must be at least 1".into()));
+    }
+    Ok(n)
+}
+
+/// A required field of an integer model.
+fn required<'a>(
+    i: usize,
+    kind: &str,
+    field: &str,
+    v: &'a Option<String>,
+) -> Result<&'a str, FileError> {
+    v.as_deref()
+        .ok_or_else(|| field_err(i, kind, field, "required in an integer model".into()))
+}
+
+/// Reads one tensor field: `(field, tensor, rank)`.
+type TensorReader<'a> =
+    dyn FnMut(&str, &TensorFile, usize) -> Result<ArrayD<BigInt>, FileError> + 'a;
+
+/// Layer `i` of the file as an integer layer; `t(field, tensor, rank)` reads each tensor
+/// (called in the layer's parameter order: weights before bias).
+fn to_layer(i: usize, l: &LayerFile, t: &mut TensorReader<'_>) -> Result<Layer, FileError> {
+    let kind = l.kind();
+    let err = |field: &str, why: String| field_err(i, &kind, field, why);
+    fn r<D: Dimension>(a: ArrayD<BigInt>) -> ndarray::Array<BigInt, D> {
+        a.into_dimensionality().expect("rank checked on reading")
+    }
+    let pool = |size: [usize; 2], stride: Option<[usize; 2]>, padding: PaddingFile| Pool2dConfig {
+        size: (size[0], size[1]),
+        stride: stride.map_or((size[0], size[1]), |s| (s[0], s[1])),
+        padding: padding.into(),
+    };
+    let conv = |stride: [usize; 2], padding: PaddingFile, dilation: [usize; 2]| Conv2dConfig {
+        stride: (stride[0], stride[1]),
+        padding: padding.into(),
+        dilation: (dilation[0], dilation[1]),
+    };
+    Ok(match l {
+        LayerFile::Dense { weights, bias } => Layer::Dense {
+            w: r(t("weights", weights, 2)?),
+            b: r(t("bias", bias, 1)?),
+        },
+        LayerFile::PointwiseConv2d { weights, bias } => Layer::PointwiseConv2d {
+            w: r(t("weights", weights, 2)?),
+            b: r(t("bias", bias, 1)?),
+        },
+        LayerFile::Conv2d {
+            weights,
+            bias,
+            stride,
+            padding,
+            dilation,
+        } => Layer::Conv2d {
+            w: r(t("weights", weights, 4)?),
+            b: r(t("bias", bias, 1)?),
+            cfg: conv(*stride, *padding, *dilation),
+        },
+        LayerFile::DepthwiseConv2d {
+            weights,
+            bias,
+            stride,
+            padding,
+            dilation,
+        } => Layer::DepthwiseConv2d {
+            w: r(t("weights", weights, 4)?),
+            b: r(t("bias", bias, 1)?),
+            cfg: conv(*stride, *padding, *dilation),
+        },
+        LayerFile::SeparableConv2d {
+            depthwise,
+            pointwise,
+            bias,
+            stride,
+            padding,
+            dilation,
+        } => Layer::SeparableConv2d {
+            depthwise: r(t("depthwise", depthwise, 4)?),
+            pointwise: r(t("pointwise", pointwise, 2)?),
+            b: r(t("bias", bias, 1)?),
+            cfg: conv(*stride, *padding, *dilation),
+        },
+        LayerFile::Conv1d {
+            weights,
+            bias,
+            stride,
+            padding,
+            dilation,
+        } => Layer::Conv1d {
+            w: r(t("weights", weights, 3)?),
+            b: r(t("bias", bias, 1)?),
+            stride: *stride,
+            padding: (*padding).into(),
+            dilation: *dilation,
+        },
+        LayerFile::BatchNorm { a, b } => Layer::BatchNorm {
+            a: r(t("a", a, 1)?),
+            b: r(t("b", b, 1)?),
+        },
+        LayerFile::Rescale { divisor } => Layer::Rescale(positive(i, &kind, "divisor", divisor)?),
+        LayerFile::Relu => Layer::Relu,
+        LayerFile::LeakyRelu { a, d, .. } => {
+            let a_s = required(i, &kind, "a", a)?;
+            Layer::LeakyRelu {
+                a: a_s
+                    .parse()
+                    .map_err(|_| err("a", format!("{a_s:?} is not an integer")))?,
+                d: positive(i, &kind, "d", required(i, &kind, "d", d)?)?,
+            }
+        }
+        LayerFile::Poly { n } => Layer::Poly(positive(i, &kind, "n", required(i, &kind, "n", n)?)?),
+        LayerFile::Sigmoid { scale } | LayerFile::Tanh { scale } => Layer::Cubic {
+            coeffs: if matches!(l, LayerFile::Sigmoid { .. }) {
+                ZIGMOID
+            } else {
+                ZANH
+            },
+            scale: positive(i, &kind, "scale", required(i, &kind, "scale", scale)?)?,
+        },
+        LayerFile::Cubic { coeffs, scale } => Layer::Cubic {
+            coeffs: *coeffs,
+            scale: positive(i, &kind, "scale", scale)?,
+        },
+        LayerFile::AvgPool2d {
+            size,
+            stride,
+            padding,
+        } => Layer::AvgPool2d(pool(*size, *stride, *padding)),
+        LayerFile::MaxPool2d {
+            size,
+            stride,
+            padding,
+        } => Layer::MaxPool2d(pool(*size, *stride, *padding)),
+        LayerFile::GlobalAvgPool2d => Layer::GlobalAvgPool2d,
+        LayerFile::GlobalMaxPool2d => Layer::GlobalMaxPool2d,
+        LayerFile::Flatten => Layer::Flatten,
+        LayerFile::Reshape { shape } => Layer::Reshape(shape.clone()),
+        LayerFile::UpSample2d { size } => Layer::UpSample2d((size[0], size[1])),
+        LayerFile::Argmax => Layer::ArgMax,
+    })
+}
+
+/// Reads a tensor field with a rank check, parsing each element with `parse`.
+fn read_tensor<T: Clone>(
+    i: usize,
+    kind: &str,
+    field: &str,
+    tf: &TensorFile,
+    rank: usize,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<ArrayD<T>, FileError> {
+    let a = tf
+        .to_array_with(parse)
+        .map_err(|why| field_err(i, kind, field, why))?;
+    if a.ndim() != rank {
+        return Err(field_err(
+            i,
+            kind,
+            field,
+            format!("expected {rank} dimensions, got shape {:?}", a.shape()),
+        ));
+    }
+    Ok(a)
+}
+
+fn parse_file(text: &str, path: &str) -> Result<ModelFile, FileError> {
     let f: ModelFile = serde_json::from_str(text).map_err(|source| FileError::Json {
         path: path.to_string(),
         source,
     })?;
-    let header = |field: &str, why: String| FileError::Field {
-        layer: "-".into(),
-        kind: "header".into(),
-        field: field.into(),
-        why,
-    };
     if f.format != "arkml-model" {
         return Err(header(
             "format",
@@ -284,166 +629,247 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
             format!("unsupported version {}", f.version),
         ));
     }
+    Ok(f)
+}
+
+fn header(field: &str, why: String) -> FileError {
+    FileError::Field {
+        layer: "-".into(),
+        kind: "header".into(),
+        field: field.into(),
+        why,
+    }
+}
+
+/// Whether a model file holds float weights (`"dtype": "float"`) or integers.
+pub fn is_float_model(text: &str, path: &str) -> Result<bool, FileError> {
+    Ok(parse_file(text, path)?.dtype == Dtype::Float)
+}
+
+/// Parses an integer model from its JSON text (`path` only names it in errors).
+pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
+    let f = parse_file(text, path)?;
+    if f.dtype != Dtype::Int {
+        return Err(header(
+            "dtype",
+            "a float model: quantise it first (arkml::quant, `arkml quantize`)".into(),
+        ));
+    }
+    let input_bound = f
+        .input_bound
+        .ok_or_else(|| header("input_bound", "required in an integer model".into()))?;
     let mut layers = Vec::with_capacity(f.layers.len());
     for (i, l) in f.layers.iter().enumerate() {
-        let kind = l.kind().to_string();
-        let err = |field: &str, why: String| FileError::Field {
-            layer: i.to_string(),
-            kind: kind.clone(),
-            field: field.into(),
-            why,
+        let kind = l.kind();
+        let mut t = |field: &str, tf: &TensorFile, rank: usize| {
+            read_tensor(i, &kind, field, tf, rank, |s| s.parse::<BigInt>().ok())
         };
-        let t = |field: &str, tf: &TensorFile, rank: usize| -> Result<ArrayD<BigInt>, FileError> {
-            let a = tf.to_array().map_err(|why| err(field, why))?;
-            if a.ndim() != rank {
-                return Err(err(
-                    field,
-                    format!("expected {rank} dimensions, got shape {:?}", a.shape()),
-                ));
-            }
-            Ok(a)
-        };
-        let pool =
-            |size: [usize; 2], stride: Option<[usize; 2]>, padding: PaddingFile| Pool2dConfig {
-                size: (size[0], size[1]),
-                stride: stride.map_or((size[0], size[1]), |s| (s[0], s[1])),
-                padding: padding.into(),
-            };
-        layers.push(match l {
-            LayerFile::Dense { weights, bias } => Layer::Dense {
-                w: t("weights", weights, 2)?
-                    .into_dimensionality()
-                    .expect("rank 2"),
-                b: t("bias", bias, 1)?.into_dimensionality().expect("rank 1"),
-            },
-            LayerFile::Conv2d {
-                weights,
-                bias,
-                stride,
-                padding,
-                dilation,
-            } => Layer::Conv2d {
-                w: t("weights", weights, 4)?
-                    .into_dimensionality()
-                    .expect("rank 4"),
-                b: t("bias", bias, 1)?.into_dimensionality().expect("rank 1"),
-                cfg: Conv2dConfig {
-                    stride: (stride[0], stride[1]),
-                    padding: (*padding).into(),
-                    dilation: (dilation[0], dilation[1]),
-                },
-            },
-            LayerFile::BatchNorm { a, b } => Layer::BatchNorm {
-                a: t("a", a, 1)?.into_dimensionality().expect("rank 1"),
-                b: t("b", b, 1)?.into_dimensionality().expect("rank 1"),
-            },
-            LayerFile::Rescale { divisor } => {
-                let n: BigUint = divisor.parse().map_err(|_| {
-                    err("divisor", format!("{divisor:?} is not a positive integer"))
-                })?;
-                if n == BigUint::from(0u32) {
-                    return Err(err("divisor", "must be at least 1".into()));
-                }
-                Layer::Rescale(n)
-            }
-            LayerFile::Relu => Layer::Relu,
-            LayerFile::AvgPool2d {
-                size,
-                stride,
-                padding,
-            } => Layer::AvgPool2d(pool(*size, *stride, *padding)),
-            LayerFile::MaxPool2d {
-                size,
-                stride,
-                padding,
-            } => Layer::MaxPool2d(pool(*size, *stride, *padding)),
-            LayerFile::Flatten => Layer::Flatten,
-            LayerFile::Argmax => Layer::ArgMax,
-        });
+        layers.push(to_layer(i, l, &mut t)?);
     }
+    let scale = f
+        .scale
+        .as_deref()
+        .map(|v| {
+            v.parse::<BigUint>()
+                .ok()
+                .filter(|n| !n.is_zero())
+                .ok_or_else(|| header("scale", format!("{v:?} is not a positive integer")))
+        })
+        .transpose()?;
     Ok(Model {
         input_shape: f.input_shape,
-        input_bound: f.input_bound,
-        input_visibility: if f.input_visibility == VisibilityFile::Public {
-            Visibility::Public
-        } else {
-            Visibility::Private
-        },
+        input_bound,
+        input_visibility: f.input_visibility.into(),
         layers,
-        weights: f
-            .weights
-            .map_or_else(Default::default, |w| crate::model::WeightSpec {
-                visibility: match w.visibility {
-                    WeightVisibilityFile::Constant => Visibility::Constant,
-                    WeightVisibilityFile::Public => Visibility::Public,
-                    WeightVisibilityFile::Private => Visibility::Private,
-                },
-                weight_bits: w.weight_bits,
-                bias_bits: w.bias_bits,
-            }),
+        weights: f.weights.map_or_else(Default::default, Into::into),
+        scale,
     })
+}
+
+/// Parses a float model (`"dtype": "float"`): tensors hold JSON numbers or decimal strings,
+/// `input_max` is required, no `rescale` layers (quantisation inserts them), activations
+/// without integer parameters (`{"type": "leaky_relu", "alpha": 0.1}`, `{"type": "poly"}`,
+/// `{"type": "sigmoid"}`, `{"type": "tanh"}`).
+pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileError> {
+    let f = parse_file(text, path)?;
+    if f.dtype != Dtype::Float {
+        return Err(header("dtype", "expected \"float\"".into()));
+    }
+    let input_max = f.input_max.filter(|v| v.is_finite()).ok_or_else(|| {
+        header(
+            "input_max",
+            "a finite number is required in a float model".into(),
+        )
+    })?;
+    let mut layers = Vec::with_capacity(f.layers.len());
+    for (i, l) in f.layers.iter().enumerate() {
+        let kind = l.kind();
+        let layer = match l {
+            LayerFile::LeakyRelu { alpha, .. } => FloatLayer::LeakyRelu {
+                alpha: alpha.filter(|a| a.is_finite()).ok_or_else(|| {
+                    field_err(i, &kind, "alpha", "a finite number is required".into())
+                })?,
+            },
+            LayerFile::Poly { .. } => FloatLayer::Poly,
+            LayerFile::Sigmoid { .. } => FloatLayer::Sigmoid,
+            LayerFile::Tanh { .. } => FloatLayer::Tanh,
+            LayerFile::Rescale { .. } | LayerFile::Cubic { .. } => {
+                return Err(field_err(
+                    i,
+                    &kind,
+                    "type",
+                    "not allowed in a float model (quantisation chooses the scale)".into(),
+                ))
+            }
+            _ => {
+                let mut params = Vec::new();
+                let mut t = |field: &str, tf: &TensorFile, rank: usize| {
+                    let a = read_tensor(i, &kind, field, tf, rank, |s| {
+                        s.parse::<f64>().ok().filter(|v| v.is_finite())
+                    })?;
+                    let zeros = a.map(|_| BigInt::zero());
+                    params.push(a);
+                    Ok(zeros)
+                };
+                let template = to_layer(i, l, &mut t)?;
+                if params.is_empty() {
+                    FloatLayer::Plain(template)
+                } else {
+                    FloatLayer::Linear {
+                        layer: template,
+                        params,
+                    }
+                }
+            }
+        };
+        layers.push(layer);
+    }
+    Ok(FloatModel {
+        input_shape: f.input_shape,
+        input_max,
+        layers,
+    })
+}
+
+/// An integer layer as it is written to a file.
+fn layer_file(l: &Layer) -> LayerFile {
+    let tf = |a: &dyn ToTensorFile| a.to_tensor_file();
+    let pad = |p: Padding| -> PaddingFile { p.into() };
+    match l {
+        Layer::Dense { w, b } => LayerFile::Dense {
+            weights: tf(w),
+            bias: tf(b),
+        },
+        Layer::PointwiseConv2d { w, b } => LayerFile::PointwiseConv2d {
+            weights: tf(w),
+            bias: tf(b),
+        },
+        Layer::Conv2d { w, b, cfg } => LayerFile::Conv2d {
+            weights: tf(w),
+            bias: tf(b),
+            stride: [cfg.stride.0, cfg.stride.1],
+            padding: pad(cfg.padding),
+            dilation: [cfg.dilation.0, cfg.dilation.1],
+        },
+        Layer::DepthwiseConv2d { w, b, cfg } => LayerFile::DepthwiseConv2d {
+            weights: tf(w),
+            bias: tf(b),
+            stride: [cfg.stride.0, cfg.stride.1],
+            padding: pad(cfg.padding),
+            dilation: [cfg.dilation.0, cfg.dilation.1],
+        },
+        Layer::SeparableConv2d {
+            depthwise,
+            pointwise,
+            b,
+            cfg,
+        } => LayerFile::SeparableConv2d {
+            depthwise: tf(depthwise),
+            pointwise: tf(pointwise),
+            bias: tf(b),
+            stride: [cfg.stride.0, cfg.stride.1],
+            padding: pad(cfg.padding),
+            dilation: [cfg.dilation.0, cfg.dilation.1],
+        },
+        Layer::Conv1d {
+            w,
+            b,
+            stride,
+            padding,
+            dilation,
+        } => LayerFile::Conv1d {
+            weights: tf(w),
+            bias: tf(b),
+            stride: *stride,
+            padding: pad(*padding),
+            dilation: *dilation,
+        },
+        Layer::BatchNorm { a, b } => LayerFile::BatchNorm { a: tf(a), b: tf(b) },
+        Layer::Rescale(n) => LayerFile::Rescale {
+            divisor: n.to_string(),
+        },
+        Layer::Relu => LayerFile::Relu,
+        Layer::LeakyRelu { a, d } => LayerFile::LeakyRelu {
+            a: Some(a.to_string()),
+            d: Some(d.to_string()),
+            alpha: None,
+        },
+        Layer::Poly(n) => LayerFile::Poly {
+            n: Some(n.to_string()),
+        },
+        Layer::Cubic { coeffs, scale } if *coeffs == ZIGMOID => LayerFile::Sigmoid {
+            scale: Some(scale.to_string()),
+        },
+        Layer::Cubic { coeffs, scale } if *coeffs == ZANH => LayerFile::Tanh {
+            scale: Some(scale.to_string()),
+        },
+        Layer::Cubic { coeffs, scale } => LayerFile::Cubic {
+            coeffs: *coeffs,
+            scale: scale.to_string(),
+        },
+        Layer::AvgPool2d(c) => LayerFile::AvgPool2d {
+            size: [c.size.0, c.size.1],
+            stride: Some([c.stride.0, c.stride.1]),
+            padding: pad(c.padding),
+        },
+        Layer::MaxPool2d(c) => LayerFile::MaxPool2d {
+            size: [c.size.0, c.size.1],
+            stride: Some([c.stride.0, c.stride.1]),
+            padding: pad(c.padding),
+        },
+        Layer::GlobalAvgPool2d => LayerFile::GlobalAvgPool2d,
+        Layer::GlobalMaxPool2d => LayerFile::GlobalMaxPool2d,
+        Layer::Flatten => LayerFile::Flatten,
+        Layer::Reshape(s) => LayerFile::Reshape { shape: s.clone() },
+        Layer::UpSample2d(s) => LayerFile::UpSample2d { size: [s.0, s.1] },
+        Layer::ArgMax => LayerFile::Argmax,
+    }
+}
+
+/// Any integer ndarray as a tensor file.
+trait ToTensorFile {
+    fn to_tensor_file(&self) -> TensorFile;
+}
+
+impl<D: Dimension> ToTensorFile for ndarray::Array<BigInt, D> {
+    fn to_tensor_file(&self) -> TensorFile {
+        TensorFile::from_array(self)
+    }
 }
 
 /// The model as JSON text.
 pub fn model_to_json(m: &Model) -> String {
-    let tf = |a: &ndarray::ArrayD<BigInt>| TensorFile::from_array(a);
-    let layers = m
-        .layers
-        .iter()
-        .map(|l| match l {
-            Layer::Dense { w, b } => LayerFile::Dense {
-                weights: tf(&w.clone().into_dyn()),
-                bias: tf(&b.clone().into_dyn()),
-            },
-            Layer::Conv2d { w, b, cfg } => LayerFile::Conv2d {
-                weights: tf(&w.clone().into_dyn()),
-                bias: tf(&b.clone().into_dyn()),
-                stride: [cfg.stride.0, cfg.stride.1],
-                padding: cfg.padding.into(),
-                dilation: [cfg.dilation.0, cfg.dilation.1],
-            },
-            Layer::BatchNorm { a, b } => LayerFile::BatchNorm {
-                a: tf(&a.clone().into_dyn()),
-                b: tf(&b.clone().into_dyn()),
-            },
-            Layer::Rescale(n) => LayerFile::Rescale {
-                divisor: n.to_string(),
-            },
-            Layer::Relu => LayerFile::Relu,
-            Layer::AvgPool2d(c) => LayerFile::AvgPool2d {
-                size: [c.size.0, c.size.1],
-                stride: Some([c.stride.0, c.stride.1]),
-                padding: c.padding.into(),
-            },
-            Layer::MaxPool2d(c) => LayerFile::MaxPool2d {
-                size: [c.size.0, c.size.1],
-                stride: Some([c.stride.0, c.stride.1]),
-                padding: c.padding.into(),
-            },
-            Layer::Flatten => LayerFile::Flatten,
-            Layer::ArgMax => LayerFile::Argmax,
-        })
-        .collect();
     let f = ModelFile {
         format: "arkml-model".into(),
         version: 1,
+        dtype: Dtype::Int,
         input_shape: m.input_shape.clone(),
-        input_bound: m.input_bound,
-        input_visibility: if m.input_visibility == Visibility::Public {
-            VisibilityFile::Public
-        } else {
-            VisibilityFile::Private
-        },
-        weights: Some(WeightsFile {
-            visibility: match m.weights.visibility {
-                Visibility::Constant => WeightVisibilityFile::Constant,
-                Visibility::Public => WeightVisibilityFile::Public,
-                Visibility::Private => WeightVisibilityFile::Private,
-            },
-            weight_bits: m.weights.weight_bits,
-            bias_bits: m.weights.bias_bits,
-        }),
-        layers,
+        input_bound: Some(m.input_bound),
+        input_max: None,
+        scale: m.scale.as_ref().map(|s| s.to_string()),
+        input_visibility: m.input_visibility.into(),
+        weights: Some(m.weights.into()),
+        layers: m.layers.iter().map(layer_file).collect(),
     };
     serde_json::to_string(&f).expect("serialisable")
 }
@@ -452,6 +878,12 @@ pub fn model_to_json(m: &Model) -> String {
 pub fn load_model(path: &Path) -> Result<Model, FileError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
     model_from_json(&text, &path.display().to_string())
+}
+
+/// Loads a float model file (`"dtype": "float"`).
+pub fn load_float_model(path: &Path) -> Result<FloatModel, FileError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    float_model_from_json(&text, &path.display().to_string())
 }
 
 /// Saves a model file.

@@ -4,8 +4,10 @@
 //! came from a model applied to an input, keeping the model, the input or both private.
 //!
 //! This crate is the thin layer over [`arkml_gadgets`] (re-exported as [`gadgets`]):
-//! [`groth16`] (setup / prove / verify, with a satisfaction check before proving) and
-//! [`report`] (the generated constraint-count table). The model builder grows here.
+//! [`model`] (the sequential builder: native inference, bound analysis, one
+//! `ConstraintSynthesizer`), [`quant`] (float weights to integers), [`file`] (model, key,
+//! proof and public-input files), [`groth16`] (setup / prove / verify, with a satisfaction
+//! check before proving) and [`report`] (the generated constraint-count table).
 #![deny(missing_docs)]
 
 pub use arkml_gadgets as gadgets;
@@ -13,4 +15,5 @@ pub use arkml_gadgets as gadgets;
 pub mod file;
 pub mod groth16;
 pub mod model;
+pub mod quant;
 pub mod report;

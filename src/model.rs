@@ -10,24 +10,37 @@ use ark_bn254::Fr;
 use ark_r1cs_std::{boolean::Boolean, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use arkml_gadgets::{
-    activation::{native_relu, relu},
+    activation::{
+        cubic,
+        cubic::{cubic_bound, cubic_divisor},
+        leaky_relu, native_cubic, native_leaky_relu, native_poly, native_relu, poly,
+        poly::poly_bound,
+        relu, Cubic,
+    },
     argmax::{argmax, native_argmax},
     compare::diff_bound,
-    fixed::check_bound,
+    fixed::{bits_for, check_bound, pow2},
     layers::{
-        avg_pool2d, batch_norm, conv2d, dense, flatten, max_pool2d, native_avg_pool2d,
-        native_max_pool2d, Conv2dConfig, Pool2dConfig,
+        avg_pool2d, batch_norm, conv1d, conv2d, dense, depthwise_conv2d, flatten,
+        global_avg_pool2d, global_max_pool2d, max_pool2d, native_avg_pool2d,
+        native_global_avg_pool2d, native_global_max_pool2d, native_max_pool2d, pointwise_conv2d,
+        reshape, separable_conv2d, upsample2d, Conv2dConfig, Padding, Pool2dConfig,
     },
     range::enforce_bound,
     rescale::{native_rescale_tensor, quotient_bound, rescale},
     tensor::{abs, alloc_tensor, linear_bound, try_map, worst_case, Scalar, Visibility},
     Error,
 };
-use ndarray::{Array1, Array2, Array4, ArrayD, Dimension, Ix1, Ix2, Ix3, Ix4, IxDyn};
+use ndarray::{Array1, Array2, Array3, Array4, ArrayD, Dimension, Ix1, Ix2, Ix3, Ix4, IxDyn};
 use num_bigint::{BigInt, BigUint};
+use num_traits::{One, Zero};
 use thiserror::Error as ThisError;
 
 /// A layer of a sequential model.
+///
+/// Linear layers (those with parameters) return the unscaled accumulator: the input's scale
+/// times the weights' scale, with biases at that scale. A [`Layer::Rescale`] brings the result
+/// back to the activation scale; [`crate::quant`] inserts one after every linear layer.
 #[derive(Clone, Debug)]
 pub enum Layer {
     /// Dense, weights `[in][out]`, bias at the accumulator's scale.
@@ -37,7 +50,7 @@ pub enum Layer {
         /// Bias.
         b: Array1<BigInt>,
     },
-    /// Conv2D, weights `[kh][kw][cin][cout]`.
+    /// Conv2D over HWC, weights `[kh][kw][cin][cout]`.
     Conv2d {
         /// Weights.
         w: Array4<BigInt>,
@@ -45,6 +58,47 @@ pub enum Layer {
         b: Array1<BigInt>,
         /// Stride, padding, dilation.
         cfg: Conv2dConfig,
+    },
+    /// Conv1D over `[len][cin]`, weights `[k][cin][cout]`.
+    Conv1d {
+        /// Weights.
+        w: Array3<BigInt>,
+        /// Bias.
+        b: Array1<BigInt>,
+        /// Stride.
+        stride: usize,
+        /// Padding.
+        padding: Padding,
+        /// Dilation.
+        dilation: usize,
+    },
+    /// DepthwiseConv2D, weights `[kh][kw][cin][multiplier]`, bias `[cin * multiplier]`.
+    DepthwiseConv2d {
+        /// Weights.
+        w: Array4<BigInt>,
+        /// Bias.
+        b: Array1<BigInt>,
+        /// Stride, padding, dilation.
+        cfg: Conv2dConfig,
+    },
+    /// SeparableConv2D: depthwise then pointwise with no rescale between, so the output
+    /// is at the input's scale times both weight scales.
+    SeparableConv2d {
+        /// Depthwise weights `[kh][kw][cin][multiplier]`.
+        depthwise: Array4<BigInt>,
+        /// Pointwise weights `[cin * multiplier][cout]`.
+        pointwise: Array2<BigInt>,
+        /// Bias `[cout]`, at the output's scale.
+        b: Array1<BigInt>,
+        /// Stride, padding, dilation of the depthwise step.
+        cfg: Conv2dConfig,
+    },
+    /// Pointwise (1x1) convolution, weights `[cin][cout]`.
+    PointwiseConv2d {
+        /// Weights.
+        w: Array2<BigInt>,
+        /// Bias.
+        b: Array1<BigInt>,
     },
     /// Folded batch normalisation `a * x + b` per channel.
     BatchNorm {
@@ -57,12 +111,37 @@ pub enum Layer {
     Rescale(BigUint),
     /// ReLU.
     Relu,
+    /// LeakyReLU with slope `a / d` on negative inputs (floored).
+    LeakyRelu {
+        /// Slope numerator.
+        a: BigInt,
+        /// Slope denominator (the activation scale).
+        d: BigUint,
+    },
+    /// circomlib-ml's Poly activation `floor((x^2 + n x) / n)` at activation scale `n`.
+    Poly(BigUint),
+    /// A cubic activation (circomlib-ml's sigmoid or tanh approximation) at scale `scale`.
+    Cubic {
+        /// Coefficients in units of `10^-9` ([`ZIGMOID`](arkml_gadgets::activation::ZIGMOID),
+        /// [`ZANH`](arkml_gadgets::activation::ZANH)).
+        coeffs: Cubic,
+        /// The activation scale.
+        scale: BigUint,
+    },
     /// Average pooling.
     AvgPool2d(Pool2dConfig),
     /// Max pooling.
     MaxPool2d(Pool2dConfig),
+    /// GlobalAveragePooling2D: HWC to C.
+    GlobalAvgPool2d,
+    /// GlobalMaxPooling2D: HWC to C.
+    GlobalMaxPool2d,
     /// Flatten (row, column, channel).
     Flatten,
+    /// Reshape, row-major.
+    Reshape(Vec<usize>),
+    /// UpSampling2D, nearest neighbour, by `(rows, columns)`.
+    UpSample2d((usize, usize)),
     /// ArgMax: the output becomes the index of the first maximum.
     ArgMax,
 }
@@ -73,14 +152,145 @@ impl Layer {
         match self {
             Layer::Dense { .. } => "Dense",
             Layer::Conv2d { .. } => "Conv2D",
+            Layer::Conv1d { .. } => "Conv1D",
+            Layer::DepthwiseConv2d { .. } => "Depthwise",
+            Layer::SeparableConv2d { .. } => "Separable",
+            Layer::PointwiseConv2d { .. } => "Pointwise",
             Layer::BatchNorm { .. } => "BatchNorm",
             Layer::Rescale(_) => "Rescale",
             Layer::Relu => "ReLU",
+            Layer::LeakyRelu { .. } => "LeakyReLU",
+            Layer::Poly(_) => "Poly",
+            Layer::Cubic { .. } => "Cubic",
             Layer::AvgPool2d(_) => "AvgPool2D",
             Layer::MaxPool2d(_) => "MaxPool2D",
+            Layer::GlobalAvgPool2d => "GlobalAvg",
+            Layer::GlobalMaxPool2d => "GlobalMax",
             Layer::Flatten => "Flatten",
+            Layer::Reshape(_) => "Reshape",
+            Layer::UpSample2d(_) => "UpSample2D",
             Layer::ArgMax => "ArgMax",
         }
+    }
+
+    /// The layer's parameters in the verifier's order (weights before bias), each with
+    /// what it is. Empty for layers without parameters.
+    pub(crate) fn params(&self) -> Vec<(ArrayD<BigInt>, Param)> {
+        use Param::{Bias, Weight};
+        let d = |a: &dyn AsDyn| a.as_dyn();
+        match self {
+            Layer::Dense { w, b } | Layer::PointwiseConv2d { w, b } => {
+                vec![(d(w), Weight), (d(b), Bias)]
+            }
+            Layer::Conv2d { w, b, .. } | Layer::DepthwiseConv2d { w, b, .. } => {
+                vec![(d(w), Weight), (d(b), Bias)]
+            }
+            Layer::Conv1d { w, b, .. } => vec![(d(w), Weight), (d(b), Bias)],
+            Layer::SeparableConv2d {
+                depthwise,
+                pointwise,
+                b,
+                ..
+            } => vec![(d(depthwise), Weight), (d(pointwise), Weight), (d(b), Bias)],
+            Layer::BatchNorm { a, b } => vec![(d(a), Weight), (d(b), Bias)],
+            _ => vec![],
+        }
+    }
+
+    /// The same layer with its parameters replaced, in [`Layer::params`]' order; errors when
+    /// the count or a rank differs.
+    pub(crate) fn with_params(&self, p: Vec<ArrayD<BigInt>>) -> Result<Layer, Error> {
+        if p.len() != self.params().len() {
+            return Err(Error::shape(
+                "layer parameters",
+                self.params().len(),
+                p.len(),
+            ));
+        }
+        fn r<D: Dimension>(a: &ArrayD<BigInt>) -> Result<ndarray::Array<BigInt, D>, Error> {
+            a.clone()
+                .into_dimensionality()
+                .map_err(|_| Error::ShapeMismatch {
+                    what: "parameter rank".into(),
+                    expected: format!("{} dimensions", D::NDIM.unwrap_or(0)),
+                    got: format!("{:?}", a.shape()),
+                })
+        }
+        Ok(match self {
+            Layer::Dense { .. } => Layer::Dense {
+                w: r(&p[0])?,
+                b: r(&p[1])?,
+            },
+            Layer::PointwiseConv2d { .. } => Layer::PointwiseConv2d {
+                w: r(&p[0])?,
+                b: r(&p[1])?,
+            },
+            Layer::Conv2d { cfg, .. } => Layer::Conv2d {
+                w: r(&p[0])?,
+                b: r(&p[1])?,
+                cfg: *cfg,
+            },
+            Layer::DepthwiseConv2d { cfg, .. } => Layer::DepthwiseConv2d {
+                w: r(&p[0])?,
+                b: r(&p[1])?,
+                cfg: *cfg,
+            },
+            Layer::Conv1d {
+                stride,
+                padding,
+                dilation,
+                ..
+            } => Layer::Conv1d {
+                w: r(&p[0])?,
+                b: r(&p[1])?,
+                stride: *stride,
+                padding: *padding,
+                dilation: *dilation,
+            },
+            Layer::SeparableConv2d { cfg, .. } => Layer::SeparableConv2d {
+                depthwise: r(&p[0])?,
+                pointwise: r(&p[1])?,
+                b: r(&p[2])?,
+                cfg: *cfg,
+            },
+            Layer::BatchNorm { .. } => Layer::BatchNorm {
+                a: r(&p[0])?,
+                b: r(&p[1])?,
+            },
+            other => other.clone(),
+        })
+    }
+
+    /// Whether each parameter is a weight (`true`) or a bias, in [`Layer::params`]' order.
+    pub(crate) fn param_is_weight(&self) -> Vec<bool> {
+        self.params()
+            .iter()
+            .map(|(_, p)| *p == Param::Weight)
+            .collect()
+    }
+
+    /// Whether the layer has parameters (and so multiplies by weights).
+    pub fn is_linear(&self) -> bool {
+        !self.params().is_empty()
+    }
+
+    /// How many weight factors multiply the input (two for separable convolutions).
+    pub(crate) fn weight_factors(&self) -> u32 {
+        self.params()
+            .iter()
+            .filter(|(_, p)| *p == Param::Weight)
+            .count() as u32
+    }
+}
+
+/// Any ndarray as a dynamic-rank copy (lets [`Layer::params`] treat every rank alike).
+trait AsDyn {
+    fn as_dyn(&self) -> ArrayD<BigInt>;
+}
+
+impl<D: Dimension> AsDyn for ndarray::Array<BigInt, D> {
+    fn as_dyn(&self) -> ArrayD<BigInt> {
+        self.clone().into_dyn()
     }
 }
 
@@ -111,6 +321,18 @@ pub struct LayerOutput {
     pub remainder: Option<ArrayD<BigInt>>,
 }
 
+/// What synthesis produced.
+#[derive(Clone, Debug)]
+pub struct Synthesized {
+    /// The output variables.
+    pub output: ArrayD<FpVar<Fr>>,
+    /// Per-layer figures.
+    pub summary: Vec<LayerSummary>,
+    /// Every public or private weight variable, in the verifier's order (empty for constant
+    /// weights): what a commitment to the weights must bind.
+    pub weights: Vec<FpVar<Fr>>,
+}
+
 /// Per-layer figures from synthesis.
 #[derive(Clone, Debug)]
 pub struct LayerSummary {
@@ -120,13 +342,15 @@ pub struct LayerSummary {
     pub shape: Vec<usize>,
     /// Proven bound of the output (`-2^B <= v < 2^B`).
     pub bound: u32,
+    /// The output's fixed-point scale, where the model declares one ([`Model::scale`]).
+    pub scale: Option<BigUint>,
     /// Constraints the layer wrote.
     pub constraints: usize,
 }
 
 /// Which parameter of a linear layer a tensor is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Param {
+pub(crate) enum Param {
     /// Weights (and BatchNorm's `a`).
     Weight,
     /// Biases (and BatchNorm's `b`), at the accumulator's scale.
@@ -182,6 +406,10 @@ pub struct Model {
     pub layers: Vec<Layer>,
     /// How the weights enter the circuit (default: constants).
     pub weights: WeightSpec,
+    /// The activation scale `S`, if the model follows the one-scale convention (input and
+    /// weights at `S`, biases at the accumulator's scale): only used to label each layer's
+    /// output scale in the summary. [`crate::quant`] sets it.
+    pub scale: Option<BigUint>,
 }
 
 /// A view of `a` with `D` dimensions, or a shape error.
@@ -195,50 +423,121 @@ fn dims<T, D: Dimension>(a: &ArrayD<T>) -> Result<ndarray::ArrayView<'_, T, D>, 
         })
 }
 
-/// A linear layer at any scalar: the same code gives the native twin, the circuit and the
-/// worst-case bound.
-fn linear<T: Scalar>(
+/// A linear layer at any scalar: the same code gives the native twin, the circuit, the
+/// worst-case bound and the float reference. `conv` turns each parameter into `T`.
+pub(crate) fn linear<T: Scalar>(
     layer: &Layer,
     x: &ArrayD<T>,
     conv: impl Fn(&ArrayD<BigInt>, Param) -> Result<ArrayD<T>, Error>,
 ) -> Result<ArrayD<T>, Error> {
+    let p = layer
+        .params()
+        .iter()
+        .map(|(a, k)| conv(a, *k))
+        .collect::<Result<Vec<_>, Error>>()?;
+    apply_linear(layer, x, &p)
+}
+
+/// Applies a linear layer's shape logic to already-converted parameters.
+pub(crate) fn apply_linear<T: Scalar>(
+    layer: &Layer,
+    x: &ArrayD<T>,
+    p: &[ArrayD<T>],
+) -> Result<ArrayD<T>, Error> {
     Ok(match layer {
-        Layer::Dense { w, b } => {
-            let (w, b) = (
-                conv(&w.clone().into_dyn(), Param::Weight)?,
-                conv(&b.clone().into_dyn(), Param::Bias)?,
-            );
-            dense(dims::<_, Ix1>(x)?, dims::<_, Ix2>(&w)?, dims::<_, Ix1>(&b)?)?.into_dyn()
+        Layer::Dense { .. } => dense(
+            dims::<_, Ix1>(x)?,
+            dims::<_, Ix2>(&p[0])?,
+            dims::<_, Ix1>(&p[1])?,
+        )?
+        .into_dyn(),
+        Layer::Conv2d { cfg, .. } => conv2d(
+            dims::<_, Ix3>(x)?,
+            dims::<_, Ix4>(&p[0])?,
+            dims::<_, Ix1>(&p[1])?,
+            cfg,
+        )?
+        .into_dyn(),
+        Layer::Conv1d {
+            stride,
+            padding,
+            dilation,
+            ..
+        } => conv1d(
+            dims::<_, Ix2>(x)?,
+            dims::<_, Ix3>(&p[0])?,
+            dims::<_, Ix1>(&p[1])?,
+            *stride,
+            *padding,
+            *dilation,
+        )?
+        .into_dyn(),
+        Layer::DepthwiseConv2d { cfg, .. } => depthwise_conv2d(
+            dims::<_, Ix3>(x)?,
+            dims::<_, Ix4>(&p[0])?,
+            dims::<_, Ix1>(&p[1])?,
+            cfg,
+        )?
+        .into_dyn(),
+        Layer::SeparableConv2d { cfg, .. } => separable_conv2d(
+            dims::<_, Ix3>(x)?,
+            dims::<_, Ix4>(&p[0])?,
+            dims::<_, Ix2>(&p[1])?,
+            dims::<_, Ix1>(&p[2])?,
+            cfg,
+        )?
+        .into_dyn(),
+        Layer::PointwiseConv2d { .. } => pointwise_conv2d(
+            dims::<_, Ix3>(x)?,
+            dims::<_, Ix2>(&p[0])?,
+            dims::<_, Ix1>(&p[1])?,
+        )?
+        .into_dyn(),
+        Layer::BatchNorm { .. } => {
+            batch_norm(x.view(), dims::<_, Ix1>(&p[0])?, dims::<_, Ix1>(&p[1])?)?
         }
-        Layer::Conv2d { w, b, cfg } => {
-            let (w, b) = (
-                conv(&w.clone().into_dyn(), Param::Weight)?,
-                conv(&b.clone().into_dyn(), Param::Bias)?,
-            );
-            conv2d(
-                dims::<_, Ix3>(x)?,
-                dims::<_, Ix4>(&w)?,
-                dims::<_, Ix1>(&b)?,
-                cfg,
-            )?
-            .into_dyn()
-        }
-        Layer::BatchNorm { a, b } => {
-            let (a, b) = (
-                conv(&a.clone().into_dyn(), Param::Weight)?,
-                conv(&b.clone().into_dyn(), Param::Bias)?,
-            );
-            batch_norm(x.view(), dims::<_, Ix1>(&a)?, dims::<_, Ix1>(&b)?)?
-        }
-        _ => unreachable!("only linear layers"),
+        other => unreachable!("{} has no parameters", other.kind()),
     })
 }
 
-fn is_linear(l: &Layer) -> bool {
-    matches!(
-        l,
-        Layer::Dense { .. } | Layer::Conv2d { .. } | Layer::BatchNorm { .. }
-    )
+/// Splits `(quotient, remainder)` pairs into two tensors.
+fn split(a: ArrayD<(BigInt, BigInt)>) -> (ArrayD<BigInt>, Option<ArrayD<BigInt>>) {
+    (a.map(|p| p.0.clone()), Some(a.map(|p| p.1.clone())))
+}
+
+/// Errors unless `n >= 1`.
+fn nonzero(n: &BigUint, what: &str) -> Result<(), Error> {
+    if n.is_zero() {
+        return Err(Error::InvalidParameter {
+            what: what.into(),
+            why: "must be at least 1".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The bound of LeakyReLU's output for inputs with bound `b`.
+fn leaky_bound(b: u32, a: &BigInt, d: &BigUint) -> u32 {
+    let ends = [pow2(b) * -1, BigInt::from(-1), pow2(b) - 1];
+    ends.iter()
+        .map(|x| bits_for(&native_leaky_relu(x, a, d)))
+        .max()
+        .unwrap_or(0)
+}
+
+/// `n` as `2^k` or `10^k` where it is one, else the number.
+pub fn format_scale(n: &BigUint) -> String {
+    if n.is_one() {
+        return "1".into();
+    }
+    if arkml_gadgets::fixed::is_pow2(n) {
+        return format!("2^{}", n.bits() - 1);
+    }
+    let s = n.to_string();
+    if s.starts_with('1') && s[1..].bytes().all(|c| c == b'0') {
+        return format!("10^{}", s.len() - 1);
+    }
+    s
 }
 
 impl Model {
@@ -255,18 +554,25 @@ impl Model {
             // the previous layer's output, read in place
             let x = outs.last().map_or(input, |o: &LayerOutput| &o.out);
             let (out, remainder) = match layer {
-                l if is_linear(l) => (linear(l, x, |a, _| Ok(a.clone())).map_err(e)?, None),
+                l if l.is_linear() => (linear(l, x, |a, _| Ok(a.clone())).map_err(e)?, None),
                 Layer::Rescale(n) => {
-                    if n == &BigUint::from(0u32) {
-                        return Err(e(Error::InvalidParameter {
-                            what: "divisor".into(),
-                            why: "must be at least 1".into(),
-                        }));
-                    }
+                    nonzero(n, "divisor").map_err(e)?;
                     let (q, r) = native_rescale_tensor(x, n);
                     (q, Some(r))
                 }
                 Layer::Relu => (x.map(native_relu), None),
+                Layer::LeakyRelu { a, d } => {
+                    nonzero(d, "slope denominator").map_err(e)?;
+                    (x.map(|v| native_leaky_relu(v, a, d)), None)
+                }
+                Layer::Poly(n) => {
+                    nonzero(n, "scale").map_err(e)?;
+                    split(x.map(|v| native_poly(v, n)))
+                }
+                Layer::Cubic { coeffs, scale } => {
+                    nonzero(scale, "scale").map_err(e)?;
+                    split(x.map(|v| native_cubic(coeffs, v, scale)))
+                }
                 Layer::AvgPool2d(cfg) => {
                     let (q, r) =
                         native_avg_pool2d(dims::<_, Ix3>(x).map_err(e)?, cfg).map_err(e)?;
@@ -278,12 +584,36 @@ impl Model {
                         .into_dyn(),
                     None,
                 ),
+                Layer::GlobalAvgPool2d => {
+                    let x3 = dims::<_, Ix3>(x).map_err(e)?;
+                    if x3.is_empty() {
+                        return Err(e(Error::InvalidParameter {
+                            what: "global pooling input".into(),
+                            why: "must not be empty".into(),
+                        }));
+                    }
+                    let (q, r) = native_global_avg_pool2d(x3);
+                    (q.into_dyn(), Some(r.into_dyn()))
+                }
+                Layer::GlobalMaxPool2d => (
+                    native_global_max_pool2d(dims::<_, Ix3>(x).map_err(e)?)
+                        .map_err(e)?
+                        .into_dyn(),
+                    None,
+                ),
                 Layer::Flatten => (flatten(x.view()).into_dyn(), None),
+                Layer::Reshape(shape) => (reshape(x.view(), shape).map_err(e)?, None),
+                Layer::UpSample2d(size) => (
+                    upsample2d(dims::<_, Ix3>(x).map_err(e)?, *size)
+                        .map_err(e)?
+                        .into_dyn(),
+                    None,
+                ),
                 Layer::ArgMax => {
                     let i = native_argmax(dims::<_, Ix1>(x).map_err(e)?).map_err(e)?;
                     (ArrayD::from_elem(IxDyn(&[]), BigInt::from(i)), None)
                 }
-                _ => unreachable!(),
+                _ => unreachable!("every layer without parameters is listed"),
             };
             outs.push(LayerOutput { out, remainder });
         }
@@ -317,7 +647,18 @@ impl Model {
         cs: ConstraintSystemRef<Fr>,
         input: &ArrayD<BigInt>,
     ) -> Result<(ArrayD<FpVar<Fr>>, Vec<LayerSummary>), ModelError> {
+        self.synthesize_with_weights(cs, input)
+            .map(|s| (s.output, s.summary))
+    }
+
+    /// As [`Model::synthesize`], also returning the weight variables (for a commitment).
+    pub fn synthesize_with_weights(
+        &self,
+        cs: ConstraintSystemRef<Fr>,
+        input: &ArrayD<BigInt>,
+    ) -> Result<Synthesized, ModelError> {
         self.check_input(input)?;
+        let mut weight_vars = Vec::new();
         let mut x =
             alloc_tensor(cs.clone(), input, self.input_visibility).map_err(ModelError::Input)?;
         for v in x.iter() {
@@ -330,6 +671,7 @@ impl Model {
         // whether every value is known non-negative (after a ReLU): comparisons get a bit
         let mut nonneg = false;
         let mut summary = Vec::with_capacity(self.layers.len());
+        let mut scale = self.scale.clone();
         for (index, layer) in self.layers.iter().enumerate() {
             let e = |source| ModelError::Layer {
                 index,
@@ -338,7 +680,7 @@ impl Model {
             };
             let before = cs.num_constraints();
             let (out, new_bound) = match layer {
-                l if is_linear(l) => {
+                l if l.is_linear() => {
                     let spec = self.weights;
                     let worst_param = |a: &ArrayD<BigInt>, p: Param| {
                         Ok(match spec.visibility {
@@ -349,7 +691,7 @@ impl Model {
                     let worst = linear(l, &worst_case(x.shape(), bound), worst_param).map_err(e)?;
                     let b = check_bound::<Fr>("linear layer output", linear_bound(&worst))
                         .map_err(e)?;
-                    let param =
+                    let mut param =
                         |a: &ArrayD<BigInt>, p: Param| -> Result<ArrayD<FpVar<Fr>>, Error> {
                             let t = alloc_tensor(cs.clone(), a, spec.visibility)?;
                             if spec.visibility == Visibility::Constant {
@@ -365,11 +707,19 @@ impl Model {
                                     other => other,
                                 })?;
                             }
+                            weight_vars.extend(t.iter().cloned());
                             Ok(t)
                         };
-                    (linear(l, &x, param).map_err(e)?, b)
+                    let p = l
+                        .params()
+                        .iter()
+                        .map(|(a, k)| param(a, *k))
+                        .collect::<Result<Vec<_>, Error>>()
+                        .map_err(e)?;
+                    (apply_linear(l, &x, &p).map_err(e)?, b)
                 }
                 Layer::Rescale(n) => {
+                    nonzero(n, "divisor").map_err(e)?;
                     let parts = try_map(&x, |v| rescale(v, bound, n)).map_err(e)?;
                     let qb = quotient_bound(bound, n);
                     if parts.iter().all(|p| !p.quotient_bits.is_empty()) {
@@ -392,6 +742,32 @@ impl Model {
                     }
                     None => (try_map(&x, |v| relu(v, bound)).map_err(e)?, bound),
                 },
+                Layer::LeakyRelu { a, d } => {
+                    nonzero(d, "slope denominator").map_err(e)?;
+                    (
+                        try_map(&x, |v| leaky_relu(v, bound, a, d)).map_err(e)?,
+                        leaky_bound(bound, a, d),
+                    )
+                }
+                Layer::Poly(n) => {
+                    nonzero(n, "scale").map_err(e)?;
+                    let pb =
+                        check_bound::<Fr>("poly x^2 + n*x", poly_bound(bound, n)).map_err(e)?;
+                    (
+                        try_map(&x, |v| Ok(poly(v, bound, n)?.quotient)).map_err(e)?,
+                        quotient_bound(pb, n),
+                    )
+                }
+                Layer::Cubic { coeffs, scale } => {
+                    nonzero(scale, "scale").map_err(e)?;
+                    let nb =
+                        check_bound::<Fr>("cubic numerator", cubic_bound(coeffs, bound, scale))
+                            .map_err(e)?;
+                    (
+                        try_map(&x, |v| Ok(cubic(coeffs, v, bound, scale)?.quotient)).map_err(e)?,
+                        quotient_bound(nb, &cubic_divisor(scale)),
+                    )
+                }
                 Layer::AvgPool2d(cfg) => {
                     let r = avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, bound, cfg).map_err(e)?;
                     (r.quotient.into_dyn(), r.bound)
@@ -405,48 +781,102 @@ impl Model {
                         bound,
                     )
                 }
+                Layer::GlobalAvgPool2d => {
+                    let r = global_avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, bound).map_err(e)?;
+                    (r.quotient.into_dyn(), r.bound)
+                }
+                Layer::GlobalMaxPool2d => (
+                    global_max_pool2d(dims::<_, Ix3>(&x).map_err(e)?, diff_bound(bound, nonneg))
+                        .map_err(e)?
+                        .into_dyn(),
+                    bound,
+                ),
                 Layer::Flatten => (flatten(x.view()).into_dyn(), bound),
+                Layer::Reshape(shape) => (reshape(x.view(), shape).map_err(e)?, bound),
+                Layer::UpSample2d(size) => (
+                    upsample2d(dims::<_, Ix3>(&x).map_err(e)?, *size)
+                        .map_err(e)?
+                        .into_dyn(),
+                    bound,
+                ),
                 Layer::ArgMax => {
                     let xs = dims::<_, Ix1>(&x).map_err(e)?;
                     let (i, _) = argmax(xs, diff_bound(bound, nonneg)).map_err(e)?;
                     let n = xs.len() as u64;
                     (ArrayD::from_elem(IxDyn(&[]), i), 64 - n.leading_zeros())
                 }
-                _ => unreachable!(),
+                _ => unreachable!("every layer without parameters is listed"),
             };
             if !matches!(layer, Layer::Rescale(_)) {
                 signs = None;
             }
             nonneg = match layer {
                 Layer::Relu => true,
-                Layer::MaxPool2d(_) | Layer::Flatten => nonneg,
-                Layer::AvgPool2d(_) => nonneg,
+                Layer::MaxPool2d(_)
+                | Layer::AvgPool2d(_)
+                | Layer::GlobalAvgPool2d
+                | Layer::GlobalMaxPool2d
+                | Layer::Flatten
+                | Layer::Reshape(_)
+                | Layer::UpSample2d(_) => nonneg,
                 _ => false,
+            };
+            scale = match (scale, layer) {
+                (Some(s), l) if l.is_linear() => Some(
+                    s * self
+                        .scale
+                        .clone()
+                        .unwrap_or_default()
+                        .pow(l.weight_factors()),
+                ),
+                (Some(s), Layer::Rescale(n)) if (&s % n).is_zero() => Some(s / n),
+                (_, Layer::ArgMax) | (None, _) | (_, Layer::Rescale(_)) => None,
+                (s, _) => s,
             };
             summary.push(LayerSummary {
                 kind: layer.kind(),
                 shape: out.shape().to_vec(),
                 bound: new_bound,
+                scale: scale.clone(),
                 constraints: cs.num_constraints() - before,
             });
             x = out;
             bound = new_bound;
         }
-        Ok((x, summary))
+        Ok(Synthesized {
+            output: x,
+            summary,
+            weights: weight_vars,
+        })
+    }
+
+    /// Per-layer figures (output shape, scale, proven bound, constraints) from synthesising
+    /// the model once on an all-zero input. Errors as synthesis does, e.g. a bound too big
+    /// for the field, naming the layer.
+    pub fn analyse(&self) -> Result<Vec<LayerSummary>, ModelError> {
+        let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+        let zero = ArrayD::from_elem(IxDyn(&self.input_shape), BigInt::from(0));
+        Ok(self.synthesize(cs, &zero)?.1)
+    }
+
+    /// The per-layer table of [`Model::analyse`].
+    pub fn summary(&self) -> Result<String, ModelError> {
+        Ok(Self::summary_table(&self.analyse()?))
     }
 
     /// The per-layer table: output shape, proven bound, constraints.
     pub fn summary_table(summary: &[LayerSummary]) -> String {
         let mut s = format!(
-            "{:<4} {:<10} {:<16} {:>6} {:>12}\n",
-            "#", "layer", "output shape", "bound", "constraints"
+            "{:<4} {:<10} {:<16} {:>7} {:>6} {:>12}\n",
+            "#", "layer", "output shape", "scale", "bound", "constraints"
         );
         for (i, l) in summary.iter().enumerate() {
             s.push_str(&format!(
-                "{:<4} {:<10} {:<16} {:>6} {:>12}\n",
+                "{:<4} {:<10} {:<16} {:>7} {:>6} {:>12}\n",
                 i,
                 l.kind,
                 format!("{:?}", l.shape),
+                l.scale.as_ref().map_or("-".into(), format_scale),
                 l.bound,
                 l.constraints
             ));
@@ -499,13 +929,7 @@ impl ModelCircuit {
         }
         if self.model.weights.visibility == Visibility::Public {
             for l in &self.model.layers {
-                let params: Vec<ArrayD<BigInt>> = match l {
-                    Layer::Dense { w, b } => vec![w.clone().into_dyn(), b.clone().into_dyn()],
-                    Layer::Conv2d { w, b, .. } => vec![w.clone().into_dyn(), b.clone().into_dyn()],
-                    Layer::BatchNorm { a, b } => vec![a.clone().into_dyn(), b.clone().into_dyn()],
-                    _ => vec![],
-                };
-                for t in params {
+                for (t, _) in l.params() {
                     v.extend(t.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
                 }
             }

@@ -56,7 +56,8 @@ pub enum Error {
 pub type Result<T> = core::result::Result<T, Error>;
 
 impl Error {
-    pub(crate) fn shape(what: &str, expected: impl ToString, got: impl ToString) -> Self {
+    /// A [`Error::ShapeMismatch`].
+    pub fn shape(what: &str, expected: impl ToString, got: impl ToString) -> Self {
         Error::ShapeMismatch {
             what: what.to_string(),
             expected: expected.to_string(),
@@ -64,7 +65,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn param(what: &str, why: impl ToString) -> Self {
+    /// An [`Error::InvalidParameter`].
+    pub fn param(what: &str, why: impl ToString) -> Self {
         Error::InvalidParameter {
             what: what.to_string(),
             why: why.to_string(),

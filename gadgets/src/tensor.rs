@@ -1,6 +1,6 @@
 //! Tensors: allocation with a chosen visibility, values back out, and the scalar trait that
-//! lets one layer implementation serve both the circuit (`FpVar`) and its native twin
-//! (`BigInt`).
+//! lets one layer implementation serve the circuit (`FpVar`), its native twin (`BigInt`)
+//! and the float reference (`f64`).
 
 use ark_ff::PrimeField;
 use ark_r1cs_std::{
@@ -66,6 +66,19 @@ impl Scalar for BigInt {
 impl<F: PrimeField> Scalar for FpVar<F> {
     fn zero() -> Self {
         FpVar::Constant(F::zero())
+    }
+    fn mul(&self, other: &Self) -> Self {
+        self * other
+    }
+    fn sum_all<I: IntoIterator<Item = Self>>(items: I) -> Self {
+        items.into_iter().sum()
+    }
+}
+
+/// Floats: the same layer code is the float reference that quantisation is measured against.
+impl Scalar for f64 {
+    fn zero() -> Self {
+        0.0
     }
     fn mul(&self, other: &Self) -> Self {
         self * other

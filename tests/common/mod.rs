@@ -115,10 +115,11 @@ pub fn mnist_model(d: &Value) -> arkml::model::Model {
                     .unwrap(),
                 b: t1("dense_bias"),
             },
-            Layer::Rescale(n),
+            Layer::Rescale(n.clone()),
             Layer::ArgMax,
         ],
         weights: Default::default(),
+        scale: Some(n),
     }
 }
 
@@ -158,6 +159,7 @@ pub fn small_model() -> arkml::model::Model {
             Layer::ArgMax,
         ],
         weights: Default::default(),
+        scale: None,
     }
 }
 
@@ -204,6 +206,7 @@ pub fn mnist_model_pow2(d: &Value, k: u32) -> (arkml::model::Model, ArrayD<BigIn
         }
     }
     m.input_bound = k + 1;
+    m.scale = Some(to1.clone());
     let x = q1(&tensor(&d["in"]));
     (m, x)
 }
