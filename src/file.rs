@@ -236,8 +236,10 @@ enum LayerFile {
         a: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         d: Option<String>,
+        // a JSON number (a `Value`: inside this internally tagged enum, serde_json's
+        // arbitrary-precision numbers arrive buffered and only `Value` reads them back)
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        alpha: Option<f64>,
+        alpha: Option<serde_json::Value>,
     },
     Poly {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -706,9 +708,17 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
         let kind = l.kind();
         let layer = match l {
             LayerFile::LeakyRelu { alpha, .. } => FloatLayer::LeakyRelu {
-                alpha: alpha.filter(|a| a.is_finite()).ok_or_else(|| {
-                    field_err(i, &kind, "alpha", "a finite number is required".into())
-                })?,
+                alpha: alpha
+                    .as_ref()
+                    .and_then(|a| match a {
+                        serde_json::Value::Number(n) => n.to_string().parse::<f64>().ok(),
+                        serde_json::Value::String(s) => s.parse::<f64>().ok(),
+                        _ => None,
+                    })
+                    .filter(|a| a.is_finite())
+                    .ok_or_else(|| {
+                        field_err(i, &kind, "alpha", "a finite number is required".into())
+                    })?,
             },
             LayerFile::Poly { .. } => FloatLayer::Poly,
             LayerFile::Sigmoid { .. } => FloatLayer::Sigmoid,

@@ -83,7 +83,7 @@ impl FloatLayer {
     pub fn linear(layer: Layer, params: Vec<ArrayD<f64>>) -> Result<Self, arkml_gadgets::Error> {
         let ints: Vec<ArrayD<BigInt>> = params.iter().map(|a| a.map(|_| BigInt::zero())).collect();
         let checked = layer.with_params(ints)?;
-        for (t, p) in checked.params().iter().zip(&params) {
+        for (t, p) in layer.params().iter().zip(&params) {
             if t.0.shape() != p.shape() {
                 return Err(arkml_gadgets::Error::shape(
                     "float parameter",
