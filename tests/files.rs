@@ -216,3 +216,47 @@ fn cli_end_to_end_and_bad_files() {
     assert!(!ok && err.contains("model input"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn cli_quantize() {
+    let dir = tmp("quant");
+    let p = |n: &str| dir.join(n).display().to_string();
+    let digits = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/digits/model.json"
+    );
+    let (ok, out, err) = arkml(&["quantize", digits, "--scale", "2^12", "-o", &p("q.json")]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("scale 2^12") && out.contains("rounding error"),
+        "{out}"
+    );
+    let m = file::load_model(&dir.join("q.json")).unwrap();
+    assert_eq!(m.layers.len(), 6, "two dense layers, each with its rescale");
+    let (ok, out, err) = arkml(&["inspect", &p("q.json")]);
+    assert!(ok && out.contains("2^12"), "{out}{err}");
+    let (ok, out, err) = arkml(&["quantize", digits, "--budget", "30", "-o", &p("b.json")]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("scale 2^"), "{out}");
+    for bad in [
+        vec!["quantize", digits, "--scale", "3^4", "-o", &p("x.json")],
+        vec!["quantize", digits, "-o", &p("x.json")],
+        vec![
+            "quantize",
+            digits,
+            "--budget",
+            "30",
+            "--base",
+            "7",
+            "-o",
+            &p("x.json"),
+        ],
+    ] {
+        let (ok, _, err) = arkml(&bad);
+        assert!(!ok && err.contains("error"), "{bad:?}: {err}");
+    }
+    // an integer model is not a float model, and vice versa
+    let (ok, _, err) = arkml(&["inspect", digits]);
+    assert!(!ok && err.contains("dtype"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,7 +6,11 @@
 //! arkml setup MODEL --pk PK --vk VK         Groth16 keys (OS randomness)
 //! arkml prove MODEL INPUT --pk PK -o PROOF  writes PROOF and PROOF.public.json
 //! arkml verify --vk VK PROOF                checks PROOF against PROOF.public.json
+//! arkml quantize FLOAT_MODEL --scale 2^16 -o MODEL   float weights to integers
+//! arkml quantize FLOAT_MODEL --budget 40 [--base 10] -o MODEL   largest scale within 40 bits
 //! ```
+//! Setup and prove show a spinner with the stage and elapsed time on a terminal, nothing
+//! when stderr is not one.
 //! MODEL is the format of `arkml::file`; INPUT a tensor file `{"shape": .., "data": ..}`.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +21,8 @@ use ark_bn254::Fr;
 use ark_relations::gr1cs::ConstraintSystem;
 use arkml::file::{self, TensorFile};
 use arkml::model::{Model, ModelCircuit};
+use arkml::quant::{quantize, quantize_within};
+use arkml_gadgets::fixed::Scale;
 use clap::{Parser, Subcommand};
 use ndarray::{ArrayD, IxDyn};
 use num_bigint::BigInt;
@@ -62,6 +68,45 @@ enum Cmd {
         vk: PathBuf,
         proof: PathBuf,
     },
+    /// Quantise a float model (`"dtype": "float"`) to an integer model file, printing each
+    /// layer's largest rounding error.
+    Quantize {
+        model: PathBuf,
+        /// The scale: `2^K` or `10^K`.
+        #[arg(long, conflicts_with = "budget")]
+        scale: Option<String>,
+        /// Instead of a scale: the largest scale whose proven bounds fit in this many bits.
+        #[arg(long)]
+        budget: Option<u32>,
+        /// With `--budget`: search `2^k` (2, the default) or `10^k` (10).
+        #[arg(long, default_value_t = 2)]
+        base: u32,
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+}
+
+/// A spinner on stderr (hidden when stderr is not a terminal).
+fn spinner(msg: &'static str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .expect("valid template"),
+    );
+    pb.set_message(msg);
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+fn parse_scale(s: &str) -> Result<Scale, String> {
+    let bad = || format!("{s:?}: expected 2^K or 10^K");
+    let (base, k) = s.split_once('^').ok_or_else(bad)?;
+    let k: u32 = k.parse().map_err(|_| bad())?;
+    match base {
+        "2" => Ok(Scale::Pow2(k)),
+        "10" => Ok(Scale::Pow10(k)),
+        _ => Err(bad()),
+    }
 }
 
 fn public_path(proof: &Path) -> PathBuf {
@@ -106,7 +151,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Cmd::Setup { model, pk, vk } => {
             let m = Arc::new(file::load_model(&model)?);
             let circuit = ModelCircuit::new(m.clone(), zeros(&m))?;
+            let pb = spinner("setup");
             let key = arkml::groth16::setup(circuit, &mut OsRng)?;
+            pb.finish_and_clear();
             file::save_proving_key(&pk, &key)?;
             file::save_verifying_key(&vk, &key.vk)?;
             eprintln!("wrote {} and {}", pk.display(), vk.display());
@@ -119,8 +166,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let m = Arc::new(file::load_model(&model)?);
             let circuit = ModelCircuit::new(m, file::load_tensor(&input)?)?;
+            let pb = spinner("loading the proving key");
             let key = file::load_proving_key(&pk)?;
+            pb.set_message("proving");
             let proof = arkml::groth16::prove(&key, circuit.clone(), &mut OsRng)?;
+            pb.finish_and_clear();
             file::save_proof(&out, &proof)?;
             file::save_public(&public_path(&out), &circuit.public_inputs())?;
             eprintln!(
@@ -138,6 +188,30 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if !ok {
                 return Err("proof does not verify".into());
             }
+        }
+        Cmd::Quantize {
+            model,
+            scale,
+            budget,
+            base,
+            out,
+        } => {
+            let fm = file::load_float_model(&model)?;
+            let q = match (scale, budget) {
+                (Some(s), _) => quantize(&fm, parse_scale(&s)?)?,
+                (None, Some(b)) => {
+                    let base = match base {
+                        2 => Scale::Pow2(0),
+                        10 => Scale::Pow10(0),
+                        other => return Err(format!("--base {other}: expected 2 or 10").into()),
+                    };
+                    quantize_within(&fm, base, b)?
+                }
+                (None, None) => return Err("give --scale or --budget".into()),
+            };
+            print!("{}", q.report(&fm));
+            file::save_model(&out, &q.model)?;
+            eprintln!("wrote {}", out.display());
         }
     }
     Ok(())
