@@ -9,18 +9,18 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use ark_bn254::Fr;
 use ark_relations::gr1cs::ConstraintSystem;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
+use arkml::measure::{peak_rss_mb, timed};
 use arkml::model::{Model, ModelCircuit};
 
-fn peak_rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
+fn show(what: &str, wall: f64, cpu: Option<f64>) {
+    match cpu {
+        Some(c) => println!("{what:<7} {wall:>8.3} s wall, {c:>8.2} CPU-s (user + sys)"),
+        None => println!("{what:<7} {wall:>8.3} s wall"),
+    }
 }
 
 fn main() {
@@ -58,18 +58,16 @@ fn main() {
         circuit.output.iter().next().unwrap()
     );
     let mut rng = StdRng::seed_from_u64(42);
-    let t = Instant::now();
-    let pk = arkml::groth16::setup(circuit.clone(), &mut rng).expect("setup");
-    println!("setup:  {:>8.2} s", t.elapsed().as_secs_f64());
-    let t = Instant::now();
-    let proof = arkml::groth16::prove(&pk, circuit.clone(), &mut rng).expect("prove");
-    println!(
-        "prove:  {:>8.2} s (includes a satisfaction check)",
-        t.elapsed().as_secs_f64()
-    );
-    let t = Instant::now();
-    let ok = arkml::groth16::verify(&pk.vk, &circuit.public_inputs(), &proof).expect("verify");
-    println!("verify: {:>8.3} s", t.elapsed().as_secs_f64());
+    let (pk, wall, cpu) =
+        timed(|| arkml::groth16::setup(circuit.clone(), &mut rng).expect("setup"));
+    show("setup:", wall, cpu);
+    let (proof, wall, cpu) =
+        timed(|| arkml::groth16::prove(&pk, circuit.clone(), &mut rng).expect("prove"));
+    show("prove:", wall, cpu);
+    println!("        (prove includes a satisfaction check before Groth16)");
+    let (ok, wall, cpu) =
+        timed(|| arkml::groth16::verify(&pk.vk, &circuit.public_inputs(), &proof).expect("verify"));
+    show("verify:", wall, cpu);
     println!("proof verifies: {ok}");
     if let Some(mb) = peak_rss_mb() {
         println!("peak memory: {mb:.0} MB");

@@ -2,13 +2,18 @@
 //! verify.
 //!
 //! ark-groth16 in release mode returns a proof for an unsatisfied witness (the check is a
-//! `debug_assert`), which then fails to verify. [`prove`] synthesises the circuit once in
-//! prove mode first and returns [`ProveError::Unsatisfied`] naming the first failing
-//! constraint instead.
+//! `debug_assert`), which then fails to verify. [`prove`] synthesises the circuit once,
+//! checks every constraint on the R1CS matrices, returns [`ProveError::Unsatisfied`] naming
+//! the first failing constraint, and otherwise proves from those same matrices (ark-groth16's
+//! `create_proof_with_reduction_and_matrices`), so the circuit is synthesised once, not twice.
 
 use ark_bn254::{Bn254, Fr};
+use ark_ff::UniformRand;
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisError};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisError,
+    SynthesisMode, R1CS_PREDICATE_LABEL,
+};
 use ark_snark::SNARK;
 use ark_std::rand::{CryptoRng, RngCore};
 use thiserror::Error;
@@ -47,18 +52,54 @@ pub fn check<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<usize, ProveErr
     Ok(cs.num_constraints())
 }
 
-/// Proves, after [`check`]ing the witness on a clone of the circuit.
+/// The first row `i` of the R1CS matrices with `(A z)_i * (B z)_i != (C z)_i`.
+fn first_unsatisfied(m: &[Matrix<Fr>], z: &[Fr]) -> Option<usize> {
+    let dot = |row: &[(Fr, usize)]| row.iter().map(|(c, i)| *c * z[*i]).sum::<Fr>();
+    (0..m[0].len()).find(|&r| dot(&m[0][r]) * dot(&m[1][r]) != dot(&m[2][r]))
+}
+
+/// Proves: synthesises once, checks every constraint, and proves from the same matrices.
+/// An unsatisfied witness is [`ProveError::Unsatisfied`], never a proof.
 pub fn prove<C, R>(
     pk: &ProvingKey<Bn254>,
     circuit: C,
     rng: &mut R,
 ) -> Result<Proof<Bn254>, ProveError>
 where
-    C: ConstraintSynthesizer<Fr> + Clone,
+    C: ConstraintSynthesizer<Fr>,
     R: RngCore + CryptoRng,
 {
-    check(circuit.clone())?;
-    Ok(Groth16::<Bn254>::prove(pk, circuit, rng)?)
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    // as ark-groth16's setup and prover do, so the matrices are the proving key's
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: true,
+        generate_lc_assignments: false,
+    });
+    circuit.generate_constraints(cs.clone())?;
+    cs.finalize();
+    let matrices = cs
+        .to_matrices()?
+        .remove(R1CS_PREDICATE_LABEL)
+        .ok_or(SynthesisError::MissingCS)?;
+    let num_inputs = cs.num_instance_variables();
+    let num_constraints = cs.num_constraints();
+    let full = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
+    if let Some(row) = first_unsatisfied(&matrices, &full) {
+        return Err(ProveError::Unsatisfied(format!(
+            "constraint {row} of {num_constraints}"
+        )));
+    }
+    let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+    Ok(Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        pk,
+        r,
+        s,
+        &matrices,
+        num_inputs,
+        num_constraints,
+        &full,
+    )?)
 }
 
 /// Verifies a proof against the public inputs, in the order the circuit allocated them.

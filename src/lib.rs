@@ -14,6 +14,7 @@ pub use arkml_gadgets as gadgets;
 
 pub mod file;
 pub mod groth16;
+pub mod measure;
 pub mod model;
 pub mod quant;
 pub mod report;

@@ -7,7 +7,7 @@
 //! circomlib-ml and keras2circom v2 do after every linear layer).
 
 use ark_bn254::Fr;
-use ark_r1cs_std::{boolean::Boolean, eq::EqGadget, fields::fp::FpVar};
+use ark_r1cs_std::{alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use arkml_gadgets::{
     activation::{
@@ -891,7 +891,12 @@ impl Model {
 
 /// The model applied to one input, as a circuit: the output is a public input, first in
 /// the verifier's input order (then the model input, if public, then every layer's weights
-/// and biases in order, if public).
+/// and biases in order, if public, then the weight commitment, if asked for).
+///
+/// With [`ModelCircuit::with_commitment`], the circuit also proves a public Poseidon
+/// commitment ([`arkml_gadgets::crypto::commit`]) to the public or private weights, in the
+/// verifier's order, with a private salt: a verifier who holds the commitment knows the
+/// proof used exactly the committed model, without seeing it.
 #[derive(Clone, Debug)]
 pub struct ModelCircuit {
     /// The model.
@@ -900,6 +905,8 @@ pub struct ModelCircuit {
     pub input: ArrayD<BigInt>,
     /// The claimed output (from [`Model::infer`]).
     pub output: ArrayD<BigInt>,
+    /// The private salt of the weight commitment, if the circuit proves one.
+    pub commitment_salt: Option<Fr>,
 }
 
 impl ModelCircuit {
@@ -914,7 +921,36 @@ impl ModelCircuit {
             model,
             input,
             output,
+            commitment_salt: None,
         })
+    }
+
+    /// Also prove a public Poseidon commitment to the weights with this (private, random)
+    /// salt. The weights must be public or private: constant weights are already fixed by
+    /// the verifying key, and committing to them is refused at synthesis.
+    pub fn with_commitment(mut self, salt: Fr) -> Self {
+        self.commitment_salt = Some(salt);
+        self
+    }
+
+    /// Every weight and bias in the verifier's order, as field elements.
+    pub fn weight_values(&self) -> Vec<Fr> {
+        self.model
+            .layers
+            .iter()
+            .flat_map(|l| l.params())
+            .flat_map(|(t, _)| {
+                t.iter()
+                    .map(arkml_gadgets::fixed::to_field::<Fr>)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The weight commitment the circuit proves, if any.
+    pub fn weight_commitment(&self) -> Option<Fr> {
+        self.commitment_salt
+            .map(|salt| arkml_gadgets::crypto::native_commit(&self.weight_values(), salt))
     }
 
     /// The public inputs in the verifier's order.
@@ -928,12 +964,9 @@ impl ModelCircuit {
             v.extend(self.input.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
         }
         if self.model.weights.visibility == Visibility::Public {
-            for l in &self.model.layers {
-                for (t, _) in l.params() {
-                    v.extend(t.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
-                }
-            }
+            v.extend(self.weight_values());
         }
+        v.extend(self.weight_commitment());
         v
     }
 }
@@ -941,15 +974,28 @@ impl ModelCircuit {
 impl ConstraintSynthesizer<Fr> for ModelCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let claimed = alloc_tensor(cs.clone(), &self.output, Visibility::Public)?;
-        let (out, _) = self
+        let s = self
             .model
-            .synthesize(cs, &self.input)
+            .synthesize_with_weights(cs.clone(), &self.input)
             .map_err(|_| SynthesisError::Unsatisfiable)?;
-        if out.shape() != claimed.shape() {
+        if s.output.shape() != claimed.shape() {
             return Err(SynthesisError::Unsatisfiable);
         }
-        for (a, b) in out.iter().zip(claimed.iter()) {
+        for (a, b) in s.output.iter().zip(claimed.iter()) {
             a.enforce_equal(b)?;
+        }
+        if let Some(salt) = self.commitment_salt {
+            if self.model.weights.visibility == Visibility::Constant {
+                return Err(SynthesisError::Unsatisfiable);
+            }
+            let public = FpVar::new_input(cs.clone(), || {
+                self.weight_commitment()
+                    .ok_or(SynthesisError::AssignmentMissing)
+            })?;
+            let salt = FpVar::new_witness(cs, || Ok(salt))?;
+            arkml_gadgets::crypto::commit(&s.weights, &salt)
+                .map_err(SynthesisError::from)?
+                .enforce_equal(&public)?;
         }
         Ok(())
     }

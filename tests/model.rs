@@ -192,3 +192,49 @@ fn private_and_public_weights() {
     );
     assert!(err.to_string().contains("weight"), "{err}");
 }
+
+#[test]
+fn private_weights_with_a_public_commitment() {
+    use arkml::model::WeightSpec;
+    use arkml_gadgets::tensor::Visibility;
+    let mut m = small();
+    m.weights = WeightSpec {
+        visibility: Visibility::Private,
+        weight_bits: 8,
+        bias_bits: 8,
+    };
+    let m = Arc::new(m);
+    let salt = Fr::from(0xfeed_u64);
+    let c = ModelCircuit::new(m.clone(), input(4))
+        .unwrap()
+        .with_commitment(salt);
+    let public = c.public_inputs();
+    assert_eq!(public.len(), 2, "prediction, then the commitment");
+    assert_eq!(
+        public[1],
+        arkml_gadgets::crypto::native_commit(&c.weight_values(), salt)
+    );
+    let mut rng = StdRng::seed_from_u64(11);
+    let pk = setup(c.clone(), &mut rng).unwrap();
+    let proof = prove(&pk, c.clone(), &mut rng).unwrap();
+    assert!(verify(&pk.vk, &public, &proof).unwrap());
+    // the same circuit shape with other weights proves another commitment: a verifier
+    // holding the first commitment rejects it
+    let mut other = (*m).clone();
+    if let Layer::Dense { b, .. } = &mut other.layers[5] {
+        b[0] += 1;
+    }
+    let c2 = ModelCircuit::new(Arc::new(other), input(4))
+        .unwrap()
+        .with_commitment(salt);
+    let proof2 = prove(&pk, c2.clone(), &mut rng).unwrap();
+    assert!(verify(&pk.vk, &c2.public_inputs(), &proof2).unwrap());
+    let mut claimed = c2.public_inputs();
+    claimed[1] = public[1];
+    assert!(!verify(&pk.vk, &claimed, &proof2).unwrap());
+    // constant weights are fixed by the key: committing to them is refused
+    let constant = ModelCircuit::new(Arc::new(small()), input(4))
+        .unwrap()
+        .with_commitment(salt);
+    assert!(arkml::groth16::check(constant).is_err());
+}

@@ -4,6 +4,7 @@
 pub mod activation;
 pub mod argmax;
 pub mod compare;
+pub mod crypto;
 pub mod error;
 pub mod fixed;
 pub mod layers;

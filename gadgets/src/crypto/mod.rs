@@ -1,0 +1,12 @@
+//! Cryptographic gadgets over BN254's scalar field, interoperable with the circom world
+//! (circomlib / circomlibjs, @zk-kit): Poseidon with circomlib's parameters and a Poseidon
+//! commitment to a tensor.
+//!
+//! Unlike the ML gadgets, these are fixed to [`ark_bn254::Fr`]: their constants are
+//! circomlib's, which exist for that field only.
+
+pub mod commit;
+pub mod poseidon;
+
+pub use commit::{commit, native_commit};
+pub use poseidon::{native_poseidon, native_poseidon_permutation, poseidon, poseidon_permutation};

@@ -1,0 +1,187 @@
+//! Poseidon with circomlib's parameters: x^5 S-box, 8 full rounds, circomlib's partial round
+//! counts `[56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68]` for widths
+//! `t = 2..17`, and circomlib's round constants and MDS matrices (read from circomlibjs 0.1.7
+//! by `scripts/vectors/vectors.mjs` into `poseidon_constants.bin`). The hash of `n` inputs
+//! (`1 <= n <= 16`) is the first element of the permutation of `[0, x_1, ..., x_n]`, as
+//! circomlib's `Poseidon(n)` and circomlibjs' `poseidon`.
+//!
+//! ```
+//! use arkml_gadgets::crypto::native_poseidon;
+//! use ark_bn254::Fr;
+//! let h = native_poseidon(&[Fr::from(1u64), Fr::from(2u64)]).unwrap();
+//! assert_eq!(h.to_string(),
+//!     "7853200120776062878684798364095072458815029376092732009249414926327459813530");
+//! ```
+//!
+//! Cost in circuit: an S-box is 3 constraints (`x^2`, `x^4`, `x^5`) unless its input is a
+//! constant; a permutation of width `t` costs `3 (8 t + R_P)` less 3 per S-box of the first
+//! round whose input is constant: for the hash of `n` inputs (capacity element 0),
+//! `3 (8 (n+1) + R_P) - 3`: **240** for 2 inputs (circom's `Poseidon(2)`: 240).
+
+use std::sync::OnceLock;
+
+use ark_bn254::Fr;
+use ark_ff::{Field, PrimeField};
+use ark_r1cs_std::fields::{fp::FpVar, FieldVar};
+
+use crate::error::{Error, Result};
+
+/// Full rounds.
+pub const FULL_ROUNDS: usize = 8;
+/// Partial rounds for width `t` at index `t - 2`.
+pub const PARTIAL_ROUNDS: [usize; 16] = [
+    56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68,
+];
+
+/// The constants of one width.
+#[derive(Debug)]
+pub struct Params {
+    /// Width.
+    pub t: usize,
+    /// Partial rounds.
+    pub partial: usize,
+    /// Round constants, `t` per round.
+    pub c: Vec<Fr>,
+    /// MDS matrix, row-major `t x t`.
+    pub m: Vec<Vec<Fr>>,
+}
+
+static CONSTANTS: &[u8] = include_bytes!("poseidon_constants.bin");
+
+fn all_params() -> &'static [Params] {
+    static P: OnceLock<Vec<Params>> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut at = 0;
+        let mut next = || {
+            let v = Fr::from_be_bytes_mod_order(&CONSTANTS[at..at + 32]);
+            at += 32;
+            v
+        };
+        (2..=17)
+            .map(|t| {
+                let partial = PARTIAL_ROUNDS[t - 2];
+                let c = (0..(FULL_ROUNDS + partial) * t).map(|_| next()).collect();
+                let m = (0..t).map(|_| (0..t).map(|_| next()).collect()).collect();
+                Params { t, partial, c, m }
+            })
+            .collect()
+    })
+}
+
+/// The parameters for width `t` (`2..=17`).
+pub fn params(t: usize) -> Result<&'static Params> {
+    if !(2..=17).contains(&t) {
+        return Err(Error::param(
+            "poseidon width",
+            format!("{t} is outside 2..=17 (1 to 16 inputs)"),
+        ));
+    }
+    Ok(&all_params()[t - 2])
+}
+
+/// The permutation on a state of width `t`, generic over native field elements and
+/// circuit variables (`sbox` raises to the fifth power).
+fn permute<T: Clone>(
+    p: &Params,
+    state: &mut Vec<T>,
+    add_const: impl Fn(&T, &Fr) -> T,
+    sbox: impl Fn(&T) -> T,
+    mix: impl Fn(&[Fr], &[T]) -> T,
+) {
+    let t = p.t;
+    for r in 0..FULL_ROUNDS + p.partial {
+        for (i, s) in state.iter_mut().enumerate() {
+            *s = add_const(s, &p.c[r * t + i]);
+        }
+        if r < FULL_ROUNDS / 2 || r >= FULL_ROUNDS / 2 + p.partial {
+            for s in state.iter_mut() {
+                *s = sbox(s);
+            }
+        } else {
+            state[0] = sbox(&state[0]);
+        }
+        *state = p.m.iter().map(|row| mix(row, state)).collect();
+    }
+}
+
+/// Native permutation of a state of width 2 to 17.
+pub fn native_poseidon_permutation(state: &[Fr]) -> Result<Vec<Fr>> {
+    let p = params(state.len())?;
+    let mut s = state.to_vec();
+    permute(
+        p,
+        &mut s,
+        |a, c| *a + c,
+        |a| a.square().square() * a,
+        |row, st| row.iter().zip(st).map(|(m, v)| *m * v).sum(),
+    );
+    Ok(s)
+}
+
+/// Native Poseidon hash of 1 to 16 field elements (circomlibjs' `poseidon`).
+pub fn native_poseidon(inputs: &[Fr]) -> Result<Fr> {
+    let mut state = vec![Fr::from(0u64)];
+    state.extend_from_slice(inputs);
+    check_inputs(inputs.len())?;
+    Ok(native_poseidon_permutation(&state)?[0])
+}
+
+fn check_inputs(n: usize) -> Result<()> {
+    if !(1..=16).contains(&n) {
+        return Err(Error::param(
+            "poseidon inputs",
+            format!("{n} inputs; circomlib's parameters cover 1 to 16"),
+        ));
+    }
+    Ok(())
+}
+
+/// The permutation in circuit: `3` constraints per S-box on a non-constant value.
+pub fn poseidon_permutation(state: &[FpVar<Fr>]) -> Result<Vec<FpVar<Fr>>> {
+    let p = params(state.len())?;
+    let mut s = state.to_vec();
+    // an error inside a closure: the S-box's multiplications cannot fail on valid variables
+    let failed = std::cell::Cell::new(None);
+    permute(
+        p,
+        &mut s,
+        |a, c| a + *c,
+        |a| match sbox_var(a) {
+            Ok(v) => v,
+            Err(e) => {
+                failed.set(Some(e));
+                a.clone()
+            }
+        },
+        |row, st| {
+            st.iter()
+                .zip(row)
+                .map(|(v, m)| v * *m)
+                .fold(FpVar::Constant(Fr::from(0u64)), |acc, x| acc + x)
+        },
+    );
+    match failed.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(s),
+    }
+}
+
+fn sbox_var(x: &FpVar<Fr>) -> Result<FpVar<Fr>> {
+    let x2 = x.square()?;
+    let x4 = x2.square()?;
+    Ok(x4 * x)
+}
+
+/// Poseidon hash of 1 to 16 variables in circuit, equal to [`native_poseidon`].
+pub fn poseidon(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>> {
+    check_inputs(inputs.len())?;
+    let mut state = vec![FpVar::Constant(Fr::from(0u64))];
+    state.extend_from_slice(inputs);
+    Ok(poseidon_permutation(&state)?.swap_remove(0))
+}
+
+/// Constraints of [`poseidon`] on `n` non-constant inputs: `3 (8 (n+1) + R_P) - 3`.
+pub fn poseidon_cost(n: usize) -> Result<usize> {
+    check_inputs(n)?;
+    Ok(3 * (FULL_ROUNDS * (n + 1) + PARTIAL_ROUNDS[n - 1]) - 3)
+}
