@@ -47,6 +47,10 @@ pub enum Error {
         /// The declared range.
         range: String,
     },
+    /// A ciphertext that does not decrypt: a wrong key, nonce or length, tampering, or
+    /// non-zero padding.
+    #[error("decryption failed: {0}")]
+    Decryption(String),
     /// An error from arkworks' constraint system.
     #[error("synthesis error: {0}")]
     Synthesis(#[from] SynthesisError),
