@@ -474,3 +474,158 @@ mod babyjub {
         assert!(public_key(&s).is_err());
     }
 }
+
+mod sha {
+    use super::*;
+    use arkml_gadgets::crypto::sha256::{
+        cid_v1_raw, digest_of_cid, native_halves, native_sha256, sha256_block_cost, sha256_bytes,
+        sha256_cost,
+    };
+    use arkml_gadgets::Error;
+
+    fn message(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
+    }
+
+    fn circuit(
+        data: &[u8],
+        public: bool,
+    ) -> (common::Cs, arkml_gadgets::crypto::sha256::Sha256Digest) {
+        let cs = common::cs();
+        let bytes: Vec<FpVar<Fr>> = data
+            .iter()
+            .map(|b| {
+                if public {
+                    FpVar::new_input(cs.clone(), || Ok(Fr::from(*b as u64))).unwrap()
+                } else {
+                    FpVar::new_witness(cs.clone(), || Ok(Fr::from(*b as u64))).unwrap()
+                }
+            })
+            .collect();
+        let d = sha256_bytes(&bytes).unwrap();
+        (cs, d)
+    }
+
+    #[test]
+    fn equals_sha2_on_every_padding_case() {
+        for len in [0usize, 1, 3, 55, 56, 63, 64, 100, 119, 120] {
+            let data = message(len, len as u8);
+            let expected = native_sha256(&data);
+            let (cs, d) = circuit(&data, false);
+            let bytes: Vec<u8> = d
+                .bytes
+                .iter()
+                .map(|b| b.value().unwrap().into_bigint().as_ref()[0] as u8)
+                .collect();
+            assert_eq!(bytes, expected, "length {len}");
+            let (hi, lo) = native_halves(&expected);
+            assert_eq!((d.hi.value().unwrap(), d.lo.value().unwrap()), (hi, lo));
+            assert!(cs.is_satisfied().unwrap());
+        }
+    }
+    use ark_ff::PrimeField;
+
+    #[test]
+    fn counts_are_pinned() {
+        // one full block of variable bits; below circom's 29,725 and ark-crypto-primitives'
+        // 34-39k, above bellman's 25,840
+        assert_eq!(sha256_block_cost(), 25_813);
+        // a 64-byte message: its second block is constant padding
+        assert_eq!(sha256_cost(64), 45_280);
+        // a further block of variable data, with a variable state
+        assert_eq!(sha256_cost(119) - sha256_cost(55), 26_416);
+        // bytes add 9 constraints each (8 booleans and the recomposition)
+        let (cs, _) = circuit(&message(55, 0), false);
+        assert_eq!(cs.num_constraints(), 25_813 + 55 * 9);
+    }
+
+    #[test]
+    fn a_wrong_digest_a_non_byte_or_a_free_bit_is_caught() {
+        let data = message(20, 7);
+        let expected = native_sha256(&data);
+        for flip in [None, Some(0usize), Some(255)] {
+            let (cs, d) = circuit(&data, true);
+            let mut claimed = expected;
+            if let Some(bit) = flip {
+                claimed[bit / 8] ^= 0x80 >> (bit % 8);
+            }
+            let (hi, lo) = native_halves(&claimed);
+            d.hi.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(hi)).unwrap())
+                .unwrap();
+            d.lo.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(lo)).unwrap())
+                .unwrap();
+            cs.finalize();
+            assert_eq!(satisfied(&cs), flip.is_none());
+            if flip.is_none() {
+                // every internal bit, carry and input bit is pinned: an input bit set to 2
+                // (a non-boolean bit), a wrong carry or a flipped word bit breaks a constraint
+                assert_all_witnesses_pinned(&cs);
+            }
+        }
+        // a byte of 256 is a typed error, and forcing it leaves the system unsatisfied
+        let cs = common::cs();
+        let b = FpVar::new_witness(cs.clone(), || Ok(Fr::from(256u64))).unwrap();
+        assert!(matches!(sha256_bytes(&[b]), Err(Error::OutOfRange { .. })));
+    }
+
+    #[test]
+    fn cids() {
+        let data = b"hello arkml";
+        let cid = cid_v1_raw(data);
+        assert!(cid.starts_with("bafkrei"), "{cid}");
+        assert_eq!(digest_of_cid(&cid).unwrap(), native_sha256(data));
+        assert!(
+            digest_of_cid("bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi").is_err()
+        ); // dag-pb
+        assert!(digest_of_cid("not a cid").is_err());
+    }
+
+    fn zkaggle() -> Option<std::path::PathBuf> {
+        let dir = std::env::var("ARKML_CONFORMANCE_DIR")
+            .unwrap_or_else(|_| format!("{}/../../shared/conformance", env!("CARGO_MANIFEST_DIR")));
+        let p = std::path::PathBuf::from(dir).join("zkaggle");
+        if p.exists() {
+            Some(p)
+        } else if std::env::var_os("CI").is_some() {
+            panic!(
+                "{}: missing (CI must have the conformance data)",
+                p.display()
+            )
+        } else {
+            None
+        }
+    }
+
+    #[test]
+    fn zkaggle_images_hash_to_their_cids() {
+        let Some(dir) = zkaggle() else { return };
+        let cids: Vec<String> = std::fs::read_to_string(dir.join("cid-0-4.txt"))
+            .unwrap()
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(cids.len(), 5);
+        for (i, cid) in cids.iter().enumerate() {
+            let data = std::fs::read(dir.join(format!("{i}.pgm"))).unwrap();
+            assert_eq!(&cid_v1_raw(&data), cid, "{i}.pgm");
+            if i == 0 {
+                // in circuit: private bytes, public CID digest halves
+                let (cs, d) = circuit(&data, false);
+                let (hi, lo) = native_halves(&digest_of_cid(cid).unwrap());
+                d.hi.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(hi)).unwrap())
+                    .unwrap();
+                d.lo.enforce_equal(&FpVar::new_input(cs.clone(), || Ok(lo)).unwrap())
+                    .unwrap();
+                assert!(cs.is_satisfied().unwrap());
+                println!(
+                    "{i}.pgm: {} bytes, {} constraints",
+                    data.len(),
+                    cs.num_constraints()
+                );
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod babyjub;
 pub mod cipher;
 pub mod commit;
 pub mod poseidon;
+pub mod sha256;
 
 pub use commit::{commit, native_commit};
 pub use poseidon::{native_poseidon, native_poseidon_permutation, poseidon, poseidon_permutation};
