@@ -75,7 +75,7 @@ fn value(w: &Word) -> Result<FpVar<Fr>> {
     let cs = w
         .iter()
         .fold(ConstraintSystemRef::None, |cs, b| cs.or(b.cs()));
-    Ok(weighted_sum(&cs, w)?)
+    weighted_sum(&cs, w)
 }
 
 fn bitval(b: &Boolean<Fr>) -> FpVar<Fr> {
@@ -237,18 +237,15 @@ pub fn sha256_bits(msg: &[Boolean<Fr>]) -> Result<Sha256Digest> {
     let cs = out_bits
         .iter()
         .fold(ConstraintSystemRef::None, |cs, b| cs.or(b.cs()));
-    let byte = |chunk: &[Boolean<Fr>]| -> Result<FpVar<Fr>> {
-        let le: Vec<Boolean<Fr>> = chunk.iter().rev().cloned().collect();
-        Ok(weighted_sum(&cs, &le)?)
-    };
-    let bytes = out_bits.chunks(8).map(byte).collect::<Result<Vec<_>>>()?;
-    let half = |bs: &[Boolean<Fr>]| -> Result<FpVar<Fr>> {
+    // big-endian bits to their integer
+    let be = |bs: &[Boolean<Fr>]| -> Result<FpVar<Fr>> {
         let le: Vec<Boolean<Fr>> = bs.iter().rev().cloned().collect();
-        Ok(weighted_sum(&cs, &le)?)
+        weighted_sum(&cs, &le)
     };
+    let bytes = out_bits.chunks(8).map(be).collect::<Result<Vec<_>>>()?;
     Ok(Sha256Digest {
-        hi: half(&out_bits[..128])?,
-        lo: half(&out_bits[128..])?,
+        hi: be(&out_bits[..128])?,
+        lo: be(&out_bits[128..])?,
         bits: out_bits,
         bytes,
     })
