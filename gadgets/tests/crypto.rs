@@ -374,7 +374,70 @@ mod babyjub {
             assert!(cs.is_satisfied().unwrap());
             assert_eq!(fixed, 1136, "fixed-base public key");
             // subgroup check 19 + 2, scalar bits 254, ladder 252 * 13 + 6 - ...: pinned
-            assert_eq!(cs.num_constraints() - fixed, 3554, "ECDH");
+            assert_eq!(cs.num_constraints() - fixed, 2556, "ECDH");
+        }
+    }
+
+    #[test]
+    fn ecdh_witnesses_are_all_pinned() {
+        let k = &vectors("babyjub")[0];
+        let cs = common::cs();
+        let s = FpVar::new_witness(cs.clone(), || Ok(Fr::from(big(&k["private_key"])))).unwrap();
+        let peer = PointVar::new(cs.clone(), Some(point(&k["peer_public_key"])), true).unwrap();
+        let shared = PointVar::new(cs.clone(), Some(point(&k["shared"])), true).unwrap();
+        ecdh(&s, &peer).unwrap().enforce_equal(&shared).unwrap();
+        let pk = PointVar::new(cs.clone(), Some(point(&k["public_key"])), true).unwrap();
+        public_key(&s).unwrap().enforce_equal(&pk).unwrap();
+        cs.finalize();
+        assert!(satisfied(&cs));
+        // every slope, bit and intermediate point is determined: none can move alone
+        assert_all_witnesses_pinned(&cs);
+        // and a wrong shared point is unsatisfiable
+        let cs = common::cs();
+        let s = FpVar::new_witness(cs.clone(), || Ok(Fr::from(big(&k["private_key"])))).unwrap();
+        let peer = PointVar::new(cs.clone(), Some(point(&k["peer_public_key"])), true).unwrap();
+        let wrong = native_mul(&point(&k["shared"]), &BigUint::from(2u32));
+        let claimed = PointVar::new(cs.clone(), Some(wrong), true).unwrap();
+        ecdh(&s, &peer).unwrap().enforce_equal(&claimed).unwrap();
+        cs.finalize();
+        assert!(!satisfied(&cs));
+    }
+
+    #[test]
+    fn edge_and_random_scalars_match_native() {
+        use rand::{Rng, SeedableRng};
+        let l: BigUint = <ark_ed_on_bn254::Fr as ark_ff::PrimeField>::MODULUS.into();
+        let max = (BigUint::from(1u32) << 253u32) - 1u32;
+        let mut scalars = vec![
+            BigUint::from(0u32),
+            BigUint::from(1u32),
+            BigUint::from(2u32),
+            &l - 1u32,
+            l.clone(),
+            &l + 1u32,
+            max.clone(),
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for _ in 0..6 {
+            let bytes: Vec<u8> = (0..32).map(|_| rng.gen()).collect();
+            scalars.push(BigUint::from_bytes_le(&bytes) & &max);
+        }
+        let peer = native_public_key(&BigUint::from(987_654_321u64));
+        for s in scalars {
+            let cs = common::cs();
+            let sv = FpVar::new_witness(cs.clone(), || Ok(Fr::from(s.clone()))).unwrap();
+            let pv = PointVar::new(cs.clone(), Some(peer), true).unwrap();
+            assert_eq!(
+                ecdh(&sv, &pv).unwrap().value().unwrap(),
+                native_mul(&peer, &s),
+                "{s}"
+            );
+            assert_eq!(
+                public_key(&sv).unwrap().value().unwrap(),
+                native_public_key(&s),
+                "{s}"
+            );
+            assert!(cs.is_satisfied().unwrap(), "{s}");
         }
     }
 

@@ -9,10 +9,10 @@
 //!   (target 1,600).
 //! - [`ecdh`]: `s * P` for a variable point `P`, which is first checked on the curve and in
 //!   the prime-order subgroup ([`assert_in_subgroup`]: the prover supplies `Q` with
-//!   `8 Q = P` and `P` is not the identity, so small-order points are rejected), then a
-//!   double-and-add ladder on complete Edwards formulas: `254 + 20 + 252 * 13 + 6` = **3,556**
-//!   constraints. circom's unchecked `EscalarMulAny` ECDH costs 2,554; the issue's target is
-//!   2,800, which needs a Montgomery-form ladder (not done yet).
+//!   `8 Q = P` and `P` is not the identity, so small-order points are rejected), then
+//!   [`mul`]: double-and-add in Montgomery form with an order-8 offset, 9 constraints per bit:
+//!   `21 + 254 + 2 + (9 * 253 - 4) + 6` = **2,556** constraints with every check (target
+//!   2,800; circom's unchecked `EscalarMulAny` ECDH: 2,554).
 //!
 //! ```
 //! use arkml_gadgets::crypto::babyjub::{base8, native_mul, native_public_key};
@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 use ark_bn254::Fr;
 use ark_ec::{twisted_edwards::Affine, AffineRepr, CurveGroup};
 use ark_ed_on_bn254::{EdwardsAffine, EdwardsConfig};
-use ark_ff::Field;
+use ark_ff::{Field, PrimeField};
 use ark_r1cs_std::{
     alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::fp::FpVar, fields::FieldVar, GR1CSVar,
 };
@@ -224,16 +224,6 @@ pub fn double(p: &PointVar) -> Result<PointVar> {
     Ok(PointVar { x, y })
 }
 
-/// `b ? p : identity`: 2 constraints.
-fn select(b: &Boolean<Fr>, p: &PointVar) -> PointVar {
-    let bf = FpVar::from(b.clone());
-    let one = FpVar::Constant(Fr::from(1u64));
-    PointVar {
-        x: &bf * &p.x,
-        y: &one + &bf * (&p.y - &one),
-    }
-}
-
 /// The `SCALAR_BITS` little-endian bits of a scalar variable: 253 booleans and one
 /// recomposition constraint (`2^253 < p`, so the bits are unique).
 pub fn scalar_bits(s: &FpVar<Fr>) -> Result<Vec<Boolean<Fr>>> {
@@ -290,19 +280,109 @@ pub fn mul_base8(bits: &[Boolean<Fr>]) -> Result<PointVar> {
     Ok(acc.unwrap_or_else(|| PointVar::constant(&Point::identity())))
 }
 
-/// `s * P` in circuit for a variable point, from the scalar's bits (little-endian):
-/// complete double-and-add, 13 constraints per bit.
+/// circomlib's Montgomery form of the curve: `v^2 = u^3 + 168698 u^2 + u`
+/// (`u = (1 + y) / (1 - y)`, `v = u / x`).
+const MONT_A: u64 = 168_698;
+
+/// A point in Montgomery coordinates (never the identity, which the form cannot hold).
+#[derive(Clone, Debug)]
+struct MontVar {
+    u: FpVar<Fr>,
+    v: FpVar<Fr>,
+}
+
+fn to_mont(p: &Point) -> (Fr, Fr) {
+    let u = (Fr::from(1u64) + p.y) * (Fr::from(1u64) - p.y).inverse().unwrap_or_default();
+    (u, u * p.x.inverse().unwrap_or_default())
+}
+
+/// A point of order 8: the ladder's offset, outside the prime-order subgroup.
+fn torsion8() -> Point {
+    static T: OnceLock<Point> = OnceLock::new();
+    *T.get_or_init(|| {
+        let l: BigUint = ark_ed_on_bn254::Fr::MODULUS.into();
+        (1u64..)
+            .find_map(|x0| {
+                let x = Fr::from(x0);
+                let x2 = x.square();
+                let y2 = (Fr::from(1u64) - Fr::from(A) * x2)
+                    * (Fr::from(1u64) - Fr::from(D) * x2).inverse()?;
+                let p = Point { x, y: y2.sqrt()? };
+                let t = native_mul(&p, &l);
+                let t4 = native_mul(&t, &BigUint::from(4u32));
+                (t4 != Point::identity()).then_some(t)
+            })
+            .expect("the curve has points of order 8")
+    })
+}
+
+/// Edwards to Montgomery in circuit: 2 constraints (`y != 1` and `x != 0` for a checked
+/// point other than the identity).
+fn edwards_to_mont(p: &PointVar) -> Result<MontVar> {
+    let one = FpVar::Constant(Fr::from(1u64));
+    let u = div(&(&one + &p.y), &(&one - &p.y))?;
+    let v = div(&u, &p.x)?;
+    Ok(MontVar { u, v })
+}
+
+/// Montgomery to Edwards: 2 constraints (`v != 0`, `u != -1`: no point of order 2 and, on
+/// this complete curve, no `u = -1`).
+fn mont_to_edwards(m: &MontVar) -> Result<PointVar> {
+    let one = FpVar::Constant(Fr::from(1u64));
+    Ok(PointVar {
+        x: div(&m.u, &m.v)?,
+        y: div(&(&m.u - &one), &(&m.u + &one))?,
+    })
+}
+
+/// Montgomery addition of points with different `u`: 3 constraints.
+fn mont_add(p: &MontVar, q: &MontVar) -> Result<MontVar> {
+    let lam = div(&(&q.v - &p.v), &(&q.u - &p.u))?;
+    let u = lam.square()? - Fr::from(MONT_A) - &p.u - &q.u;
+    let v = lam * (&p.u - &u) - &p.v;
+    Ok(MontVar { u, v })
+}
+
+/// Montgomery doubling of a point with `v != 0`: 4 constraints.
+fn mont_double(p: &MontVar) -> Result<MontVar> {
+    let u2 = p.u.square()?;
+    let num = u2 * Fr::from(3u64) + &p.u * Fr::from(2 * MONT_A) + Fr::from(1u64);
+    let lam = div(&num, &p.v.double()?)?;
+    let u = lam.square()? - Fr::from(MONT_A) - p.u.double()?;
+    let v = lam * (&p.u - &u) - &p.v;
+    Ok(MontVar { u, v })
+}
+
+/// `s * P` in circuit for a point `P` of the prime-order subgroup (check it first with
+/// [`assert_in_subgroup`]), from the scalar's bits (little-endian).
+///
+/// Double-and-add in Montgomery form, 9 constraints per bit (doubling 4, addition 3, a
+/// conditional choice 2), with the accumulator offset by a point `T` of order 8: it is
+/// `T + k P`, never the identity and never `±2^i P`, so no addition meets an exceptional
+/// case (which would leave its slope free), and `T` is removed at the end with one complete
+/// Edwards addition of a constant. `9 n + 4` constraints for `n` bits (with the
+/// conversions in and out).
 pub fn mul(p: &PointVar, bits: &[Boolean<Fr>]) -> Result<PointVar> {
-    let mut acc = PointVar::constant(&Point::identity());
-    let mut q = p.clone();
+    let t = torsion8();
+    let (tu, tv) = to_mont(&t);
+    let mut acc = MontVar {
+        u: FpVar::Constant(tu),
+        v: FpVar::Constant(tv),
+    };
+    let mut q = edwards_to_mont(p)?;
     for (i, b) in bits.iter().enumerate() {
-        let term = select(b, &q);
-        acc = if i == 0 { term } else { add(&acc, &term)? };
+        let sum = mont_add(&acc, &q)?;
+        let bf = FpVar::from(b.clone());
+        acc = MontVar {
+            u: &acc.u + &bf * (&sum.u - &acc.u),
+            v: &acc.v + &bf * (&sum.v - &acc.v),
+        };
         if i + 1 < bits.len() {
-            q = double(&q)?;
+            q = mont_double(&q)?;
         }
     }
-    Ok(acc)
+    let minus_t = Point { x: -t.x, y: t.y };
+    add(&mont_to_edwards(&acc)?, &PointVar::constant(&minus_t))
 }
 
 /// Enforces that `p` is on the curve, in the prime-order subgroup, and not the identity:
