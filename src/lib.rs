@@ -7,13 +7,15 @@
 //! [`model`] (the sequential builder: native inference, bound analysis, one
 //! `ConstraintSynthesizer`), [`quant`] (float weights to integers), [`file`] (model, key,
 //! proof and public-input files), [`groth16`] (setup / prove / verify, with a satisfaction
-//! check before proving) and [`report`] (the generated constraint-count table).
+//! check before proving), [`handover`] (a model's weights encrypted to a recipient and
+//! bound to their commitment) and [`report`] (the generated constraint-count table).
 #![deny(missing_docs)]
 
 pub use arkml_gadgets as gadgets;
 
 pub mod file;
 pub mod groth16;
+pub mod handover;
 pub mod measure;
 pub mod model;
 pub mod quant;
