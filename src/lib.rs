@@ -13,6 +13,7 @@
 
 pub use arkml_gadgets as gadgets;
 
+pub mod bounty;
 pub mod file;
 pub mod groth16;
 pub mod handover;

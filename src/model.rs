@@ -321,6 +321,9 @@ pub struct LayerOutput {
     pub remainder: Option<ArrayD<BigInt>>,
 }
 
+/// Every layer's parameters as circuit variables (or constants), per layer in order.
+pub type WeightVars = Vec<Vec<ArrayD<FpVar<Fr>>>>;
+
 /// What synthesis produced.
 #[derive(Clone, Debug)]
 pub struct Synthesized {
@@ -658,12 +661,82 @@ impl Model {
         input: &ArrayD<BigInt>,
     ) -> Result<Synthesized, ModelError> {
         self.check_input(input)?;
-        let mut weight_vars = Vec::new();
-        let mut x =
+        let x =
             alloc_tensor(cs.clone(), input, self.input_visibility).map_err(ModelError::Input)?;
         for v in x.iter() {
             enforce_bound(v, self.input_bound).map_err(ModelError::Input)?;
         }
+        let weights = self.alloc_weights(cs.clone())?;
+        let (output, summary) = self.synthesize_on(cs, x, &weights)?;
+        Ok(Synthesized {
+            output,
+            summary,
+            weights: if self.weights.visibility == Visibility::Constant {
+                Vec::new()
+            } else {
+                weights
+                    .iter()
+                    .flatten()
+                    .flat_map(|t| t.iter().cloned())
+                    .collect()
+            },
+        })
+    }
+
+    /// Allocates every layer's parameters with the model's [`WeightSpec`] (constants, or
+    /// public / private variables range-checked to their declared widths), per layer in
+    /// order. Several syntheses that share them ([`Model::synthesize_on`]) use one model.
+    pub fn alloc_weights(&self, cs: ConstraintSystemRef<Fr>) -> Result<WeightVars, ModelError> {
+        let spec = self.weights;
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(index, l)| {
+                l.params()
+                    .iter()
+                    .map(|(a, p)| {
+                        let t = alloc_tensor(cs.clone(), a, spec.visibility)?;
+                        if spec.visibility != Visibility::Constant {
+                            for w in t.iter() {
+                                enforce_bound(w, spec.bits(*p)).map_err(|err| match err {
+                                    Error::OutOfRange { value, range, .. } => Error::OutOfRange {
+                                        what: format!("{p:?} (declared width)").to_lowercase(),
+                                        value,
+                                        range,
+                                    },
+                                    other => other,
+                                })?;
+                            }
+                        }
+                        Ok(t)
+                    })
+                    .collect::<Result<Vec<_>, Error>>()
+                    .map_err(|source| ModelError::Layer {
+                        index,
+                        kind: l.kind(),
+                        source,
+                    })
+            })
+            .collect()
+    }
+
+    /// The layers on an input that is already allocated and proven within
+    /// [`Model::input_bound`] (e.g. bytes decoded in circuit), with parameters from
+    /// [`Model::alloc_weights`].
+    pub fn synthesize_on(
+        &self,
+        cs: ConstraintSystemRef<Fr>,
+        x: ArrayD<FpVar<Fr>>,
+        weights: &WeightVars,
+    ) -> Result<(ArrayD<FpVar<Fr>>, Vec<LayerSummary>), ModelError> {
+        if x.shape() != self.input_shape.as_slice() {
+            return Err(ModelError::Input(Error::shape(
+                "model input",
+                format!("{:?}", self.input_shape),
+                format!("{:?}", x.shape()),
+            )));
+        }
+        let mut x = x;
         let mut bound = self.input_bound;
         // sign bits of the last rescale's quotients: a ReLU right after reuses them (1
         // constraint per element instead of a fresh decomposition)
@@ -691,32 +764,14 @@ impl Model {
                     let worst = linear(l, &worst_case(x.shape(), bound), worst_param).map_err(e)?;
                     let b = check_bound::<Fr>("linear layer output", linear_bound(&worst))
                         .map_err(e)?;
-                    let mut param =
-                        |a: &ArrayD<BigInt>, p: Param| -> Result<ArrayD<FpVar<Fr>>, Error> {
-                            let t = alloc_tensor(cs.clone(), a, spec.visibility)?;
-                            if spec.visibility == Visibility::Constant {
-                                return Ok(t);
-                            }
-                            for w in t.iter() {
-                                enforce_bound(w, spec.bits(p)).map_err(|err| match err {
-                                    Error::OutOfRange { value, range, .. } => Error::OutOfRange {
-                                        what: format!("{p:?} (declared width)").to_lowercase(),
-                                        value,
-                                        range,
-                                    },
-                                    other => other,
-                                })?;
-                            }
-                            weight_vars.extend(t.iter().cloned());
-                            Ok(t)
-                        };
-                    let p = l
-                        .params()
-                        .iter()
-                        .map(|(a, k)| param(a, *k))
-                        .collect::<Result<Vec<_>, Error>>()
-                        .map_err(e)?;
-                    (apply_linear(l, &x, &p).map_err(e)?, b)
+                    let p = weights.get(index).ok_or_else(|| {
+                        e(Error::shape(
+                            "model weights",
+                            self.layers.len(),
+                            weights.len(),
+                        ))
+                    })?;
+                    (apply_linear(l, &x, p).map_err(e)?, b)
                 }
                 Layer::Rescale(n) => {
                     nonzero(n, "divisor").map_err(e)?;
@@ -843,11 +898,7 @@ impl Model {
             x = out;
             bound = new_bound;
         }
-        Ok(Synthesized {
-            output: x,
-            summary,
-            weights: weight_vars,
-        })
+        Ok((x, summary))
     }
 
     /// Per-layer figures (output shape, scale, proven bound, constraints) from synthesising
