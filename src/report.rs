@@ -332,7 +332,93 @@ pub fn gadget_rows() -> Vec<Row> {
         c,
         Some(2547),
     );
+    crypto_rows(&mut push);
     rows
+}
+
+/// The crypto gadgets, beside circom's measured figures (circomlib's Poseidon(2), sha256 of
+/// one block, the unchecked `EscalarMulAny` ECDH, circomlib-ml's MiMC7 encryption per
+/// element).
+fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, Option<usize>)) {
+    use arkml_gadgets::crypto::{babyjub, cipher, commit, poseidon, sha256};
+    let c = count(|cs| {
+        let xs: Vec<_> = (0..2).map(|i| witness(&cs, i)).collect();
+        drop(poseidon::poseidon(&xs).unwrap());
+    });
+    push(
+        "poseidon",
+        "2 inputs".into(),
+        "3 (8 (n+1) + R_P) - 3",
+        c,
+        Some(240),
+    );
+    let c = count(|cs| {
+        let xs: Vec<_> = (0..16).map(|i| witness(&cs, i)).collect();
+        drop(poseidon::poseidon(&xs).unwrap());
+    });
+    push(
+        "poseidon",
+        "16 inputs".into(),
+        "3 (8 (n+1) + R_P) - 3",
+        c,
+        None,
+    );
+    push(
+        "sha-256, first block",
+        "55 bytes of bits already boolean (+9 per byte from a field element)".into(),
+        "measured (xor 1 per 2-way, ch 1, maj 2, adds 32 + carries + 1)",
+        sha256::sha256_block_cost(),
+        Some(29725),
+    );
+    let c = count(|cs| {
+        let s = witness(&cs, 12345);
+        drop(babyjub::public_key(&s).unwrap());
+    });
+    push(
+        "baby jubjub public key s*Base8",
+        "253-bit scalar".into(),
+        "254 + 127 + 6*126 (2-bit fixed windows)",
+        c,
+        None,
+    );
+    let c = count(|cs| {
+        let s = witness(&cs, 12345);
+        let p = babyjub::native_public_key(&BigUint::from(77u32));
+        let pv = babyjub::PointVar::new(cs.clone(), Some(p), true).unwrap();
+        drop(babyjub::ecdh(&s, &pv).unwrap());
+    });
+    push(
+        "ecdh s*P with subgroup check",
+        "253-bit scalar".into(),
+        "22 + 254 + 9*253 + 4 (Montgomery ladder)",
+        c,
+        Some(2554),
+    );
+    let c = count(|cs| {
+        let xs: Vec<_> = (0..999).map(|i| witness(&cs, i)).collect();
+        let k = witness(&cs, 7);
+        let nonce = witness(&cs, 1);
+        drop(cipher::encrypt(&xs, (&k, &k), &nonce).unwrap());
+    });
+    push(
+        "poseidon cipher, per element",
+        "999 elements".into(),
+        "(264 (ceil(n/3) + 1) + 126) / n",
+        c / 999,
+        Some(728),
+    );
+    let c = count(|cs| {
+        let xs: Vec<_> = (0..1000).map(|i| witness(&cs, i)).collect();
+        let salt = witness(&cs, 7);
+        drop(commit::commit(&xs, &salt).unwrap());
+    });
+    push(
+        "poseidon commitment",
+        "1,000 values".into(),
+        "237 + 609 k - 3 (15 k - n), k = ceil(n / 15)",
+        c,
+        None,
+    );
 }
 
 /// The table as markdown.

@@ -210,3 +210,48 @@ pub fn mnist_model_pow2(d: &Value, k: u32) -> (arkml::model::Model, ArrayD<BigIn
     let x = q1(&tensor(&d["in"]));
     (m, x)
 }
+
+/// circomlib-ml's MNIST CNN for raw 8-bit pixels (0..255) at activation scale `2^k`: the
+/// 1/255 input scaling is folded into the first convolution, whose weights and bias are at
+/// `2^(k+8)` and whose output is rescaled by `2^8`; every other layer as in
+/// [`mnist_model_pow2`]. Weights are private, declared at their exact widths.
+pub fn mnist_model_pixels(d: &Value, k: u32) -> arkml::model::Model {
+    use arkml::model::{Layer, WeightSpec};
+    use arkml_gadgets::tensor::Visibility;
+    use num_bigint::BigUint;
+    let (mut m, _) = mnist_model_pow2(d, k);
+    let from1 = BigUint::from(10u32).pow(18) * 255u32;
+    let from2 = BigUint::from(10u32).pow(36);
+    let to = BigUint::from(1u32) << (k + 8);
+    let raw = mnist_model(d);
+    if let (Layer::Conv2d { w, b, .. }, Layer::Conv2d { w: w0, b: b0, .. }) =
+        (&mut m.layers[0], &raw.layers[0])
+    {
+        *w = w0.map(|v| requantize(v, &from1, &to));
+        *b = b0.map(|v| requantize(v, &from2, &to));
+    }
+    m.layers[1] = Layer::Rescale(BigUint::from(256u32));
+    m.input_bound = 8;
+    let bits = |is_bias: bool| {
+        m.layers
+            .iter()
+            .flat_map(|l| match l {
+                Layer::Conv2d { w, b, .. } => {
+                    vec![(w.iter().cloned().collect::<Vec<_>>(), b.to_vec())]
+                }
+                Layer::Dense { w, b } => vec![(w.iter().cloned().collect(), b.to_vec())],
+                Layer::BatchNorm { a, b } => vec![(a.to_vec(), b.to_vec())],
+                _ => vec![],
+            })
+            .flat_map(|(w, b)| if is_bias { b } else { w })
+            .map(|v| arkml_gadgets::fixed::bits_for(&v))
+            .max()
+            .unwrap_or(0)
+    };
+    m.weights = WeightSpec {
+        visibility: Visibility::Private,
+        weight_bits: bits(false),
+        bias_bits: bits(true),
+    };
+    m
+}

@@ -1,0 +1,141 @@
+//! The bounty on real data: ZKaggle's five MNIST PGMs (`../shared/conformance/zkaggle`),
+//! each bound to its CID, classified by circomlib-ml's trained MNIST CNN with private,
+//! committed weights (re-quantised to 2^16, the 1/255 pixel scaling folded into the first
+//! layer), the number of correct predictions against the true labels proven; then the same
+//! committed weights handed over encrypted to a recipient, who decrypts and checks the
+//! commitment.
+//!
+//! Run: `cargo run --release --example bounty_mnist -- --images 5` (default 2; each image
+//! adds about 700k constraints).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
+use ark_bn254::Fr;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
+use arkml::bounty::Bounty;
+use arkml::handover::{decrypt, Handover};
+use arkml::measure::{peak_rss_mb, timed};
+use arkml_gadgets::crypto::babyjub::native_public_key;
+use arkml_gadgets::crypto::sha256::sha256_cost;
+use num_bigint::BigUint;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args
+        .iter()
+        .position(|a| a == "--images")
+        .and_then(|i| args.get(i + 1))
+        .map_or(Ok(2), |v| v.parse())?;
+    let dir = common::conformance_dir().join("zkaggle");
+    let d = common::circomlib_ml("mnist").ok_or("mnist.json")?;
+    let model = Arc::new(common::mnist_model_pixels(&d, 16));
+    let cids: Vec<String> = std::fs::read_to_string(dir.join("cid-0-4.txt"))?
+        .lines()
+        .map(str::to_string)
+        .take(n)
+        .collect();
+    let labels: Vec<u64> =
+        serde_json::from_str::<Vec<u64>>(&std::fs::read_to_string(dir.join("labels-0-4.json"))?)?
+            .into_iter()
+            .take(n)
+            .collect();
+    let files = (0..n)
+        .map(|i| std::fs::read(dir.join(format!("{i}.pgm"))))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut rng = StdRng::seed_from_u64(7);
+    let salt = Fr::from(BigUint::from_bytes_le(&rng.gen::<[u8; 31]>()));
+    let probe = Bounty {
+        model: model.clone(),
+        files: files.clone(),
+        digests: vec![[0; 32]; n],
+        labels: labels.clone(),
+        threshold: 0,
+        salt,
+    };
+    let preds = probe.predictions()?;
+    let correct = probe.correct()?;
+    println!("labels      {labels:?}\npredictions {preds:?} ({correct} of {n} correct)");
+    let b = Bounty::new(model.clone(), files.clone(), &cids, labels, correct, salt)?;
+
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    b.clone().generate_constraints(cs.clone())?;
+    let total = cs.num_constraints();
+    let hashing: usize = files
+        .iter()
+        .map(|f| sha256_cost(f.len()) + 9 * f.len())
+        .sum();
+    let wcs = ConstraintSystem::<Fr>::new_ref();
+    let w = model.alloc_weights(wcs.clone())?;
+    let weights_n: usize = w.iter().flatten().map(|t| t.len()).sum();
+    let weight_checks = wcs.num_constraints();
+    let commitment = arkml_gadgets::crypto::commit::commit_cost(weights_n) + 1;
+    let model_part = total - hashing - weight_checks - commitment;
+    println!("constraints: {total}");
+    println!("  hashing and decoding {n} files:   {hashing}");
+    println!("  weight range checks ({weights_n} weights): {weight_checks}");
+    println!("  weight commitment:               {commitment}");
+    println!("  model on {n} images and accuracy: {model_part}");
+    println!(
+        "  ZKaggleV2: 612,206 per image; per image here: {}",
+        total / n
+    );
+
+    let (pk, wall, cpu) = timed(|| arkml::groth16::setup(b.clone(), &mut rng));
+    let pk = pk?;
+    println!(
+        "setup  {wall:.1} s wall, {:.1} CPU-s",
+        cpu.unwrap_or(f64::NAN)
+    );
+    let (proof, wall, cpu) = timed(|| arkml::groth16::prove(&pk, b.clone(), &mut rng));
+    let proof = proof?;
+    println!(
+        "prove  {wall:.1} s wall, {:.1} CPU-s",
+        cpu.unwrap_or(f64::NAN)
+    );
+    let ok = arkml::groth16::verify(&pk.vk, &b.public_inputs(), &proof)?;
+    println!("accuracy proof verifies: {ok} (at least {correct} of {n} correct)");
+    drop(pk);
+
+    // hand the committed weights over
+    let zero =
+        ndarray::ArrayD::from_elem(ndarray::IxDyn(&[28, 28, 1]), num_bigint::BigInt::from(0));
+    let weights = arkml::model::ModelCircuit::new(model, zero)?.weight_values();
+    let recipient = BigUint::from_bytes_le(&rng.gen::<[u8; 31]>());
+    let owner = BigUint::from_bytes_le(&rng.gen::<[u8; 31]>());
+    let h = Handover::new(
+        weights.clone(),
+        salt,
+        owner,
+        native_public_key(&recipient),
+        1,
+    )?;
+    assert_eq!(
+        h.public().commitment,
+        b.commitment(),
+        "one commitment for both proofs"
+    );
+    let (pk, wall, _) = timed(|| arkml::groth16::setup(h.clone(), &mut rng));
+    let pk = pk?;
+    println!("hand-over ({} weights): setup {wall:.1} s", weights.len());
+    let (proof, wall, _) = timed(|| arkml::groth16::prove(&pk, h.clone(), &mut rng));
+    let proof = proof?;
+    println!("hand-over prove {wall:.1} s");
+    let ok2 = arkml::groth16::verify(&pk.vk, &h.public().inputs(), &proof)?;
+    let (got, _) = decrypt(&h.public(), &recipient)?;
+    println!(
+        "hand-over verifies: {ok2}; recipient's decrypted weights match the commitment: {}",
+        got == weights
+    );
+    if let Some(mb) = peak_rss_mb() {
+        println!("peak memory: {mb:.0} MB");
+    }
+    if !(ok && ok2 && got == weights) {
+        return Err("bounty failed".into());
+    }
+    Ok(())
+}
