@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  commitment {} + cipher {} + keys and ECDH about {}",
         arkml_gadgets::crypto::commit::commit_cost(weights.len()),
         arkml_gadgets::crypto::cipher::encrypt_cost(weights.len() + 1),
-        254 + 884 + 22 + 2280
+        254 + 884 + 20 + 2280
     );
 
     let (pk, wall, _) = timed(|| arkml::groth16::setup(h.clone(), &mut rng));

@@ -390,7 +390,7 @@ fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, 
     push(
         "ecdh s*P with subgroup check",
         "253-bit scalar".into(),
-        "22 + 254 + 9*253 + 4 (Montgomery ladder)",
+        "20 + 254 + 9*253 + 4 (Montgomery ladder)",
         c,
         Some(2554),
     );

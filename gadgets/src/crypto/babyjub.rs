@@ -11,8 +11,8 @@
 //!   the prime-order subgroup ([`assert_in_subgroup`]: the prover supplies `Q` with
 //!   `8 Q = P` and `P` is not the identity, so small-order points are rejected), then
 //!   [`mul`]: double-and-add in Montgomery form with an order-8 offset, 9 constraints per bit:
-//!   `21 + 254 + 2 + (9 * 253 - 4) + 6` = **2,556** constraints with every check (target
-//!   2,800; circom's unchecked `EscalarMulAny` ECDH: 2,554).
+//!   `19 + 254 + 9 * 253 + 4` = **2,554** constraints with every check (target 2,800;
+//!   circom's `EscalarMulAny` ECDH, which checks nothing: 2,554).
 //!
 //! ```
 //! use arkml_gadgets::crypto::babyjub::{base8, native_mul, native_public_key};
@@ -224,6 +224,22 @@ pub fn double(p: &PointVar) -> Result<PointVar> {
     Ok(PointVar { x, y })
 }
 
+/// Enforces `2 p = target`: the doubling's two divisions with `target`'s coordinates as
+/// the quotients, 5 constraints.
+fn double_onto(p: &PointVar, target: &PointVar) -> Result<()> {
+    let a = Fr::from(A);
+    let x2 = p.x.square()?;
+    let y2 = p.y.square()?;
+    let xy = &p.x * &p.y;
+    let ax2 = x2 * a;
+    target.x.mul_equals(&(&ax2 + &y2), &xy.double()?)?;
+    target.y.mul_equals(
+        &(FpVar::Constant(Fr::from(2u64)) - &ax2 - &y2),
+        &(&y2 - &ax2),
+    )?;
+    Ok(())
+}
+
 /// The `SCALAR_BITS` little-endian bits of a scalar variable: 253 booleans and one
 /// recomposition constraint (`2^253 < p`, so the bits are unique).
 pub fn scalar_bits(s: &FpVar<Fr>) -> Result<Vec<Boolean<Fr>>> {
@@ -387,8 +403,9 @@ pub fn mul(p: &PointVar, bits: &[Boolean<Fr>]) -> Result<PointVar> {
 
 /// Enforces that `p` is on the curve, in the prime-order subgroup, and not the identity:
 /// the prover supplies `Q = p / 8` (on the curve: 3 constraints), then `8 Q = p` (3
-/// doublings, 15) and `x != 0` (1). Every point of `8 E` lies in the subgroup of order `l`,
-/// and there `x = 0` only at the identity. 19 constraints plus the 2 equalities.
+/// doublings, 15, the last one onto `p`'s coordinates) and `x != 0` (1). Every point of
+/// `8 E` lies in the subgroup of order `l`, and there `x = 0` only at the identity. 19
+/// constraints.
 pub fn assert_in_subgroup(p: &PointVar) -> Result<()> {
     let cs = p.x.cs().or(p.y.cs());
     let eighth = p.value().ok().map(|pv| {
@@ -404,7 +421,8 @@ pub fn assert_in_subgroup(p: &PointVar) -> Result<()> {
     let y2 = q.y.square()?;
     let x2y2 = &x2 * &y2;
     (x2 * a + y2).enforce_equal(&(x2y2 * d + FpVar::Constant(Fr::from(1u64))))?;
-    double(&double(&double(&q)?)?)?.enforce_equal(p)?;
+    // 8 Q = p, the last doubling written straight into p's coordinates (no equalities)
+    double_onto(&double(&double(&q)?)?, p)?;
     // x != 0: x * inv = 1
     let inv = FpVar::new_witness(p.x.cs(), || Ok(p.x.value()?.inverse().unwrap_or_default()))?;
     p.x.mul_equals(&inv, &FpVar::Constant(Fr::from(1u64)))?;
