@@ -21,3 +21,4 @@ pub mod measure;
 pub mod model;
 pub mod quant;
 pub mod report;
+pub mod snarkjs;
