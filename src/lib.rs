@@ -22,3 +22,4 @@ pub mod model;
 pub mod quant;
 pub mod report;
 pub mod snarkjs;
+pub mod solidity;

@@ -452,3 +452,35 @@ pub fn splice(doc: &str) -> Option<String> {
         &doc[end..]
     ))
 }
+
+/// A bar chart of constraints per layer, as SVG (one bar per layer, labelled with its index,
+/// kind and count).
+pub fn svg_chart(summary: &[crate::model::LayerSummary]) -> String {
+    let max = summary
+        .iter()
+        .map(|l| l.constraints)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let (bar_h, gap, label_w, width) = (18.0, 6.0, 170.0, 760.0);
+    let height = summary.len() as f64 * (bar_h + gap) + 40.0;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <text x=\"10\" y=\"20\" font-size=\"14\">constraints per layer (total {})</text>\n",
+        summary.iter().map(|l| l.constraints).sum::<usize>()
+    );
+    for (i, l) in summary.iter().enumerate() {
+        let y = 30.0 + i as f64 * (bar_h + gap);
+        let w = (width - label_w - 90.0) * l.constraints as f64 / max;
+        s.push_str(&format!(
+            "<text x=\"10\" y=\"{:.1}\">{i} {}</text>\n<rect x=\"{label_w}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#4a7ab5\"/>\n<text x=\"{:.1}\" y=\"{:.1}\">{}</text>\n",
+            y + 13.0,
+            l.kind,
+            label_w + w + 5.0,
+            y + 13.0,
+            l.constraints
+        ));
+    }
+    s.push_str("</svg>\n");
+    s
+}

@@ -260,3 +260,71 @@ fn cli_quantize() {
     assert!(!ok && err.contains("dtype"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn cli_export_and_report() {
+    let dir = tmp("export");
+    let p = |n: &str| dir.join(n).display().to_string();
+    file::save_model(&dir.join("model.json"), &small_model()).unwrap();
+    std::fs::write(
+        dir.join("input.json"),
+        serde_json::to_string(&TensorFile::from_array(&small_input(3))).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        arkml(&[
+            "setup",
+            &p("model.json"),
+            "--pk",
+            &p("pk"),
+            "--vk",
+            &p("vk")
+        ])
+        .0
+    );
+    assert!(
+        arkml(&[
+            "prove",
+            &p("model.json"),
+            &p("input.json"),
+            "--pk",
+            &p("pk"),
+            "-o",
+            &p("proof")
+        ])
+        .0
+    );
+    let (ok, _, err) = arkml(&[
+        "export",
+        "snarkjs",
+        "--vk",
+        &p("vk"),
+        &p("proof"),
+        "-o",
+        &p("sj"),
+    ]);
+    assert!(ok, "{err}");
+    let read = |n: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sj").join(n)).unwrap()).unwrap()
+    };
+    let vk = arkml::snarkjs::vk_from_json(&read("verification_key.json")).unwrap();
+    let proof = arkml::snarkjs::proof_from_json(&read("proof.json")).unwrap();
+    let public = arkml::snarkjs::public_from_json(&read("public.json")).unwrap();
+    assert!(arkml::groth16::verify(&vk, &public, &proof).unwrap());
+    let (ok, _, err) = arkml(&["export", "solidity", "--vk", &p("vk"), "-o", &p("V.sol")]);
+    assert!(ok, "{err}");
+    assert!(std::fs::read_to_string(dir.join("V.sol"))
+        .unwrap()
+        .contains("contract Groth16Verifier"));
+    let (ok, out, err) = arkml(&["report", &p("model.json"), "--svg", &p("chart.svg")]);
+    assert!(ok, "{err}");
+    assert!(out.contains("| relu |") && out.contains("Conv2D"), "{out}");
+    assert!(std::fs::read_to_string(dir.join("chart.svg"))
+        .unwrap()
+        .starts_with("<svg"));
+    // a corrupted key is an error, not a panic
+    std::fs::write(dir.join("vk"), b"junk").unwrap();
+    let (ok, _, err) = arkml(&["export", "solidity", "--vk", &p("vk"), "-o", &p("V.sol")]);
+    assert!(!ok && err.contains("verifying key"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

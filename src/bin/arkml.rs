@@ -8,6 +8,9 @@
 //! arkml verify --vk VK PROOF                checks PROOF against PROOF.public.json
 //! arkml quantize FLOAT_MODEL --scale 2^16 -o MODEL   float weights to integers
 //! arkml quantize FLOAT_MODEL --budget 40 [--base 10] -o MODEL   largest scale within 40 bits
+//! arkml export snarkjs --vk VK PROOF -o DIR  verification_key.json, proof.json, public.json
+//! arkml export solidity --vk VK -o Verifier.sol
+//! arkml report [MODEL] [--svg FILE]         constraint report: gadgets (and a model's layers)
 //! ```
 //! Setup and prove show a spinner with the stage and elapsed time on a terminal, nothing
 //! when stderr is not one.
@@ -68,6 +71,19 @@ enum Cmd {
         vk: PathBuf,
         proof: PathBuf,
     },
+    /// Export a verifying key and proof for snarkjs, or a Solidity verifier.
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
+    /// Print the constraint report: every gadget at standard sizes beside circomlib-ml's
+    /// counts, and every layer of MODEL if given (optionally as an SVG bar chart).
+    Report {
+        model: Option<PathBuf>,
+        /// Write a bar chart of constraints per layer of MODEL.
+        #[arg(long, requires = "model")]
+        svg: Option<PathBuf>,
+    },
     /// Quantise a float model (`"dtype": "float"`) to an integer model file, printing each
     /// layer's largest rounding error.
     Quantize {
@@ -81,6 +97,25 @@ enum Cmd {
         /// With `--budget`: search `2^k` (2, the default) or `10^k` (10).
         #[arg(long, default_value_t = 2)]
         base: u32,
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// snarkjs' verification_key.json, proof.json and public.json (from PROOF.public.json).
+    Snarkjs {
+        #[arg(long)]
+        vk: PathBuf,
+        proof: PathBuf,
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+    /// A Solidity verifier contract for the key.
+    Solidity {
+        #[arg(long)]
+        vk: PathBuf,
         #[arg(short = 'o', long)]
         out: PathBuf,
     },
@@ -187,6 +222,40 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", if ok { "valid" } else { "INVALID" });
             if !ok {
                 return Err("proof does not verify".into());
+            }
+        }
+        Cmd::Export { what } => match what {
+            Export::Snarkjs { vk, proof, out } => {
+                let key = file::load_verifying_key(&vk)?;
+                let p = file::load_proof(&proof)?;
+                let public = file::load_public(&public_path(&proof))?;
+                std::fs::create_dir_all(&out)?;
+                for (name, v) in [
+                    ("verification_key.json", arkml::snarkjs::vk_to_json(&key)),
+                    ("proof.json", arkml::snarkjs::proof_to_json(&p)),
+                    ("public.json", arkml::snarkjs::public_to_json(&public)),
+                ] {
+                    std::fs::write(out.join(name), serde_json::to_string_pretty(&v)?)?;
+                }
+                eprintln!("wrote snarkjs files to {}", out.display());
+            }
+            Export::Solidity { vk, out } => {
+                let key = file::load_verifying_key(&vk)?;
+                std::fs::write(&out, arkml::solidity::verifier(&key))?;
+                eprintln!("wrote {}", out.display());
+            }
+        },
+        Cmd::Report { model, svg } => {
+            print!("{}", arkml::report::gadget_table());
+            if let Some(path) = model {
+                let m = file::load_model(&path)?;
+                let summary = m.analyse()?;
+                println!();
+                print!("{}", Model::summary_table(&summary));
+                if let Some(svg) = svg {
+                    std::fs::write(&svg, arkml::report::svg_chart(&summary))?;
+                    eprintln!("wrote {}", svg.display());
+                }
             }
         }
         Cmd::Quantize {
