@@ -1,4 +1,5 @@
-//! `docs/gadgets.md` holds the generated constraint table; this fails when it drifts.
+//! `docs/gadgets.md` and `docs/constraints.md` hold generated constraint tables; these fail
+//! when they drift.
 
 #[test]
 fn gadget_table_is_up_to_date() {
@@ -8,6 +9,16 @@ fn gadget_table_is_up_to_date() {
     assert!(
         doc == fresh,
         "docs/gadgets.md is stale: run `cargo run --example constraint_table -- --write`"
+    );
+}
+
+#[test]
+fn constraint_report_is_up_to_date() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/constraints.md");
+    let doc = std::fs::read_to_string(path).expect("docs/constraints.md");
+    assert!(
+        doc == arkml::report::constraints_doc(),
+        "docs/constraints.md is stale: run `cargo run --example constraint_table -- --write`"
     );
 }
 
