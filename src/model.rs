@@ -940,8 +940,9 @@ impl Model {
     }
 }
 
-/// The model applied to one input, as a circuit: the output is a public input, first in
-/// the verifier's input order (then the model input, if public, then every layer's weights
+/// The model applied to one input, as a circuit: the output is a public input by default
+/// ([`ModelCircuit::with_private_output`] keeps it private), first in the verifier's input
+/// order (then the model input, if public, then every layer's weights
 /// and biases in order, if public, then the weight commitment, if asked for).
 ///
 /// With [`ModelCircuit::with_commitment`], the circuit also proves a public Poseidon
@@ -958,6 +959,9 @@ pub struct ModelCircuit {
     pub output: ArrayD<BigInt>,
     /// The private salt of the weight commitment, if the circuit proves one.
     pub commitment_salt: Option<Fr>,
+    /// Whether the output is a public input (the default) or stays private (then the proof
+    /// only says the model ran; combine it with other statements about the output).
+    pub output_visibility: Visibility,
 }
 
 impl ModelCircuit {
@@ -973,7 +977,14 @@ impl ModelCircuit {
             input,
             output,
             commitment_salt: None,
+            output_visibility: Visibility::Public,
         })
+    }
+
+    /// Keep the output private: it is not a public input.
+    pub fn with_private_output(mut self) -> Self {
+        self.output_visibility = Visibility::Private;
+        self
     }
 
     /// Also prove a public Poseidon commitment to the weights with this (private, random)
@@ -1006,11 +1017,10 @@ impl ModelCircuit {
 
     /// The public inputs in the verifier's order.
     pub fn public_inputs(&self) -> Vec<Fr> {
-        let mut v: Vec<Fr> = self
-            .output
-            .iter()
-            .map(arkml_gadgets::fixed::to_field)
-            .collect();
+        let mut v: Vec<Fr> = Vec::new();
+        if self.output_visibility == Visibility::Public {
+            v.extend(self.output.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
+        }
         if self.model.input_visibility == Visibility::Public {
             v.extend(self.input.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
         }
@@ -1024,7 +1034,11 @@ impl ModelCircuit {
 
 impl ConstraintSynthesizer<Fr> for ModelCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        let claimed = alloc_tensor(cs.clone(), &self.output, Visibility::Public)?;
+        let vis = match self.output_visibility {
+            Visibility::Public => Visibility::Public,
+            _ => Visibility::Private,
+        };
+        let claimed = alloc_tensor(cs.clone(), &self.output, vis)?;
         let s = self
             .model
             .synthesize_with_weights(cs.clone(), &self.input)

@@ -238,3 +238,16 @@ fn private_weights_with_a_public_commitment() {
         .with_commitment(salt);
     assert!(arkml::groth16::check(constant).is_err());
 }
+
+#[test]
+fn private_output() {
+    let c = ModelCircuit::new(Arc::new(small()), input(6))
+        .unwrap()
+        .with_private_output();
+    assert!(c.public_inputs().is_empty(), "nothing public");
+    let mut rng = StdRng::seed_from_u64(12);
+    let pk = setup(c.clone(), &mut rng).unwrap();
+    let proof = prove(&pk, c.clone(), &mut rng).unwrap();
+    assert!(verify(&pk.vk, &[], &proof).unwrap());
+    assert_eq!(pk.vk.gamma_abc_g1.len(), 1);
+}
