@@ -67,5 +67,47 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+/// The crypto gadgets: Poseidon(2), one SHA-256 block, a checked ECDH, encrypting 99 values.
+fn crypto(c: &mut Criterion) {
+    use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
+    use arkml::gadgets::crypto::{babyjub, cipher, poseidon, sha256};
+    let w = |cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>, v: u64| {
+        FpVar::new_witness(cs.clone(), || Ok(Fr::from(v))).unwrap()
+    };
+    c.bench_function("poseidon 2 inputs", |b| {
+        b.iter(|| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let _ = poseidon::poseidon(&[w(&cs, 1), w(&cs, 2)]).unwrap();
+            cs.num_constraints()
+        })
+    });
+    c.bench_function("sha-256 of 55 bytes (one block)", |b| {
+        b.iter(|| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let bytes: Vec<_> = (0..55).map(|i| w(&cs, i)).collect();
+            sha256::sha256_bytes(&bytes).unwrap();
+            cs.num_constraints()
+        })
+    });
+    let peer = babyjub::native_public_key(&BigUint::from(77u32));
+    c.bench_function("ecdh with subgroup check", |b| {
+        b.iter(|| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let p = babyjub::PointVar::new(cs.clone(), Some(peer), true).unwrap();
+            babyjub::ecdh(&w(&cs, 123_456_789), &p).unwrap();
+            cs.num_constraints()
+        })
+    });
+    c.bench_function("poseidon cipher of 99 values", |b| {
+        b.iter(|| {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let msg: Vec<_> = (0..99).map(|i| w(&cs, i)).collect();
+            let k = w(&cs, 5);
+            cipher::encrypt(&msg, (&k, &k), &w(&cs, 1)).unwrap();
+            cs.num_constraints()
+        })
+    });
+}
+
+criterion_group!(benches, bench, crypto);
 criterion_main!(benches);
