@@ -85,6 +85,9 @@ where
     let num_inputs = cs.num_instance_variables();
     let num_constraints = cs.num_constraints();
     let full = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
+    // the matrices and the assignment are all the prover needs: free the constraint
+    // system (its linear-combination maps) before the MSMs
+    drop(cs);
     if let Some(row) = first_unsatisfied(&matrices, &full) {
         return Err(ProveError::Unsatisfied(format!(
             "constraint {row} of {num_constraints}"

@@ -22,6 +22,13 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// Resets the peak-memory mark (`VmHWM`) to the current resident size, so that
+/// [`peak_rss_mb`] then reports the peak of what follows (Linux: writes `5` to
+/// `/proc/self/clear_refs`). Returns whether it worked.
+pub fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 /// Wall and CPU seconds of `f`, with its result.
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
     let cpu0 = cpu_seconds();
