@@ -28,6 +28,22 @@ pub enum ProveError {
     /// An error from arkworks.
     #[error("synthesis error: {0}")]
     Synthesis(#[from] SynthesisError),
+    /// The model rejects its input or parameters (names the layer).
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+}
+
+/// The first row of `cs` (finalised, prove mode) whose R1CS constraint does not hold,
+/// evaluated on the matrices.
+pub fn first_unsatisfied_row(cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>) -> Option<usize> {
+    cs.finalize();
+    let m = cs.to_matrices().ok()?.remove(R1CS_PREDICATE_LABEL)?;
+    let z = [
+        cs.instance_assignment().ok()?,
+        cs.witness_assignment().ok()?,
+    ]
+    .concat();
+    first_unsatisfied(&m, &z)
 }
 
 /// Circuit-specific setup. Returns the proving key (which contains the verifying key).

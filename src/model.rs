@@ -981,6 +981,68 @@ impl ModelCircuit {
         })
     }
 
+    /// Proves with [`crate::groth16::prove`]; when the witness does not satisfy the
+    /// circuit, the error names where: the input or weight range checks, a layer (index and
+    /// kind), the output equality or the weight commitment.
+    pub fn prove<R: ark_std::rand::RngCore + ark_std::rand::CryptoRng>(
+        &self,
+        pk: &ark_groth16::ProvingKey<ark_bn254::Bn254>,
+        rng: &mut R,
+    ) -> Result<ark_groth16::Proof<ark_bn254::Bn254>, crate::groth16::ProveError> {
+        match crate::groth16::prove(pk, self.clone(), rng) {
+            Err(crate::groth16::ProveError::Unsatisfied(_))
+            | Err(crate::groth16::ProveError::Synthesis(_)) => Err(self.diagnose()),
+            other => other,
+        }
+    }
+
+    /// Where the circuit fails: synthesises it again, keeping the per-layer boundaries.
+    fn diagnose(&self) -> crate::groth16::ProveError {
+        use crate::groth16::ProveError;
+        let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+        let vis = match self.output_visibility {
+            Visibility::Public => Visibility::Public,
+            _ => Visibility::Private,
+        };
+        if let Err(e) = alloc_tensor(cs.clone(), &self.output, vis) {
+            return ProveError::Model(ModelError::Input(e));
+        }
+        let s = match self.model.synthesize_with_weights(cs.clone(), &self.input) {
+            Ok(s) => s,
+            Err(e) => return ProveError::Model(e),
+        };
+        let body = cs.num_constraints();
+        let layers: usize = s.summary.iter().map(|l| l.constraints).sum();
+        // the whole circuit, in the same order, to find the failing row
+        let full = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+        if let Err(e) = self.clone().generate_constraints(full.clone()) {
+            return ProveError::Synthesis(e);
+        }
+        let Some(row) = crate::groth16::first_unsatisfied_row(&full) else {
+            return ProveError::Unsatisfied("no constraint fails on a fresh synthesis".into());
+        };
+        let checks = body - layers;
+        let place = if row < checks {
+            "the input or weight range checks".to_string()
+        } else if row < body {
+            let mut at = checks;
+            let mut place = String::new();
+            for (i, l) in s.summary.iter().enumerate() {
+                if row < at + l.constraints {
+                    place = format!("layer {i} ({})", l.kind);
+                    break;
+                }
+                at += l.constraints;
+            }
+            place
+        } else if row < body + self.output.len() {
+            "the output: the claimed output is not the model's".to_string()
+        } else {
+            "the weight commitment".to_string()
+        };
+        ProveError::Unsatisfied(format!("constraint {row}, in {place}"))
+    }
+
     /// Keep the output private: it is not a public input.
     pub fn with_private_output(mut self) -> Self {
         self.output_visibility = Visibility::Private;

@@ -251,3 +251,32 @@ fn private_output() {
     assert!(verify(&pk.vk, &[], &proof).unwrap());
     assert_eq!(pk.vk.gamma_abc_g1.len(), 1);
 }
+
+#[test]
+fn a_failing_proof_names_the_place() {
+    use arkml::groth16::ProveError;
+    let m = Arc::new(small());
+    let c = ModelCircuit::new(m.clone(), input(7)).unwrap();
+    let mut rng = StdRng::seed_from_u64(13);
+    let pk = setup(c.clone(), &mut rng).unwrap();
+    assert!(c.prove(&pk, &mut rng).is_ok());
+    // a claimed output other than the model's
+    let mut lie = c.clone();
+    lie.output = lie.output.map(|v| v + 1);
+    match lie.prove(&pk, &mut rng) {
+        Err(ProveError::Unsatisfied(msg)) => assert!(msg.contains("output"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+    // private weights wider than declared: the model error names the layer
+    let mut wide = small();
+    wide.weights = arkml::model::WeightSpec {
+        visibility: arkml_gadgets::tensor::Visibility::Private,
+        weight_bits: 3,
+        bias_bits: 8,
+    };
+    let c = ModelCircuit::new(Arc::new(wide), input(7)).unwrap();
+    match c.prove(&pk, &mut rng) {
+        Err(ProveError::Model(e)) => assert!(e.to_string().contains("layer 0"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}

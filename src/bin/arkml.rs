@@ -204,7 +204,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let pb = spinner("loading the proving key");
             let key = file::load_proving_key(&pk)?;
             pb.set_message("proving");
-            let proof = arkml::groth16::prove(&key, circuit.clone(), &mut OsRng)?;
+            let proof = circuit.prove(&key, &mut OsRng)?;
             pb.finish_and_clear();
             file::save_proof(&out, &proof)?;
             file::save_public(&public_path(&out), &circuit.public_inputs())?;
