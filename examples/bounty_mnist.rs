@@ -65,24 +65,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     b.clone().generate_constraints(cs.clone())?;
     let total = cs.num_constraints();
-    let hashing: usize = files
-        .iter()
-        .map(|f| sha256_cost(f.len()) + 9 * f.len())
-        .sum();
+    let hashing: usize = files.iter().map(|f| sha256_cost(f.len())).sum();
+    let decoding: usize = files.iter().map(|f| 9 * f.len()).sum();
     let wcs = ConstraintSystem::<Fr>::new_ref();
     let w = model.alloc_weights(wcs.clone())?;
     let weights_n: usize = w.iter().flatten().map(|t| t.len()).sum();
     let weight_checks = wcs.num_constraints();
     let commitment = arkml_gadgets::crypto::commit::commit_cost(weights_n) + 1;
-    let model_part = total - hashing - weight_checks - commitment;
+    // the accuracy count: one equality test per file and the threshold's range check
+    let acs = ConstraintSystem::<Fr>::new_ref();
+    {
+        use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+        let a = FpVar::new_witness(acs.clone(), || Ok(Fr::from(1u64)))?;
+        let _ = a.is_eq(&FpVar::new_input(acs.clone(), || Ok(Fr::from(1u64)))?)?;
+    }
+    let accuracy = n * acs.num_constraints() + (65 - (n as u64).leading_zeros() as usize);
+    let model_part = total - hashing - decoding - weight_checks - commitment - accuracy;
     println!("constraints: {total}");
-    println!("  hashing and decoding {n} files:   {hashing}");
+    println!("  hashing {n} files (SHA-256):           {hashing}");
+    println!("  decoding their bytes (9 per byte):     {decoding}");
+    println!("  model on {n} images:                   {model_part}");
+    println!("  accuracy count and threshold:          {accuracy}");
     println!("  weight range checks ({weights_n} weights): {weight_checks}");
-    println!("  weight commitment:               {commitment}");
-    println!("  model on {n} images and accuracy: {model_part}");
+    println!("  weight commitment:                     {commitment}");
     println!(
-        "  ZKaggleV2: 612,206 per image; per image here: {}",
-        total / n
+        "  per image {} (hash, bytes and model); ZKaggleV2: 612,206 per image",
+        (hashing + decoding + model_part) / n
     );
 
     let (pk, wall, cpu) = timed(|| arkml::groth16::setup(b.clone(), &mut rng));
@@ -119,6 +127,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         b.commitment(),
         "one commitment for both proofs"
     );
+    let hcs = ConstraintSystem::<Fr>::new_ref();
+    h.clone().generate_constraints(hcs.clone())?;
+    println!(
+        "hand-over: {} constraints for {} weights ({:.0} per 1,000 weights; ZKaggleV2: 1,094,554)",
+        hcs.num_constraints(),
+        weights.len(),
+        hcs.num_constraints() as f64 * 1000.0 / weights.len() as f64
+    );
+    drop(hcs);
     let (pk, wall, _) = timed(|| arkml::groth16::setup(h.clone(), &mut rng));
     let pk = pk?;
     println!("hand-over ({} weights): setup {wall:.1} s", weights.len());
