@@ -692,3 +692,90 @@ mod sha {
         }
     }
 }
+
+mod properties {
+    use super::*;
+    use arkml_gadgets::crypto::cipher::{encrypt, native_decrypt, native_encrypt};
+    use arkml_gadgets::crypto::sha256::{native_sha256, sha256_bytes};
+    use proptest::prelude::*;
+
+    /// A field element biased to the edges: 0, 1, p - 1, 2^128 - 1, or random.
+    fn field() -> impl Strategy<Value = Fr> {
+        (0u8..6, any::<[u64; 4]>()).prop_map(|(kind, limbs)| match kind {
+            0 => Fr::from(0u64),
+            1 => Fr::from(1u64),
+            2 => -Fr::from(1u64),
+            3 => Fr::from(u128::MAX),
+            _ => {
+                let mut bytes = [0u8; 32];
+                for (i, l) in limbs.iter().enumerate() {
+                    bytes[8 * i..8 * i + 8].copy_from_slice(&l.to_le_bytes());
+                }
+                <Fr as ark_ff::PrimeField>::from_le_bytes_mod_order(&bytes)
+            }
+        })
+    }
+
+    fn vars(cs: &common::Cs, xs: &[Fr]) -> Vec<FpVar<Fr>> {
+        xs.iter()
+            .map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)).unwrap())
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn poseidon_circuit_equals_native(xs in prop::collection::vec(field(), 1..=16)) {
+            let cs = common::cs();
+            let h = poseidon(&vars(&cs, &xs)).unwrap();
+            prop_assert_eq!(h.value().unwrap(), native_poseidon(&xs).unwrap());
+            prop_assert!(cs.is_satisfied().unwrap());
+        }
+
+        #[test]
+        fn cipher_circuit_equals_native_and_decrypts(
+            msg in prop::collection::vec(field(), 1..8),
+            k0 in field(),
+            k1 in field(),
+            nonce in any::<u128>(),
+        ) {
+            let ct = native_encrypt(&msg, (k0, k1), nonce).unwrap();
+            prop_assert_eq!(native_decrypt(&ct, (k0, k1), nonce, msg.len()).unwrap(), msg.clone());
+            let cs = common::cs();
+            let n = FpVar::new_witness(cs.clone(), || Ok(Fr::from(nonce))).unwrap();
+            let k = vars(&cs, &[k0, k1]);
+            let out = encrypt(&vars(&cs, &msg), (&k[0], &k[1]), &n).unwrap();
+            prop_assert_eq!(out.value().unwrap(), ct);
+            prop_assert!(cs.is_satisfied().unwrap());
+        }
+
+        #[test]
+        fn commitment_circuit_equals_native(xs in prop::collection::vec(field(), 0..40), salt in field()) {
+            let cs = common::cs();
+            let s = FpVar::new_witness(cs.clone(), || Ok(salt)).unwrap();
+            prop_assert_eq!(commit(&vars(&cs, &xs), &s).unwrap().value().unwrap(), native_commit(&xs, salt));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8))]
+
+        #[test]
+        fn sha256_circuit_equals_sha2(data in prop::collection::vec(any::<u8>(), 0..130)) {
+            let cs = common::cs();
+            let bytes: Vec<FpVar<Fr>> = data
+                .iter()
+                .map(|b| FpVar::new_witness(cs.clone(), || Ok(Fr::from(*b as u64))).unwrap())
+                .collect();
+            let d = sha256_bytes(&bytes).unwrap();
+            let got: Vec<u8> = d
+                .bytes
+                .iter()
+                .map(|b| <Fr as ark_ff::PrimeField>::into_bigint(b.value().unwrap()).as_ref()[0] as u8)
+                .collect();
+            prop_assert_eq!(got, native_sha256(&data).to_vec());
+            prop_assert!(cs.is_satisfied().unwrap());
+        }
+    }
+}
