@@ -7,6 +7,8 @@
 //   ../../gadgets/src/crypto/poseidon_constants.bin  circomlib's Poseidon round constants
 //       and MDS matrices for t = 2..17 (1..16 inputs): for each t in order, (8 + R_P[t-2]) * t
 //       round constants then t*t MDS entries (row-major), each 32 bytes big-endian.
+//   ../../gadgets/src/crypto/poseidon_opt.bin  circomlibjs' optimised constants (sparse
+//       partial rounds), used by the circuit; layout in the code below
 //   ../../gadgets/tests/vectors/poseidon.json   circomlibjs poseidon for every width
 //   ../../gadgets/tests/vectors/babyjub.json    @zk-kit/baby-jubjub: public keys s*Base8
 //                                               and ECDH shared points s*P
@@ -45,6 +47,25 @@ for (let t = 2; t <= 17; t++) {
   for (const row of M[t - 2]) for (const v of row) chunks.push(be32(v));
 }
 writeFileSync("../../gadgets/src/crypto/poseidon_constants.bin", Buffer.concat(chunks));
+
+// 1b. circomlibjs' optimised constants (sparse partial rounds, as circomlib's poseidon.circom
+// uses): for each t, C (8t + R_P), S ((2t - 1) R_P), M (t*t), P (t*t), 32 bytes big-endian.
+const opt = JSON.parse(readFileSync("node_modules/circomlibjs/src/poseidon_constants_opt.json", "utf8"));
+const optChunks = [];
+for (let t = 2; t <= 17; t++) {
+  const rp = R_P[t - 2];
+  const parts = [
+    [opt.C[t - 2], 8 * t + rp],
+    [opt.S[t - 2], (2 * t - 1) * rp],
+    [opt.M[t - 2].flat(), t * t],
+    [opt.P[t - 2].flat(), t * t],
+  ];
+  for (const [values, n] of parts) {
+    if (values.length !== n) throw new Error(`opt constants for t=${t}: ${values.length} != ${n}`);
+    for (const v of values) optChunks.push(be32(v));
+  }
+}
+writeFileSync("../../gadgets/src/crypto/poseidon_opt.bin", Buffer.concat(optChunks));
 
 // 2. Poseidon for every width
 const poseidon = await buildPoseidon();

@@ -13,6 +13,10 @@
 //!     "7853200120776062878684798364095072458815029376092732009249414926327459813530");
 //! ```
 //!
+//! In circuit the permutation runs in circomlibjs' optimised form (the same function,
+//! sparse partial rounds; `poseidon_opt.bin`), which keeps the linear combinations small;
+//! natively the reference form. The tests check the two agree.
+//!
 //! Cost in circuit: an S-box is 3 constraints (`x^2`, `x^4`, `x^5`) unless its input is a
 //! constant; a permutation of width `t` costs `3 (8 t + R_P)` less 3 per S-box of the first
 //! round whose input is constant: for the hash of `n` inputs (capacity element 0),
@@ -84,6 +88,51 @@ pub fn params(t: usize) -> Result<&'static Params> {
         ));
     }
     Ok(&all_params()[t - 2])
+}
+
+/// circomlibjs' optimised form of the same permutation (the "neptune" rewriting, which
+/// circomlib's `poseidon.circom` uses): constants folded forward and sparse matrices in the
+/// partial rounds, so mixing a partial round touches `2t` state terms instead of `t^2`.
+struct OptParams {
+    c: Vec<Fr>,
+    s: Vec<Fr>,
+    /// `M` transposed (row `i` holds `M[j][i]`), as the optimised rounds apply it.
+    mt: Vec<Vec<Fr>>,
+    /// `P` transposed.
+    pt: Vec<Vec<Fr>>,
+}
+
+static OPT: &[u8] = include_bytes!("poseidon_opt.bin");
+
+fn opt_params(t: usize) -> &'static OptParams {
+    static P: OnceLock<Vec<OptParams>> = OnceLock::new();
+    &P.get_or_init(|| {
+        let mut at = 0;
+        let mut next = |n: usize| -> Vec<Fr> {
+            (0..n)
+                .map(|_| {
+                    let v = Fr::from_be_bytes_mod_order(&OPT[at..at + 32]);
+                    at += 32;
+                    v
+                })
+                .collect()
+        };
+        let transpose = |flat: Vec<Fr>, t: usize| -> Vec<Vec<Fr>> {
+            (0..t)
+                .map(|i| (0..t).map(|j| flat[j * t + i]).collect())
+                .collect()
+        };
+        (2..=17)
+            .map(|t| {
+                let rp = PARTIAL_ROUNDS[t - 2];
+                let c = next(8 * t + rp);
+                let s = next((2 * t - 1) * rp);
+                let mt = transpose(next(t * t), t);
+                let pt = transpose(next(t * t), t);
+                OptParams { c, s, mt, pt }
+            })
+            .collect::<Vec<_>>()
+    })[t - 2]
 }
 
 /// The permutation on a state of width `t`, generic over native field elements and
@@ -219,6 +268,8 @@ pub fn poseidon_permutation(state: &[FpVar<Fr>]) -> Result<Vec<FpVar<Fr>>> {
             .collect());
     }
     let t = p.t;
+    let o = opt_params(t);
+    let half = FULL_ROUNDS / 2;
     let mut s: Vec<Lin> = state.iter().map(Lin::from_var).collect();
     let sbox = |l: &Lin| -> Result<Lin> {
         Ok(match l.constant() {
@@ -232,17 +283,40 @@ pub fn poseidon_permutation(state: &[FpVar<Fr>]) -> Result<Vec<FpVar<Fr>>> {
             None => Lin::from_var(&sbox_var(&l.to_var(&cs)?)?),
         })
     };
-    for r in 0..FULL_ROUNDS + p.partial {
-        for (i, e) in s.iter_mut().enumerate() {
-            e.add_const(p.c[r * t + i]);
+    let full = |s: &[Lin], consts: Option<&[Fr]>, m: &[Vec<Fr>]| -> Result<Vec<Lin>> {
+        let mut x = s.iter().map(&sbox).collect::<Result<Vec<_>>>()?;
+        if let Some(c) = consts {
+            for (e, c) in x.iter_mut().zip(c) {
+                e.add_const(*c);
+            }
         }
-        if r < FULL_ROUNDS / 2 || r >= FULL_ROUNDS / 2 + p.partial {
-            s = s.iter().map(&sbox).collect::<Result<Vec<_>>>()?;
-        } else {
-            s[0] = sbox(&s[0])?;
-        }
-        s = p.m.iter().map(|row| Lin::mix(row, &s)).collect();
+        Ok(m.iter().map(|row| Lin::mix(row, &x)).collect())
+    };
+    for (e, c) in s.iter_mut().zip(&o.c[..t]) {
+        e.add_const(*c);
     }
+    for r in 0..half - 1 {
+        s = full(&s, Some(&o.c[(r + 1) * t..(r + 2) * t]), &o.mt)?;
+    }
+    s = full(&s, Some(&o.c[half * t..(half + 1) * t]), &o.pt)?;
+    for r in 0..p.partial {
+        s[0] = sbox(&s[0])?;
+        s[0].add_const(o.c[(half + 1) * t + r]);
+        let row = &o.s[(2 * t - 1) * r..(2 * t - 1) * (r + 1)];
+        let s0 = Lin::mix(&row[..t], &s);
+        for k in 1..t {
+            s[k] = Lin::mix(
+                &[Fr::from(1u64), row[t + k - 1]],
+                &[s[k].clone(), s[0].clone()],
+            );
+        }
+        s[0] = s0;
+    }
+    for r in 0..half - 1 {
+        let at = (half + 1) * t + p.partial + r * t;
+        s = full(&s, Some(&o.c[at..at + t]), &o.mt)?;
+    }
+    s = full(&s, None, &o.mt)?;
     s.iter().map(|l| l.to_var(&cs)).collect()
 }
 
