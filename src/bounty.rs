@@ -11,7 +11,7 @@
 //! threshold. The same weight variables serve every file and the commitment.
 //!
 //! For the hand-over of the weights to a buyer see [`crate::handover`]: its commitment is
-//! the same [`arkml_gadgets::crypto::commit`], so the two proofs bind the same model.
+//! the same [`arkml_gadgets::crypto::commit()`], so the two proofs bind the same model.
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 //!
 //! This crate is the thin layer over [`arkml_gadgets`] (re-exported as [`gadgets`]):
 //! [`model`] (the sequential builder: native inference, bound analysis, one
-//! `ConstraintSynthesizer`), [`quant`] (float weights to integers), [`file`] (model, key,
+//! `ConstraintSynthesizer`), [`quant`] (float weights to integers), [`file`](mod@file) (model, key,
 //! proof and public-input files), [`groth16`] (setup / prove / verify, with a satisfaction
 //! check before proving), [`handover`] (a model's weights encrypted to a recipient and
 //! bound to their commitment) and [`report`] (the generated constraint-count table).

@@ -946,7 +946,7 @@ impl Model {
 /// and biases in order, if public, then the weight commitment, if asked for).
 ///
 /// With [`ModelCircuit::with_commitment`], the circuit also proves a public Poseidon
-/// commitment ([`arkml_gadgets::crypto::commit`]) to the public or private weights, in the
+/// commitment ([`arkml_gadgets::crypto::commit()`]) to the public or private weights, in the
 /// verifier's order, with a private salt: a verifier who holds the commitment knows the
 /// proof used exactly the committed model, without seeing it.
 #[derive(Clone, Debug)]
