@@ -2,7 +2,8 @@
 //! CPU-seconds (user + sys, all threads) and peak memory printed beside it: the machines are
 //! shared, so CPU-seconds are the figure to compare.
 //!
-//! `cargo bench --bench groth16` runs the model re-quantised to 2^16 (340,259 constraints);
+//! `cargo bench --bench groth16` runs the model re-quantised to 2^16 (340,259 constraints)
+//! and the same with each BatchNorm folded into its convolution (194,915);
 //! set `ARKML_BENCH_FULL=1` to add circomlib-ml's own scale 10^18 (1,517,553 constraints,
 //! about 20 minutes). Needs `../shared/conformance` (or `$ARKML_CONFORMANCE_DIR`).
 
@@ -83,6 +84,12 @@ fn groth16(c: &mut Criterion) {
     bench_model(
         c,
         "mnist_2^16",
+        ModelCircuit::new(Arc::new(m), x).expect("inference"),
+    );
+    let (m, x) = common::mnist_model_pow2_folded(&d, 16);
+    bench_model(
+        c,
+        "mnist_2^16_bn_folded",
         ModelCircuit::new(Arc::new(m), x).expect("inference"),
     );
     if std::env::var_os("ARKML_BENCH_FULL").is_some() {

@@ -3,7 +3,8 @@
 //! setup / prove / verify times and peak memory.
 //!
 //! Run: `cargo run --release --example mnist_e2e` (reads `../shared/conformance`, or
-//! `$ARKML_CONFORMANCE_DIR`); add `-- --pow2 16` for the same weights re-quantised to 2^16.
+//! `$ARKML_CONFORMANCE_DIR`); add `-- --pow2 16` for the same weights re-quantised to 2^16,
+//! and `-- --pow2 16 --fold` to fold each BatchNorm into its convolution as well.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -31,7 +32,12 @@ fn main() {
         .position(|a| a == "--pow2")
         .and_then(|i| args.get(i + 1))
         .map(|k| k.parse::<u32>().expect("--pow2 K"));
+    let fold = args.iter().any(|a| a == "--fold");
     let (model, input) = match pow2 {
+        Some(k) if fold => {
+            println!("MNIST re-quantised to scale 2^{k}, BatchNorm folded into the convolutions");
+            common::mnist_model_pow2_folded(&d, k)
+        }
         Some(k) => {
             println!("MNIST re-quantised to scale 2^{k}");
             common::mnist_model_pow2(&d, k)

@@ -76,3 +76,25 @@ fn mnist_requantised_to_pow2() {
     println!("{}", Model::summary_table(&summary));
     println!("total constraints at 2^16: {}", cs.num_constraints());
 }
+
+#[test]
+fn mnist_requantised_with_batch_norm_folded() {
+    let Some(d) = circomlib_ml("mnist") else {
+        return;
+    };
+    let (m, x) = common::mnist_model_pow2_folded(&d, 16);
+    assert_eq!(
+        m.layers.len(),
+        12,
+        "two BatchNorms and two rescales folded away"
+    );
+    let outs = m.infer(&x).unwrap();
+    assert_eq!(outs.last().unwrap().out.first().unwrap(), &BigInt::from(7));
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let (_, summary) = m.synthesize(cs.clone(), &x).unwrap();
+    assert!(cs.is_satisfied().unwrap());
+    println!("{}", Model::summary_table(&summary));
+    // below 2^18 rows: the QAP domain (and the prover's floor) is half the unfolded model's
+    assert_eq!(cs.num_constraints(), 194_915);
+    assert!(cs.num_constraints() < 1 << 18);
+}

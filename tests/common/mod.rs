@@ -255,3 +255,69 @@ pub fn mnist_model_pixels(d: &Value, k: u32) -> arkml::model::Model {
     };
     m
 }
+
+/// circomlib-ml's MNIST CNN re-quantised to `2^k` with each BatchNorm folded into the
+/// convolution before it (`w' = a w`, `b' = a b + b_bn`, computed exactly from the 10^18
+/// integers and rounded once): Conv → Rescale → ReLU → AvgPool, twice, then Dense. One
+/// rescale per convolution instead of two.
+pub fn mnist_model_pow2_folded(d: &Value, k: u32) -> (arkml::model::Model, ArrayD<BigInt>) {
+    use arkml::model::Layer;
+    use num_bigint::BigUint;
+    let raw = mnist_model(d);
+    let (_, x) = mnist_model_pow2(d, k);
+    let e18 = BigUint::from(10u32).pow(18);
+    let e36 = BigUint::from(10u32).pow(36);
+    let e54 = BigUint::from(10u32).pow(54);
+    let s1 = BigUint::from(1u32) << k;
+    let s2 = BigUint::from(1u32) << (2 * k);
+    let mut layers = Vec::new();
+    let mut i = 0;
+    while i < raw.layers.len() {
+        match (&raw.layers[i], raw.layers.get(i + 2)) {
+            (Layer::Conv2d { w, b, cfg }, Some(Layer::BatchNorm { a, b: bb })) => {
+                // conv (w at 10^18, b at 10^36), rescale, BN (a at 10^18, b at 10^36)
+                let w2 = ndarray::Array4::from_shape_fn(w.dim(), |(p, q, ci, co)| {
+                    requantize(&(&w[[p, q, ci, co]] * &a[co]), &e36, &s1)
+                });
+                let b2 = ndarray::Array1::from_shape_fn(b.len(), |co| {
+                    requantize(
+                        &(&b[co] * &a[co] + &bb[co] * BigInt::from(e18.clone())),
+                        &e54,
+                        &s2,
+                    )
+                });
+                layers.push(Layer::Conv2d {
+                    w: w2,
+                    b: b2,
+                    cfg: *cfg,
+                });
+                layers.push(Layer::Rescale(s1.clone()));
+                i += 4; // conv, rescale, BN, rescale
+            }
+            (Layer::Dense { w, b }, _) => {
+                layers.push(Layer::Dense {
+                    w: w.map(|v| requantize(v, &e18, &s1)),
+                    b: b.map(|v| requantize(v, &e36, &s2)),
+                });
+                i += 1;
+            }
+            (Layer::Rescale(_), _) => {
+                layers.push(Layer::Rescale(s1.clone()));
+                i += 1;
+            }
+            (other, _) => {
+                layers.push(other.clone());
+                i += 1;
+            }
+        }
+    }
+    let m = arkml::model::Model {
+        input_shape: vec![28, 28, 1],
+        input_bound: k + 1,
+        input_visibility: arkml_gadgets::tensor::Visibility::Private,
+        layers,
+        weights: Default::default(),
+        scale: Some(s1),
+    };
+    (m, x)
+}
