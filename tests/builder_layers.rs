@@ -332,3 +332,33 @@ fn float_model_files() {
         assert!(float_model_from_json(&bad, "f.json").is_err(), "{to}");
     }
 }
+
+#[test]
+fn batch_norm_folds_into_the_layer_before() {
+    use arkml::quant::fold_batch_norm;
+    let mut rng = StdRng::seed_from_u64(6);
+    let fm = float_model(&mut rng); // conv2d then batch norm first
+    let folded = fold_batch_norm(&fm);
+    assert_eq!(folded.layers.len(), fm.layers.len() - 1);
+    for _ in 0..3 {
+        let x = ArrayD::from_shape_simple_fn(IxDyn(&[6, 6, 1]), || rng.gen_range(-1.0..1.0));
+        let (a, b) = (fm.forward(&x).unwrap(), folded.forward(&x).unwrap());
+        for (u, v) in a.last().unwrap().iter().zip(b.last().unwrap().iter()) {
+            assert!((u - v).abs() < 1e-9, "{u} vs {v}");
+        }
+    }
+    // one fewer linear layer: one fewer rescale, fewer constraints
+    let (q, qf) = (
+        quantize(&fm, Scale::Pow2(12)).unwrap(),
+        quantize(&folded, Scale::Pow2(12)).unwrap(),
+    );
+    assert_eq!(qf.model.layers.len(), q.model.layers.len() - 2);
+    let count = |m: &Model| {
+        m.analyse()
+            .unwrap()
+            .iter()
+            .map(|l| l.constraints)
+            .sum::<usize>()
+    };
+    assert!(count(&qf.model) < count(&q.model));
+}

@@ -6,7 +6,7 @@
 //! arkml setup MODEL --pk PK --vk VK         Groth16 keys (OS randomness)
 //! arkml prove MODEL INPUT --pk PK -o PROOF  writes PROOF and PROOF.public.json
 //! arkml verify --vk VK PROOF                checks PROOF against PROOF.public.json
-//! arkml quantize FLOAT_MODEL --scale 2^16 -o MODEL   float weights to integers
+//! arkml quantize FLOAT_MODEL --scale 2^16 [--fold-bn] -o MODEL   float weights to integers
 //! arkml quantize FLOAT_MODEL --budget 40 [--base 10] -o MODEL   largest scale within 40 bits
 //! arkml export snarkjs --vk VK PROOF -o DIR  verification_key.json, proof.json, public.json
 //! arkml export solidity --vk VK -o Verifier.sol
@@ -97,6 +97,10 @@ enum Cmd {
         /// With `--budget`: search `2^k` (2, the default) or `10^k` (10).
         #[arg(long, default_value_t = 2)]
         base: u32,
+        /// Fold each BatchNorm into the Dense / Conv layer before it first (one rescale
+        /// fewer per folded pair).
+        #[arg(long)]
+        fold_bn: bool,
         #[arg(short = 'o', long)]
         out: PathBuf,
     },
@@ -263,9 +267,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             scale,
             budget,
             base,
+            fold_bn,
             out,
         } => {
-            let fm = file::load_float_model(&model)?;
+            let mut fm = file::load_float_model(&model)?;
+            if fold_bn {
+                fm = arkml::quant::fold_batch_norm(&fm);
+            }
             let q = match (scale, budget) {
                 (Some(s), _) => quantize(&fm, parse_scale(&s)?)?,
                 (None, Some(b)) => {
