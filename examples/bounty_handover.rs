@@ -4,19 +4,15 @@
 //!
 //! Run: `cargo run --release --example bounty_handover`
 
-use std::sync::Arc;
-
 use ark_bn254::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
 use arkml::file::load_float_model;
 use arkml::handover::{decrypt, Handover};
 use arkml::measure::{peak_rss_mb, timed};
-use arkml::model::ModelCircuit;
 use arkml::quant::quantize;
 use arkml_gadgets::crypto::babyjub::native_public_key;
 use arkml_gadgets::fixed::Scale;
-use ndarray::{ArrayD, IxDyn};
 use num_bigint::BigUint;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,8 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &load_float_model(std::path::Path::new(path))?,
         Scale::Pow2(12),
     )?;
-    let zero = ArrayD::from_elem(IxDyn(&[64]), num_bigint::BigInt::from(0));
-    let weights = ModelCircuit::new(Arc::new(q.model), zero)?.weight_values();
+    let weights = q.model.weight_values();
 
     let mut rng = StdRng::seed_from_u64(2026);
     let scalar = |rng: &mut StdRng| BigUint::from_bytes_le(&rng.gen::<[u8; 31]>());

@@ -110,9 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(pk);
 
     // hand the committed weights over
-    let zero =
-        ndarray::ArrayD::from_elem(ndarray::IxDyn(&[28, 28, 1]), num_bigint::BigInt::from(0));
-    let weights = arkml::model::ModelCircuit::new(model, zero)?.weight_values();
+    let weights = model.weight_values();
     let recipient = BigUint::from_bytes_le(&rng.gen::<[u8; 31]>());
     let owner = BigUint::from_bytes_le(&rng.gen::<[u8; 31]>());
     let h = Handover::new(

@@ -224,10 +224,7 @@ impl Bounty {
 
     /// The weight commitment.
     pub fn commitment(&self) -> Fr {
-        let z = ArrayD::from_elem(IxDyn(&self.model.input_shape), BigInt::from(0));
-        let c = crate::model::ModelCircuit::new(self.model.clone(), z);
-        let w = c.map(|c| c.weight_values()).unwrap_or_default();
-        native_commit(&w, self.salt)
+        native_commit(&self.model.weight_values(), self.salt)
     }
 
     /// The public inputs in the verifier's order.

@@ -683,6 +683,20 @@ impl Model {
         })
     }
 
+    /// Every weight and bias, layer by layer in the verifier's order (weights before bias),
+    /// as field elements: what a weight commitment covers.
+    pub fn weight_values(&self) -> Vec<Fr> {
+        self.layers
+            .iter()
+            .flat_map(|l| l.params())
+            .flat_map(|(t, _)| {
+                t.iter()
+                    .map(arkml_gadgets::fixed::to_field::<Fr>)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     /// Allocates every layer's parameters with the model's [`WeightSpec`] (constants, or
     /// public / private variables range-checked to their declared widths), per layer in
     /// order. Several syntheses that share them ([`Model::synthesize_on`]) use one model.
@@ -1057,18 +1071,10 @@ impl ModelCircuit {
         self
     }
 
-    /// Every weight and bias in the verifier's order, as field elements.
+    /// Every weight and bias in the verifier's order, as field elements
+    /// ([`Model::weight_values`]).
     pub fn weight_values(&self) -> Vec<Fr> {
-        self.model
-            .layers
-            .iter()
-            .flat_map(|l| l.params())
-            .flat_map(|(t, _)| {
-                t.iter()
-                    .map(arkml_gadgets::fixed::to_field::<Fr>)
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+        self.model.weight_values()
     }
 
     /// The weight commitment the circuit proves, if any.
