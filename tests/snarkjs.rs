@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -31,18 +30,6 @@ fn fixture() -> (
     (pk.vk, proof, c.public_inputs())
 }
 
-fn snarkjs_bin() -> Option<PathBuf> {
-    let p =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/vectors/node_modules/.bin/snarkjs");
-    if p.exists() {
-        Some(p)
-    } else if std::env::var_os("CI").is_some() {
-        panic!("{}: missing; .ci/run installs it with npm ci", p.display())
-    } else {
-        None
-    }
-}
-
 #[test]
 fn round_trip() {
     let (vk, proof, public) = fixture();
@@ -57,7 +44,9 @@ fn round_trip() {
 
 #[test]
 fn snarkjs_accepts_an_arkml_proof() {
-    let Some(bin) = snarkjs_bin() else { return };
+    let Some(bin) = common::npm_tool("snarkjs") else {
+        return;
+    };
     let (vk, proof, public) = fixture();
     let dir = std::env::temp_dir().join(format!("arkml-snarkjs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -20,18 +19,6 @@ use revm::database::CacheDB;
 use revm::database_interface::EmptyDB;
 use revm::primitives::{keccak256, Address, Bytes, TxKind};
 use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
-
-fn solcjs() -> Option<PathBuf> {
-    let p =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/vectors/node_modules/.bin/solcjs");
-    if p.exists() {
-        Some(p)
-    } else if std::env::var_os("CI").is_some() {
-        panic!("{}: missing; .ci/run installs it with npm ci", p.display())
-    } else {
-        None
-    }
-}
 
 fn word(dec: &str) -> [u8; 32] {
     let n: BigUint = dec.parse().unwrap();
@@ -63,7 +50,9 @@ fn calldata(
 
 #[test]
 fn verifier_runs_in_the_evm() {
-    let Some(solc) = solcjs() else { return };
+    let Some(solc) = common::npm_tool("solcjs") else {
+        return;
+    };
     let c = ModelCircuit::new(Arc::new(small_model()), small_input(4)).unwrap();
     run(&solc, c);
     // 17 public inputs: the prediction and the 16 input pixels
@@ -75,7 +64,7 @@ fn verifier_runs_in_the_evm() {
     );
 }
 
-fn run(solc: &PathBuf, c: ModelCircuit) {
+fn run(solc: &std::path::Path, c: ModelCircuit) {
     let mut rng = StdRng::seed_from_u64(21);
     let pk = setup(c.clone(), &mut rng).unwrap();
     let proof = prove(&pk, c.clone(), &mut rng).unwrap();
@@ -99,7 +88,7 @@ fn run(solc: &PathBuf, c: ModelCircuit) {
         String::from_utf8_lossy(&out.stderr)
     );
     let bin = std::fs::read_to_string(dir.join("Verifier_sol_Groth16Verifier.bin")).unwrap();
-    let code: Bytes = hex_decode(bin.trim()).into();
+    let code: Bytes = revm::primitives::hex::decode(bin.trim()).unwrap().into();
 
     let caller = Address::with_last_byte(0xaa);
     let mut evm = Context::mainnet()
@@ -148,9 +137,3 @@ fn run(solc: &PathBuf, c: ModelCircuit) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 use ark_ff::PrimeField;
-
-fn hex_decode(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}

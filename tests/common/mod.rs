@@ -16,6 +16,21 @@ pub fn conformance_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"))
 }
 
+/// A tool installed by `npm ci` in `scripts/vectors` (snarkjs, solcjs). When missing the
+/// test is skipped, except under CI, where `.ci/run` installs it and its absence fails.
+pub fn npm_tool(name: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts/vectors/node_modules/.bin")
+        .join(name);
+    if p.exists() {
+        Some(p)
+    } else if std::env::var_os("CI").is_some() {
+        panic!("{}: missing; .ci/run installs it with npm ci", p.display())
+    } else {
+        None
+    }
+}
+
 /// Loads `circomlib-ml/NAME.json`. When the folder is missing the test is skipped, except
 /// under CI (`CI` set), where it fails.
 pub fn circomlib_ml(name: &str) -> Option<Value> {

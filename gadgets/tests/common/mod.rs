@@ -55,3 +55,22 @@ pub fn nonzero_in_bound(b: u32) -> impl Strategy<Value = BigInt> {
         }
     })
 }
+
+/// ZKaggle's conformance folder (`$ARKML_CONFORMANCE_DIR/zkaggle`, else
+/// `../shared/conformance/zkaggle`). When missing the test is skipped, except under CI
+/// (`CI` set), where it fails.
+pub fn zkaggle_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var("ARKML_CONFORMANCE_DIR")
+        .unwrap_or_else(|_| format!("{}/../../shared/conformance", env!("CARGO_MANIFEST_DIR")));
+    let p = std::path::PathBuf::from(dir).join("zkaggle");
+    if p.exists() {
+        Some(p)
+    } else if std::env::var_os("CI").is_some() {
+        panic!(
+            "{}: missing (CI must have the conformance data)",
+            p.display()
+        )
+    } else {
+        None
+    }
+}
