@@ -31,6 +31,12 @@ pub enum ProveError {
     /// The model rejects its input or parameters (names the layer).
     #[error(transparent)]
     Model(#[from] crate::model::ModelError),
+    /// The key is for another circuit (its fingerprint or sizes differ).
+    #[error("wrong key: {0}")]
+    WrongKey(String),
+    /// The statement is refused as asked (e.g. private weights that nothing binds).
+    #[error(transparent)]
+    Statement(#[from] crate::circuit::StatementError),
 }
 
 /// The first row of `cs` (finalised, prove mode) whose R1CS constraint does not hold,
@@ -74,17 +80,128 @@ fn first_unsatisfied(m: &[Matrix<Fr>], z: &[Fr]) -> Option<usize> {
     (0..m[0].len()).find(|&r| dot(&m[0][r]) * dot(&m[1][r]) != dot(&m[2][r]))
 }
 
-/// Proves: synthesises once, checks every constraint, and proves from the same matrices.
-/// An unsatisfied witness is [`ProveError::Unsatisfied`], never a proof.
-pub fn prove<C, R>(
-    pk: &ProvingKey<Bn254>,
+/// A circuit's fingerprint: SHA-256 over its R1CS matrices (every row of A, B and C, each
+/// entry's column and coefficient) and its instance, witness and constraint counts. Two
+/// circuits with the same fingerprint have the same constraint system, so a Groth16 key
+/// made for one is a key for the other; keys record it ([`crate::file`]) so a key for
+/// another circuit is refused before any proving work.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// Lower-case hex, 64 characters.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parses 64 hex characters.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        if s.len() != 64 || !s.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Fingerprint(out))
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fingerprint({})", self.to_hex())
+    }
+}
+
+/// The shape of a circuit: its fingerprint and sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CircuitInfo {
+    /// The hash of the matrices and counts.
+    pub fingerprint: Fingerprint,
+    /// Number of constraints.
+    pub constraints: usize,
+    /// Number of public inputs (without the constant one).
+    pub public_inputs: usize,
+    /// Number of witness variables.
+    pub witnesses: usize,
+}
+
+/// Hashes matrices and counts into a [`CircuitInfo`].
+fn circuit_info(m: &[Matrix<Fr>], num_instance: usize, num_witness: usize) -> CircuitInfo {
+    use ark_ff::{BigInteger, PrimeField};
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"arkml-r1cs-v1");
+    let rows = m.first().map_or(0, |a| a.len());
+    for n in [num_instance, num_witness, rows, m.len()] {
+        h.update((n as u64).to_le_bytes());
+    }
+    // buffered: one update per 64 KiB rather than per entry
+    let mut buf = Vec::with_capacity(1 << 16);
+    for matrix in m {
+        for row in matrix {
+            buf.extend_from_slice(&(row.len() as u64).to_le_bytes());
+            for (c, i) in row {
+                buf.extend_from_slice(&(*i as u64).to_le_bytes());
+                buf.extend_from_slice(&c.into_bigint().to_bytes_le());
+                if buf.len() >= (1 << 16) - 64 {
+                    h.update(&buf);
+                    buf.clear();
+                }
+            }
+        }
+    }
+    h.update(&buf);
+    CircuitInfo {
+        fingerprint: Fingerprint(h.finalize().into()),
+        constraints: rows,
+        public_inputs: num_instance.saturating_sub(1),
+        witnesses: num_witness,
+    }
+}
+
+/// The circuit's [`CircuitInfo`] (fingerprint and sizes), from one synthesis in setup mode
+/// (no witness is computed or needed).
+pub fn circuit_fingerprint<C: ConstraintSynthesizer<Fr>>(
     circuit: C,
-    rng: &mut R,
-) -> Result<Proof<Bn254>, ProveError>
-where
-    C: ConstraintSynthesizer<Fr>,
-    R: RngCore + CryptoRng,
-{
+) -> Result<CircuitInfo, ProveError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    circuit.generate_constraints(cs.clone())?;
+    cs.finalize();
+    let matrices = cs
+        .to_matrices()?
+        .remove(R1CS_PREDICATE_LABEL)
+        .ok_or(SynthesisError::MissingCS)?;
+    Ok(circuit_info(
+        &matrices,
+        cs.num_instance_variables(),
+        cs.num_witness_variables(),
+    ))
+}
+
+/// A circuit synthesised for proving: its matrices and full assignment, with the
+/// constraint system already freed. [`Synthesized::info`] gives its fingerprint, so a
+/// caller can compare it with a key's before loading or using the key;
+/// [`Synthesized::prove`] runs the MSMs.
+pub struct Synthesized {
+    matrices: Vec<Matrix<Fr>>,
+    full: Vec<Fr>,
+    num_inputs: usize,
+    num_constraints: usize,
+}
+
+/// Synthesises `circuit` once with its witness and checks every constraint on the R1CS
+/// matrices: an unsatisfied witness is [`ProveError::Unsatisfied`] naming the first failing
+/// row, never a proof.
+pub fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Synthesized, ProveError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     // as ark-groth16's setup and prover do, so the matrices are the proving key's
     cs.set_optimization_goal(OptimizationGoal::Constraints);
@@ -109,16 +226,95 @@ where
             "constraint {row} of {num_constraints}"
         )));
     }
-    let (r, s) = (Fr::rand(rng), Fr::rand(rng));
-    Ok(Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
-        pk,
-        r,
-        s,
-        &matrices,
+    Ok(Synthesized {
+        matrices,
+        full,
         num_inputs,
         num_constraints,
-        &full,
-    )?)
+    })
+}
+
+impl Synthesized {
+    /// The circuit's fingerprint and sizes.
+    pub fn info(&self) -> CircuitInfo {
+        circuit_info(
+            &self.matrices,
+            self.num_inputs,
+            self.full.len() - self.num_inputs,
+        )
+    }
+
+    /// The public inputs the witness assigns, in the circuit's order.
+    pub fn public_inputs(&self) -> &[Fr] {
+        &self.full[1..self.num_inputs]
+    }
+
+    /// Proves with `pk`. A key whose sizes do not match this circuit is
+    /// [`ProveError::WrongKey`], before any multi-scalar multiplication.
+    pub fn prove<R: RngCore + CryptoRng>(
+        &self,
+        pk: &ProvingKey<Bn254>,
+        rng: &mut R,
+    ) -> Result<Proof<Bn254>, ProveError> {
+        let vars = self.full.len();
+        if pk.vk.gamma_abc_g1.len() != self.num_inputs || pk.a_query.len() != vars {
+            return Err(ProveError::WrongKey(format!(
+                "the key is for a circuit with {} public inputs and {} variables; this one has {} and {}",
+                pk.vk.gamma_abc_g1.len().saturating_sub(1),
+                pk.a_query.len(),
+                self.num_inputs - 1,
+                vars
+            )));
+        }
+        let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+        Ok(Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+            pk,
+            r,
+            s,
+            &self.matrices,
+            self.num_inputs,
+            self.num_constraints,
+            &self.full,
+        )?)
+    }
+}
+
+/// Proves: synthesises once, checks every constraint, and proves from the same matrices.
+/// An unsatisfied witness is [`ProveError::Unsatisfied`], never a proof.
+pub fn prove<C, R>(
+    pk: &ProvingKey<Bn254>,
+    circuit: C,
+    rng: &mut R,
+) -> Result<Proof<Bn254>, ProveError>
+where
+    C: ConstraintSynthesizer<Fr>,
+    R: RngCore + CryptoRng,
+{
+    synthesize(circuit)?.prove(pk, rng)
+}
+
+/// As [`prove`], but first checks that the circuit's fingerprint is `expected` (the one
+/// recorded with the proving key): a key for another circuit is [`ProveError::WrongKey`]
+/// before any multi-scalar multiplication.
+pub fn prove_for<C, R>(
+    pk: &ProvingKey<Bn254>,
+    expected: &Fingerprint,
+    circuit: C,
+    rng: &mut R,
+) -> Result<Proof<Bn254>, ProveError>
+where
+    C: ConstraintSynthesizer<Fr>,
+    R: RngCore + CryptoRng,
+{
+    let s = synthesize(circuit)?;
+    let info = s.info();
+    if &info.fingerprint != expected {
+        return Err(ProveError::WrongKey(format!(
+            "the key is for circuit {expected}, this circuit is {}",
+            info.fingerprint
+        )));
+    }
+    s.prove(pk, rng)
 }
 
 /// Verifies a proof against the public inputs, in the order the circuit allocated them.

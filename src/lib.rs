@@ -14,6 +14,7 @@
 pub use arkml_gadgets as gadgets;
 
 pub mod bounty;
+pub mod circuit;
 pub mod file;
 pub mod groth16;
 pub mod handover;

@@ -7,8 +7,8 @@
 //! circomlib-ml and keras2circom v2 do after every linear layer).
 
 use ark_bn254::Fr;
-use ark_r1cs_std::{alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::fp::FpVar};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use ark_r1cs_std::{boolean::Boolean, fields::fp::FpVar};
+use ark_relations::gr1cs::ConstraintSystemRef;
 use arkml_gadgets::{
     activation::{
         cubic,
@@ -683,6 +683,15 @@ impl Model {
         })
     }
 
+    /// How many weights and biases the model has ([`Model::weight_values`]' length).
+    pub fn weight_count(&self) -> usize {
+        self.layers
+            .iter()
+            .flat_map(|l| l.params())
+            .map(|(t, _)| t.len())
+            .sum()
+    }
+
     /// Every weight and bias, layer by layer in the verifier's order (weights before bias),
     /// as field elements: what a weight commitment covers.
     pub fn weight_values(&self) -> Vec<Fr> {
@@ -954,182 +963,4 @@ impl Model {
     }
 }
 
-/// The model applied to one input, as a circuit: the output is a public input by default
-/// ([`ModelCircuit::with_private_output`] keeps it private), first in the verifier's input
-/// order (then the model input, if public, then every layer's weights
-/// and biases in order, if public, then the weight commitment, if asked for).
-///
-/// With [`ModelCircuit::with_commitment`], the circuit also proves a public Poseidon
-/// commitment ([`arkml_gadgets::crypto::commit()`]) to the public or private weights, in the
-/// verifier's order, with a private salt: a verifier who holds the commitment knows the
-/// proof used exactly the committed model, without seeing it.
-#[derive(Clone, Debug)]
-pub struct ModelCircuit {
-    /// The model.
-    pub model: std::sync::Arc<Model>,
-    /// The input.
-    pub input: ArrayD<BigInt>,
-    /// The claimed output (from [`Model::infer`]).
-    pub output: ArrayD<BigInt>,
-    /// The private salt of the weight commitment, if the circuit proves one.
-    pub commitment_salt: Option<Fr>,
-    /// Whether the output is a public input (the default) or stays private (then the proof
-    /// only says the model ran; combine it with other statements about the output).
-    pub output_visibility: Visibility,
-}
-
-impl ModelCircuit {
-    /// Runs the model natively and wraps it with its output.
-    pub fn new(model: std::sync::Arc<Model>, input: ArrayD<BigInt>) -> Result<Self, ModelError> {
-        let outs = model.infer(&input)?;
-        let output = outs
-            .last()
-            .map(|o| o.out.clone())
-            .unwrap_or_else(|| input.clone());
-        Ok(ModelCircuit {
-            model,
-            input,
-            output,
-            commitment_salt: None,
-            output_visibility: Visibility::Public,
-        })
-    }
-
-    /// Proves with [`crate::groth16::prove`]; when the witness does not satisfy the
-    /// circuit, the error names where: the input or weight range checks, a layer (index and
-    /// kind), the output equality or the weight commitment.
-    pub fn prove<R: ark_std::rand::RngCore + ark_std::rand::CryptoRng>(
-        &self,
-        pk: &ark_groth16::ProvingKey<ark_bn254::Bn254>,
-        rng: &mut R,
-    ) -> Result<ark_groth16::Proof<ark_bn254::Bn254>, crate::groth16::ProveError> {
-        match crate::groth16::prove(pk, self.clone(), rng) {
-            Err(crate::groth16::ProveError::Unsatisfied(_))
-            | Err(crate::groth16::ProveError::Synthesis(_)) => Err(self.diagnose()),
-            other => other,
-        }
-    }
-
-    /// Where the circuit fails: synthesises it again, keeping the per-layer boundaries.
-    fn diagnose(&self) -> crate::groth16::ProveError {
-        use crate::groth16::ProveError;
-        let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
-        let vis = match self.output_visibility {
-            Visibility::Public => Visibility::Public,
-            _ => Visibility::Private,
-        };
-        if let Err(e) = alloc_tensor(cs.clone(), &self.output, vis) {
-            return ProveError::Model(ModelError::Input(e));
-        }
-        let s = match self.model.synthesize_with_weights(cs.clone(), &self.input) {
-            Ok(s) => s,
-            Err(e) => return ProveError::Model(e),
-        };
-        let body = cs.num_constraints();
-        let layers: usize = s.summary.iter().map(|l| l.constraints).sum();
-        // the whole circuit, in the same order, to find the failing row
-        let full = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
-        if let Err(e) = self.clone().generate_constraints(full.clone()) {
-            return ProveError::Synthesis(e);
-        }
-        let Some(row) = crate::groth16::first_unsatisfied_row(&full) else {
-            return ProveError::Unsatisfied("no constraint fails on a fresh synthesis".into());
-        };
-        let checks = body - layers;
-        let place = if row < checks {
-            "the input or weight range checks".to_string()
-        } else if row < body {
-            let mut at = checks;
-            let mut place = String::new();
-            for (i, l) in s.summary.iter().enumerate() {
-                if row < at + l.constraints {
-                    place = format!("layer {i} ({})", l.kind);
-                    break;
-                }
-                at += l.constraints;
-            }
-            place
-        } else if row < body + self.output.len() {
-            "the output: the claimed output is not the model's".to_string()
-        } else {
-            "the weight commitment".to_string()
-        };
-        ProveError::Unsatisfied(format!("constraint {row}, in {place}"))
-    }
-
-    /// Keep the output private: it is not a public input.
-    pub fn with_private_output(mut self) -> Self {
-        self.output_visibility = Visibility::Private;
-        self
-    }
-
-    /// Also prove a public Poseidon commitment to the weights with this (private, random)
-    /// salt. The weights must be public or private: constant weights are already fixed by
-    /// the verifying key, and committing to them is refused at synthesis.
-    pub fn with_commitment(mut self, salt: Fr) -> Self {
-        self.commitment_salt = Some(salt);
-        self
-    }
-
-    /// Every weight and bias in the verifier's order, as field elements
-    /// ([`Model::weight_values`]).
-    pub fn weight_values(&self) -> Vec<Fr> {
-        self.model.weight_values()
-    }
-
-    /// The weight commitment the circuit proves, if any.
-    pub fn weight_commitment(&self) -> Option<Fr> {
-        self.commitment_salt
-            .map(|salt| arkml_gadgets::crypto::native_commit(&self.weight_values(), salt))
-    }
-
-    /// The public inputs in the verifier's order.
-    pub fn public_inputs(&self) -> Vec<Fr> {
-        let mut v: Vec<Fr> = Vec::new();
-        if self.output_visibility == Visibility::Public {
-            v.extend(self.output.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
-        }
-        if self.model.input_visibility == Visibility::Public {
-            v.extend(self.input.iter().map(arkml_gadgets::fixed::to_field::<Fr>));
-        }
-        if self.model.weights.visibility == Visibility::Public {
-            v.extend(self.weight_values());
-        }
-        v.extend(self.weight_commitment());
-        v
-    }
-}
-
-impl ConstraintSynthesizer<Fr> for ModelCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        let vis = match self.output_visibility {
-            Visibility::Public => Visibility::Public,
-            _ => Visibility::Private,
-        };
-        let claimed = alloc_tensor(cs.clone(), &self.output, vis)?;
-        let s = self
-            .model
-            .synthesize_with_weights(cs.clone(), &self.input)
-            .map_err(|_| SynthesisError::Unsatisfiable)?;
-        if s.output.shape() != claimed.shape() {
-            return Err(SynthesisError::Unsatisfiable);
-        }
-        for (a, b) in s.output.iter().zip(claimed.iter()) {
-            a.enforce_equal(b)?;
-        }
-        if let Some(salt) = self.commitment_salt {
-            if self.model.weights.visibility == Visibility::Constant {
-                return Err(SynthesisError::Unsatisfiable);
-            }
-            let public = FpVar::new_input(cs.clone(), || {
-                self.weight_commitment()
-                    .ok_or(SynthesisError::AssignmentMissing)
-            })?;
-            let salt = FpVar::new_witness(cs, || Ok(salt))?;
-            arkml_gadgets::crypto::commit(&s.weights, &salt)
-                .map_err(SynthesisError::from)?
-                .enforce_equal(&public)?;
-        }
-        Ok(())
-    }
-}
+pub use crate::circuit::ModelCircuit;

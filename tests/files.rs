@@ -166,14 +166,18 @@ fn cli_end_to_end_and_bad_files() {
 
     // a changed public output is rejected
     let public = std::fs::read_to_string(p("proof.public.json")).unwrap();
-    let mut v: Vec<String> = serde_json::from_str(&public).unwrap();
-    v[0] = (v[0].parse::<u64>().unwrap() + 1).to_string();
-    std::fs::write(p("proof.public.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&public).unwrap();
+    assert_eq!(v["public"][0]["role"], "output", "{v}");
+    let claimed: u64 = v["public"][0]["value"].as_str().unwrap().parse().unwrap();
+    v["public"][0]["value"] = (claimed + 1).to_string().into();
+    std::fs::write(p("proof.public.json"), v.to_string()).unwrap();
     let (ok, out, _) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
     assert!(!ok && out.contains("INVALID"));
     // an input at or above the modulus is a typed error
-    v[0] = arkml_gadgets::fixed::modulus::<ark_bn254::Fr>().to_string();
-    std::fs::write(p("proof.public.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    v["public"][0]["value"] = arkml_gadgets::fixed::modulus::<ark_bn254::Fr>()
+        .to_string()
+        .into();
+    std::fs::write(p("proof.public.json"), v.to_string()).unwrap();
     let (ok, _, err) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
     assert!(!ok && err.contains("modulus"), "{err}");
     std::fs::write(p("proof.public.json"), &public).unwrap();

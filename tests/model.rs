@@ -153,14 +153,23 @@ fn private_and_public_weights() {
         );
         // Groth16 with the weights hidden (or public, in the documented order)
         let m = Arc::new(m);
-        let c = ModelCircuit::new(m.clone(), x.clone()).unwrap();
+        let mut c = ModelCircuit::new(m.clone(), x.clone()).unwrap();
+        if vis == Visibility::Private {
+            // private weights are bound by a commitment (or refused)
+            assert!(c.check_statement().is_err());
+            c = c.with_commitment(Fr::from(77u64));
+        }
         let mut rng = StdRng::seed_from_u64(9);
         let pk = setup(c.clone(), &mut rng).unwrap();
         let proof = prove(&pk, c.clone(), &mut rng).unwrap();
         let public = c.public_inputs();
         assert!(verify(&pk.vk, &public, &proof).unwrap(), "{vis:?}");
         if vis == Visibility::Private {
-            assert_eq!(public.len(), 1, "only the prediction is public");
+            assert_eq!(
+                public.len(),
+                2,
+                "only the prediction and the commitment are public"
+            );
         } else {
             let mut bad = public.clone();
             *bad.last_mut().unwrap() += Fr::from(1u64);
@@ -274,7 +283,9 @@ fn a_failing_proof_names_the_place() {
         weight_bits: 3,
         bias_bits: 8,
     };
-    let c = ModelCircuit::new(Arc::new(wide), input(7)).unwrap();
+    let c = ModelCircuit::new(Arc::new(wide), input(7))
+        .unwrap()
+        .allow_unbound_weights();
     match c.prove(&pk, &mut rng) {
         Err(ProveError::Model(e)) => assert!(e.to_string().contains("layer 0"), "{e}"),
         other => panic!("{other:?}"),

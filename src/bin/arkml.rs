@@ -3,9 +3,11 @@
 //! ```text
 //! arkml inspect MODEL                       per-layer table (shape, bound, constraints)
 //! arkml infer MODEL INPUT                   native inference: every layer's output as JSON
-//! arkml setup MODEL --pk PK --vk VK         Groth16 keys (OS randomness)
-//! arkml prove MODEL INPUT --pk PK -o PROOF  writes PROOF and PROOF.public.json
-//! arkml verify --vk VK PROOF                checks PROOF against PROOF.public.json
+//! arkml setup MODEL --pk PK --vk VK         Groth16 keys (OS randomness), with the circuit's fingerprint
+//! arkml commit MODEL --salt SALT [-o C]     the weight commitment (private weights)
+//! arkml prove MODEL INPUT --pk PK [--salt SALT] -o PROOF   writes PROOF and PROOF.public.json
+//! arkml verify --vk VK PROOF [--model M] [--input X] [--commitment C]
+//!                                           checks PROOF; only the output comes from PROOF.public.json
 //! arkml quantize FLOAT_MODEL --scale 2^16 [--fold-bn] -o MODEL   float weights to integers
 //! arkml quantize FLOAT_MODEL --budget 40 [--base 10] -o MODEL   largest scale within 40 bits
 //! arkml export snarkjs --vk VK PROOF -o DIR  verification_key.json, proof.json, public.json
@@ -21,14 +23,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use ark_bn254::Fr;
+use ark_ff::{UniformRand, Zero};
 use ark_relations::gr1cs::ConstraintSystem;
-use arkml::file::{self, TensorFile};
-use arkml::model::{Model, ModelCircuit};
+use arkml::circuit::{role_at, Expectation, Part, Role, StatementError};
+use arkml::file::{self, KeyMeta, TensorFile};
+use arkml::model::{Layer, Model, ModelCircuit};
 use arkml::quant::{quantize, quantize_within};
+use arkml_gadgets::fixed::from_field;
 use arkml_gadgets::fixed::Scale;
+use arkml_gadgets::tensor::Visibility;
 use clap::{Parser, Subcommand};
 use ndarray::{ArrayD, IxDyn};
 use num_bigint::BigInt;
+use num_bigint::BigUint;
+use num_traits::ToPrimitive;
 use rand::rngs::OsRng;
 
 #[derive(Parser)]
@@ -48,28 +56,71 @@ enum Cmd {
     Inspect { model: PathBuf },
     /// Native integer inference; prints every layer's output (and remainder) as JSON.
     Infer { model: PathBuf, input: PathBuf },
-    /// Generate the proving and verifying keys.
+    /// Generate the proving and verifying keys (a single-party setup with OS randomness:
+    /// whoever runs it can forge proofs for this circuit). Each key records the circuit's
+    /// fingerprint and its public inputs' roles. Private weights get a commitment slot.
     Setup {
+        /// The integer model file.
         model: PathBuf,
+        /// Where to write the proving key.
         #[arg(long)]
         pk: PathBuf,
+        /// Where to write the verifying key.
         #[arg(long)]
         vk: PathBuf,
+    },
+    /// Commit to a model's private (or public) weights: creates SALT (a random secret) if it
+    /// does not exist, and prints (and with -o writes) the public Poseidon commitment a
+    /// verifier checks proofs against.
+    Commit {
+        /// The integer model file.
+        model: PathBuf,
+        /// The salt file (`{"salt": "..."}`), kept secret by the model's owner.
+        #[arg(long)]
+        salt: PathBuf,
+        /// Where to write `{"commitment": "..."}`.
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
     },
     /// Prove one inference; writes the proof and `<proof>.public.json`.
     Prove {
+        /// The integer model file.
         model: PathBuf,
+        /// The input tensor file `{"shape": [..], "data": [..]}`, integers at the model's
+        /// input scale.
         input: PathBuf,
+        /// The proving key from `arkml setup` for this model.
         #[arg(long)]
         pk: PathBuf,
+        /// The salt file from `arkml commit` (required for private weights).
+        #[arg(long)]
+        salt: Option<PathBuf>,
+        /// Where to write the proof.
         #[arg(short = 'o', long)]
         out: PathBuf,
     },
-    /// Verify a proof against `<proof>.public.json`.
+    /// Verify a proof. Only the claimed output is read from the prover's public file; every
+    /// other public input comes from what you give: --model (public weights; also checks
+    /// the key is this model's circuit), --input (a public input), --commitment (private
+    /// weights).
     Verify {
+        /// The verifying key.
         #[arg(long)]
         vk: PathBuf,
+        /// The proof.
         proof: PathBuf,
+        /// The prover's public file (default `<proof>.public.json`).
+        #[arg(long)]
+        public: Option<PathBuf>,
+        /// The model the proof must be about.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The input the proof must be about (when the model's input is public).
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// The expected weight commitment: a decimal value or a file from `arkml commit -o`.
+        #[arg(long)]
+        commitment: Option<String>,
     },
     /// Export a verifying key and proof for snarkjs, or a Solidity verifier.
     Export {
@@ -113,6 +164,9 @@ enum Export {
         #[arg(long)]
         vk: PathBuf,
         proof: PathBuf,
+        /// The public file (default `<proof>.public.json`).
+        #[arg(long)]
+        public: Option<PathBuf>,
         #[arg(short = 'o', long)]
         out: PathBuf,
     },
@@ -158,6 +212,84 @@ fn zeros(m: &Model) -> ArrayD<BigInt> {
     ArrayD::from_elem(IxDyn(&m.input_shape), BigInt::from(0))
 }
 
+/// The model's circuit as the CLI proves it: private weights always committed (with
+/// `salt`), so no CLI proof leaves them unbound.
+fn bound_circuit(
+    m: Arc<Model>,
+    input: ArrayD<BigInt>,
+    salt: Fr,
+) -> Result<ModelCircuit, Box<dyn std::error::Error>> {
+    let c = ModelCircuit::new(m.clone(), input)?;
+    Ok(match m.weights.visibility {
+        Visibility::Private => c.with_commitment(salt),
+        _ => c,
+    })
+}
+
+fn load_salt(path: &Path) -> Result<Fr, Box<dyn std::error::Error>> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let s = v["salt"]
+        .as_str()
+        .ok_or_else(|| format!("{}: expected {{\"salt\": \"<decimal>\"}}", path.display()))?;
+    Ok(file::parse_field_decimal(s).map_err(|e| format!("{}: salt: {e}", path.display()))?)
+}
+
+fn parse_commitment(s: &str) -> Result<Fr, Box<dyn std::error::Error>> {
+    if let Ok(v) = file::parse_field_decimal(s) {
+        return Ok(v);
+    }
+    let text = std::fs::read_to_string(s).map_err(|e| {
+        format!("--commitment {s:?}: neither a decimal value nor a readable file: {e}")
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{s}: {e}"))?;
+    let c = v["commitment"]
+        .as_str()
+        .ok_or_else(|| format!("{s}: expected {{\"commitment\": \"<decimal>\"}}"))?;
+    Ok(file::parse_field_decimal(c).map_err(|e| format!("{s}: commitment: {e}"))?)
+}
+
+fn describe_layout(l: &[Part]) -> String {
+    if l.is_empty() {
+        return "none".into();
+    }
+    l.iter()
+        .map(|p| format!("{} x{}", p.role, p.count))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe_values(out: &ArrayD<BigInt>) -> String {
+    let v: Vec<String> = out.iter().map(|x| x.to_string()).collect();
+    format!("output: [{}]", v.join(", "))
+}
+
+/// The proven output in the model's terms: the class after an ArgMax, else the integers
+/// (and their real values at the model's scale, where it declares one).
+fn describe_output(out: &ArrayD<BigInt>, m: &Model) -> String {
+    if matches!(m.layers.last(), Some(Layer::ArgMax)) {
+        if let Some(c) = out.iter().next() {
+            return format!("class: {c}");
+        }
+    }
+    let mut s = describe_values(out);
+    if let Some(scale) = m.scale.as_ref().and_then(|s| s.to_f64()) {
+        let reals: Vec<String> = out
+            .iter()
+            .map(|x| format!("{:.6}", x.to_f64().unwrap_or(f64::NAN) / scale))
+            .collect();
+        s.push_str(&format!(
+            " (at scale {}: [{}])",
+            m.scale
+                .as_ref()
+                .map(arkml::model::format_scale)
+                .unwrap_or_default(),
+            reals.join(", ")
+        ));
+    }
+    s
+}
+
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.cmd {
         Cmd::Inspect { model } => {
@@ -189,50 +321,212 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Cmd::Setup { model, pk, vk } => {
             let m = Arc::new(file::load_model(&model)?);
-            let circuit = ModelCircuit::new(m.clone(), zeros(&m))?;
+            let circuit = bound_circuit(m.clone(), zeros(&m), Fr::zero())?;
+            let info = circuit.info()?;
+            let meta = KeyMeta::new(&info, circuit.layout());
             let pb = spinner("setup");
-            let key = arkml::groth16::setup(circuit, &mut OsRng)?;
+            let key = circuit.setup(&mut OsRng)?;
             pb.finish_and_clear();
-            file::save_proving_key(&pk, &key)?;
-            file::save_verifying_key(&vk, &key.vk)?;
-            eprintln!("wrote {} and {}", pk.display(), vk.display());
+            file::save_proving_key(&pk, &key, &meta)?;
+            file::save_verifying_key(&vk, &key.vk, &meta)?;
+            eprintln!(
+                "wrote {} and {}: {} constraints, circuit {}, public inputs {}",
+                pk.display(),
+                vk.display(),
+                info.constraints,
+                info.fingerprint,
+                describe_layout(&meta.public)
+            );
+        }
+        Cmd::Commit { model, salt, out } => {
+            let m = file::load_model(&model)?;
+            if m.weights.visibility == Visibility::Constant {
+                return Err("the weights are constants: the verifying key fixes them, \
+                            there is nothing to commit to"
+                    .into());
+            }
+            let s = if salt.exists() {
+                load_salt(&salt)?
+            } else {
+                let s = Fr::rand(&mut OsRng);
+                std::fs::write(
+                    &salt,
+                    serde_json::json!({ "salt": BigUint::from(s).to_string() }).to_string(),
+                )?;
+                eprintln!("wrote a new salt to {} (keep it secret)", salt.display());
+                s
+            };
+            let c = arkml_gadgets::crypto::native_commit(&m.weight_values(), s);
+            let c = BigUint::from(c).to_string();
+            println!("{c}");
+            if let Some(out) = out {
+                std::fs::write(&out, serde_json::json!({ "commitment": c }).to_string())?;
+                eprintln!("wrote {}", out.display());
+            }
         }
         Cmd::Prove {
             model,
             input,
             pk,
+            salt,
             out,
         } => {
             let m = Arc::new(file::load_model(&model)?);
-            let circuit = ModelCircuit::new(m, file::load_tensor(&input)?)?;
-            let pb = spinner("loading the proving key");
-            let key = file::load_proving_key(&pk)?;
+            let salt = match (m.weights.visibility, salt) {
+                (Visibility::Private, None) => {
+                    return Err(
+                        "the weights are private: give --salt (from `arkml commit`), \
+                                so the proof binds them to their commitment"
+                            .into(),
+                    )
+                }
+                (_, Some(path)) => load_salt(&path)?,
+                (_, None) => Fr::zero(),
+            };
+            let circuit = bound_circuit(m.clone(), file::load_tensor(&input)?, salt)?;
+            // the key's header first: a key for another circuit is refused before loading
+            let meta = file::proving_key_meta(&pk)?;
+            let pb = spinner("synthesising");
+            let synthesized = circuit.synthesize()?;
+            let info = synthesized.info();
+            if meta.fingerprint().as_ref() != Some(&info.fingerprint)
+                || meta.public != circuit.layout()
+            {
+                pb.finish_and_clear();
+                return Err(format!(
+                    "{}: the key is for another circuit ({}), this model's circuit is {}",
+                    pk.display(),
+                    meta.fingerprint,
+                    info.fingerprint
+                )
+                .into());
+            }
+            pb.set_message("loading the proving key");
+            let (key, _) = file::load_proving_key(&pk)?;
             pb.set_message("proving");
-            let proof = circuit.prove(&key, &mut OsRng)?;
+            let proof = synthesized.prove(&key, &mut OsRng)?;
             pb.finish_and_clear();
             file::save_proof(&out, &proof)?;
-            file::save_public(&public_path(&out), &circuit.public_inputs())?;
+            file::save_public(
+                &public_path(&out),
+                &circuit.layout(),
+                &circuit.public_inputs(),
+            )?;
+            println!("{}", describe_output(&circuit.output, &m));
             eprintln!(
                 "wrote {} and {}",
                 out.display(),
                 public_path(&out).display()
             );
         }
-        Cmd::Verify { vk, proof } => {
-            let key = file::load_verifying_key(&vk)?;
+        Cmd::Verify {
+            vk,
+            proof,
+            public,
+            model,
+            input,
+            commitment,
+        } => {
+            let (key, meta) = file::load_verifying_key(&vk)?;
             let p = file::load_proof(&proof)?;
-            let public = file::load_public(&public_path(&proof))?;
-            let ok = arkml::groth16::verify(&key, &public, &p).unwrap_or(false);
+            let public_file = public.unwrap_or_else(|| public_path(&proof));
+            let entries = file::load_public(&public_file)?;
+            let n = key.gamma_abc_g1.len() - 1;
+            if entries.len() != n {
+                return Err(StatementError::Count {
+                    expected: n,
+                    got: entries.len(),
+                }
+                .into());
+            }
+            for (index, e) in entries.iter().enumerate() {
+                let expected = role_at(&meta.public, index).ok_or("key layout too short")?;
+                if let Some(got) = e.role {
+                    if got != expected {
+                        return Err(StatementError::RoleMismatch {
+                            index,
+                            expected,
+                            got,
+                        }
+                        .into());
+                    }
+                }
+            }
+            let mut expect = Expectation::default();
+            let mut loaded = None;
+            if let Some(path) = &model {
+                let m = Arc::new(file::load_model(path)?);
+                // the key must be this model's circuit
+                let c = bound_circuit(m.clone(), zeros(&m), Fr::zero())?;
+                let info = c.info()?;
+                if meta.fingerprint().as_ref() != Some(&info.fingerprint) {
+                    return Err(format!(
+                        "{}: the verifying key is for another circuit ({}) than {} ({})",
+                        vk.display(),
+                        meta.fingerprint,
+                        path.display(),
+                        info.fingerprint
+                    )
+                    .into());
+                }
+                expect = Expectation::for_model(&m);
+                loaded = Some(m);
+            }
+            if let Some(path) = &input {
+                expect = expect.with_input(&file::load_tensor(path)?);
+            }
+            if let Some(c) = &commitment {
+                expect = expect.with_commitment(parse_commitment(c)?);
+            }
+            let claimed: Vec<Fr> = entries.iter().map(|e| e.value).collect();
+            let inputs = match expect.public_inputs(&meta.public, &claimed) {
+                Ok(v) => v,
+                Err(e @ StatementError::Differs { .. }) => {
+                    println!("INVALID");
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let ok = arkml::groth16::verify(&key, &inputs, &p).unwrap_or(false);
             println!("{}", if ok { "valid" } else { "INVALID" });
             if !ok {
                 return Err("proof does not verify".into());
             }
+            let out: Vec<BigInt> = entries
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| role_at(&meta.public, *i) == Some(Role::Output))
+                .map(|(_, e)| from_field(e.value))
+                .collect();
+            if !out.is_empty() {
+                let out = ArrayD::from_shape_vec(IxDyn(&[out.len()]), out)?;
+                match &loaded {
+                    Some(m) => println!("{}", describe_output(&out, m)),
+                    None => println!("{}", describe_values(&out)),
+                }
+            }
         }
         Cmd::Export { what } => match what {
-            Export::Snarkjs { vk, proof, out } => {
-                let key = file::load_verifying_key(&vk)?;
+            Export::Snarkjs {
+                vk,
+                proof,
+                public,
+                out,
+            } => {
+                let (key, _) = file::load_verifying_key(&vk)?;
                 let p = file::load_proof(&proof)?;
-                let public = file::load_public(&public_path(&proof))?;
+                let public: Vec<Fr> =
+                    file::load_public(&public.unwrap_or_else(|| public_path(&proof)))?
+                        .iter()
+                        .map(|e| e.value)
+                        .collect();
+                if public.len() + 1 != key.gamma_abc_g1.len() {
+                    return Err(StatementError::Count {
+                        expected: key.gamma_abc_g1.len() - 1,
+                        got: public.len(),
+                    }
+                    .into());
+                }
                 std::fs::create_dir_all(&out)?;
                 for (name, v) in [
                     ("verification_key.json", arkml::snarkjs::vk_to_json(&key)),
@@ -244,7 +538,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 eprintln!("wrote snarkjs files to {}", out.display());
             }
             Export::Solidity { vk, out } => {
-                let key = file::load_verifying_key(&vk)?;
+                let (key, _) = file::load_verifying_key(&vk)?;
                 std::fs::write(&out, arkml::solidity::verifier(&key))?;
                 eprintln!("wrote {}", out.display());
             }

@@ -1,0 +1,553 @@
+//! Attack tests on the statement: a verifier that knows what it expects (the model, the
+//! input, the weight commitment) rejects a proof about anything else, through the library
+//! and through the CLI. The attack of issue 13: setup with the honest model, prove with a
+//! tampered one (same architecture, one bias changed) so the proof claims a class the
+//! honest model never outputs.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use ark_bn254::Fr;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use arkml::circuit::{Expectation, ModelCircuit, Part, Role, StatementError};
+use arkml::file::{self, TensorFile};
+use arkml::groth16::{circuit_fingerprint, verify, ProveError};
+use arkml::model::{Layer, Model, WeightSpec};
+use arkml_gadgets::tensor::Visibility;
+use ndarray::{Array1, Array2, ArrayD, IxDyn};
+use num_bigint::BigInt;
+
+/// Dense(3 -> 3) -> ArgMax. The honest bias makes class 0 win for every input in bounds;
+/// the tampered one makes class 2 win.
+fn model(vis: Visibility, tampered: bool) -> Model {
+    let w = Array2::from_shape_fn((3, 3), |(i, j)| BigInt::from((i + 2 * j) as i64 % 3 - 1));
+    let mut b = Array1::from_vec(vec![BigInt::from(1000), BigInt::from(0), BigInt::from(0)]);
+    if tampered {
+        b[2] = BigInt::from(5000);
+    }
+    Model {
+        input_shape: vec![3],
+        input_bound: 6,
+        input_visibility: Visibility::Private,
+        layers: vec![Layer::Dense { w, b }, Layer::ArgMax],
+        weights: WeightSpec {
+            visibility: vis,
+            weight_bits: 14,
+            bias_bits: 14,
+        },
+        scale: None,
+    }
+}
+
+fn input() -> ArrayD<BigInt> {
+    ArrayD::from_shape_vec(IxDyn(&[3]), vec![5.into(), (-3).into(), 7.into()]).unwrap()
+}
+
+fn class(m: &Model) -> BigInt {
+    m.infer(&input())
+        .unwrap()
+        .last()
+        .unwrap()
+        .out
+        .iter()
+        .next()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_attack_changes_the_class() {
+    for vis in [
+        Visibility::Constant,
+        Visibility::Private,
+        Visibility::Public,
+    ] {
+        assert_eq!(class(&model(vis, false)), 0.into());
+        assert_eq!(class(&model(vis, true)), 2.into());
+    }
+}
+
+#[test]
+fn library_private_weights_tampered_model_is_rejected() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let honest = Arc::new(model(Visibility::Private, false));
+    let salt = Fr::from(424242u64);
+    let c = ModelCircuit::new(honest.clone(), input())
+        .unwrap()
+        .with_commitment(salt);
+    let pk = c.setup(&mut rng).unwrap();
+    let expected_commitment = c.weight_commitment().unwrap();
+    let expect = Expectation::default().with_commitment(expected_commitment);
+    // the honest proof verifies against what the verifier expects
+    let proof = c.prove(&pk, &mut rng).unwrap();
+    let public = expect
+        .public_inputs(&c.layout(), &c.public_inputs())
+        .unwrap();
+    assert!(verify(&pk.vk, &public, &proof).unwrap());
+    // the tampered model proves with the same key (same architecture) and any salt
+    let bad = ModelCircuit::new(Arc::new(model(Visibility::Private, true)), input())
+        .unwrap()
+        .with_commitment(salt);
+    let bad_proof = bad.prove(&pk, &mut rng).unwrap();
+    let claimed = bad.public_inputs();
+    assert_eq!(claimed[0], Fr::from(2u64), "the lie claims class 2");
+    // the verifier's own commitment: the claimed one differs, and is named
+    let err = expect.public_inputs(&bad.layout(), &claimed).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StatementError::Differs {
+                role: Role::Commitment,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // and with the expected commitment in place, the proof does not verify
+    let mut forced = claimed.clone();
+    forced[1] = expected_commitment;
+    assert!(!verify(&pk.vk, &forced, &bad_proof).unwrap());
+    // without any commitment the statement is refused, unless opted into by name
+    let unbound = ModelCircuit::new(honest.clone(), input()).unwrap();
+    assert!(matches!(
+        unbound.setup(&mut rng),
+        Err(ProveError::Statement(StatementError::UnboundWeights))
+    ));
+    assert!(matches!(
+        unbound.prove(&pk, &mut rng),
+        Err(ProveError::Statement(StatementError::UnboundWeights))
+    ));
+    assert!(arkml::groth16::check(unbound.clone()).is_err());
+    assert!(unbound.allow_unbound_weights().check_statement().is_ok());
+    // a verifier that gives no commitment is told what is missing
+    let err = Expectation::default()
+        .public_inputs(&c.layout(), &c.public_inputs())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StatementError::Missing {
+                role: Role::Commitment,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn library_public_weights_tampered_model_is_rejected() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let honest = Arc::new(model(Visibility::Public, false));
+    let c = ModelCircuit::new(honest.clone(), input()).unwrap();
+    assert!(
+        c.check_statement().is_ok(),
+        "public weights are bound by the verifier"
+    );
+    let pk = c.setup(&mut rng).unwrap();
+    let expect = Expectation::for_model(&honest);
+    let bad = ModelCircuit::new(Arc::new(model(Visibility::Public, true)), input()).unwrap();
+    let bad_proof = bad.prove(&pk, &mut rng).unwrap();
+    // it verifies only against the prover's own weights
+    assert!(verify(&pk.vk, &bad.public_inputs(), &bad_proof).unwrap());
+    let err = expect
+        .public_inputs(&bad.layout(), &bad.public_inputs())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StatementError::Differs {
+                role: Role::Weight,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // the verifier's public inputs (honest weights, the claimed output) reject it
+    let layout = c.layout();
+    let mut forced = honest.weight_values();
+    forced.insert(0, Fr::from(2u64));
+    assert_eq!(forced.len(), arkml::circuit::layout_len(&layout).unwrap());
+    assert!(!verify(&pk.vk, &forced, &bad_proof).unwrap());
+    // without the model, the verifier is told to give it
+    assert!(matches!(
+        Expectation::default().public_inputs(&layout, &bad.public_inputs()),
+        Err(StatementError::Missing {
+            role: Role::Weight,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn public_input_lists_of_another_length_are_refused() {
+    let layout = [Part {
+        role: Role::Output,
+        count: 1,
+    }];
+    let e = Expectation::default();
+    assert!(e.public_inputs(&layout, &[Fr::from(7u64)]).is_ok());
+    for bad in [vec![Fr::from(7u64), Fr::from(123u64)], vec![]] {
+        assert!(matches!(
+            e.public_inputs(&layout, &bad),
+            Err(StatementError::Count { expected: 1, .. })
+        ));
+    }
+}
+
+#[test]
+fn keys_are_tied_to_their_circuit() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let a = ModelCircuit::new(Arc::new(model(Visibility::Constant, false)), input()).unwrap();
+    let b = ModelCircuit::new(Arc::new(model(Visibility::Constant, true)), input()).unwrap();
+    let fa = circuit_fingerprint(a.clone()).unwrap();
+    let fb = circuit_fingerprint(b.clone()).unwrap();
+    // constant weights are part of the circuit: another bias is another circuit
+    assert_ne!(fa.fingerprint, fb.fingerprint);
+    // setup-mode and prove-mode synthesis agree
+    assert_eq!(a.synthesize().unwrap().info(), fa);
+    assert_eq!(a.info().unwrap(), fa);
+    // the input does not change the circuit
+    let mut x = input();
+    x[0] = BigInt::from(-60);
+    let a2 = ModelCircuit::new(a.model.clone(), x).unwrap();
+    assert_eq!(circuit_fingerprint(a2).unwrap(), fa);
+    let pk_b = b.setup(&mut rng).unwrap();
+    assert!(matches!(
+        a.prove_for(&pk_b, &fb.fingerprint, &mut rng),
+        Err(ProveError::WrongKey(_))
+    ));
+    // a key of another size is refused before proving, even without a fingerprint
+    let other = ModelCircuit::new(Arc::new(model(Visibility::Public, false)), input()).unwrap();
+    assert!(matches!(
+        other.prove(&pk_b, &mut rng),
+        Err(ProveError::WrongKey(_))
+    ));
+}
+
+fn arkml(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_arkml"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arkml-stmt-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn cli_private_weights_attack_is_rejected() {
+    let dir = tmp("private");
+    let p = |n: &str| dir.join(n).display().to_string();
+    file::save_model(&dir.join("honest.json"), &model(Visibility::Private, false)).unwrap();
+    file::save_model(
+        &dir.join("tampered.json"),
+        &model(Visibility::Private, true),
+    )
+    .unwrap();
+    std::fs::write(
+        p("x.json"),
+        serde_json::to_string(&TensorFile::from_array(&input())).unwrap(),
+    )
+    .unwrap();
+    let (ok, _, err) = arkml(&[
+        "setup",
+        &p("honest.json"),
+        "--pk",
+        &p("pk"),
+        "--vk",
+        &p("vk"),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, commitment, err) = arkml(&[
+        "commit",
+        &p("honest.json"),
+        "--salt",
+        &p("salt.json"),
+        "-o",
+        &p("c.json"),
+    ]);
+    assert!(ok, "{err}");
+    let commitment = commitment.trim().to_string();
+    // private weights without a salt: refused
+    let (ok, _, err) = arkml(&[
+        "prove",
+        &p("honest.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pk"),
+        "-o",
+        &p("proof"),
+    ]);
+    assert!(!ok && err.contains("--salt"), "{err}");
+    // the honest proof verifies against the published commitment, and says the class
+    let (ok, out, err) = arkml(&[
+        "prove",
+        &p("honest.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pk"),
+        "--salt",
+        &p("salt.json"),
+        "-o",
+        &p("proof"),
+    ]);
+    assert!(ok && out.contains("class: 0"), "{out}{err}");
+    let (ok, out, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vk"),
+        &p("proof"),
+        "--commitment",
+        &commitment,
+    ]);
+    assert!(
+        ok && out.contains("valid") && out.contains("0"),
+        "{out}{err}"
+    );
+    let (ok, out, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vk"),
+        &p("proof"),
+        "--commitment",
+        &p("c.json"),
+        "--model",
+        &p("honest.json"),
+    ]);
+    assert!(ok && out.contains("class: 0"), "{out}{err}");
+    // the attack: the tampered model, proven with the honest key (its own salt or the owner's)
+    let (ok, out, err) = arkml(&[
+        "prove",
+        &p("tampered.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pk"),
+        "--salt",
+        &p("salt.json"),
+        "-o",
+        &p("bad"),
+    ]);
+    assert!(ok && out.contains("class: 2"), "{out}{err}");
+    let (ok, out, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vk"),
+        &p("bad"),
+        "--commitment",
+        &commitment,
+    ]);
+    assert!(
+        !ok && !out.contains("valid\n") && err.contains("commitment"),
+        "{out}{err}"
+    );
+    // a forged public file with the honest commitment does not verify either
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("bad.public.json")).unwrap()).unwrap();
+    assert_eq!(v["public"][1]["role"], "commitment");
+    v["public"][1]["value"] = commitment.clone().into();
+    std::fs::write(p("bad.public.json"), v.to_string()).unwrap();
+    let (ok, out, _) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vk"),
+        &p("bad"),
+        "--commitment",
+        &commitment,
+    ]);
+    assert!(!ok && out.contains("INVALID"), "{out}");
+    // a verifier that gives no commitment is told to
+    let (ok, _, err) = arkml(&["verify", "--vk", &p("vk"), &p("proof")]);
+    assert!(!ok && err.contains("commitment"), "{err}");
+    // public lists of another length: refused
+    for bad in [r#"["7","123","5"]"#, "[]", r#"["0"]"#] {
+        std::fs::write(p("short.json"), bad).unwrap();
+        let (ok, _, err) = arkml(&[
+            "verify",
+            "--vk",
+            &p("vk"),
+            &p("proof"),
+            "--public",
+            &p("short.json"),
+            "--commitment",
+            &commitment,
+        ]);
+        assert!(!ok && err.contains("public inputs"), "{bad}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cli_public_weights_attack_is_rejected() {
+    let dir = tmp("public");
+    let p = |n: &str| dir.join(n).display().to_string();
+    file::save_model(&dir.join("honest.json"), &model(Visibility::Public, false)).unwrap();
+    file::save_model(&dir.join("tampered.json"), &model(Visibility::Public, true)).unwrap();
+    std::fs::write(
+        p("x.json"),
+        serde_json::to_string(&TensorFile::from_array(&input())).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        arkml(&[
+            "setup",
+            &p("honest.json"),
+            "--pk",
+            &p("pk"),
+            "--vk",
+            &p("vk")
+        ])
+        .0
+    );
+    let (ok, _, err) = arkml(&[
+        "prove",
+        &p("tampered.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pk"),
+        "-o",
+        &p("bad"),
+    ]);
+    assert!(ok, "{err}");
+    // the verifier recomputes the public weights from the honest model
+    let (ok, out, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vk"),
+        &p("bad"),
+        "--model",
+        &p("honest.json"),
+    ]);
+    assert!(!ok && err.contains("weight"), "{out}{err}");
+    // and will not verify without knowing which model to expect
+    let (ok, _, err) = arkml(&["verify", "--vk", &p("vk"), &p("bad")]);
+    assert!(!ok && err.contains("weight"), "{err}");
+    // the honest proof passes
+    assert!(
+        arkml(&[
+            "prove",
+            &p("honest.json"),
+            &p("x.json"),
+            "--pk",
+            &p("pk"),
+            "-o",
+            &p("good")
+        ])
+        .0
+    );
+    let (ok, out, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vk"),
+        &p("good"),
+        "--model",
+        &p("honest.json"),
+    ]);
+    assert!(ok && out.contains("class: 0"), "{out}{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cli_keys_for_another_circuit_are_refused() {
+    let dir = tmp("keys");
+    let p = |n: &str| dir.join(n).display().to_string();
+    file::save_model(&dir.join("a.json"), &model(Visibility::Constant, false)).unwrap();
+    file::save_model(&dir.join("b.json"), &model(Visibility::Constant, true)).unwrap();
+    std::fs::write(
+        p("x.json"),
+        serde_json::to_string(&TensorFile::from_array(&input())).unwrap(),
+    )
+    .unwrap();
+    assert!(arkml(&["setup", &p("a.json"), "--pk", &p("pka"), "--vk", &p("vka")]).0);
+    assert!(arkml(&["setup", &p("b.json"), "--pk", &p("pkb"), "--vk", &p("vkb")]).0);
+    // proving a with b's key: a typed error before any proving work
+    let (ok, _, err) = arkml(&[
+        "prove",
+        &p("a.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pkb"),
+        "-o",
+        &p("proof"),
+    ]);
+    assert!(!ok && err.contains("another circuit"), "{err}");
+    assert!(
+        arkml(&[
+            "prove",
+            &p("a.json"),
+            &p("x.json"),
+            "--pk",
+            &p("pka"),
+            "-o",
+            &p("proof")
+        ])
+        .0
+    );
+    // verifying against a model whose circuit is not the key's
+    let (ok, _, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vkb"),
+        &p("proof"),
+        "--model",
+        &p("b.json"),
+    ]);
+    assert!(!ok, "{err}");
+    let (ok, _, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vka"),
+        &p("proof"),
+        "--model",
+        &p("b.json"),
+    ]);
+    assert!(!ok && err.contains("another circuit"), "{err}");
+    let (ok, out, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vka"),
+        &p("proof"),
+        "--model",
+        &p("a.json"),
+    ]);
+    assert!(ok && out.contains("class: 0"), "{out}{err}");
+    // a proving key given as a verifying key, and a headerless key file
+    let (ok, _, err) = arkml(&["verify", "--vk", &p("pka"), &p("proof")]);
+    assert!(!ok && err.contains("other kind of key"), "{err}");
+    std::fs::write(p("old"), [0u8; 64]).unwrap();
+    let (ok, _, err) = arkml(&["verify", "--vk", &p("old"), &p("proof")]);
+    assert!(!ok && err.contains("header"), "{err}");
+    // a corrupted proving key is caught by its checksum
+    let mut pk = std::fs::read(p("pka")).unwrap();
+    let n = pk.len();
+    pk[n - 100] ^= 1;
+    std::fs::write(p("pka"), &pk).unwrap();
+    let (ok, _, err) = arkml(&[
+        "prove",
+        &p("a.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pka"),
+        "-o",
+        &p("proof2"),
+    ]);
+    assert!(!ok && err.contains("checksum"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn strict_decimals_in_public_files() {
+    for bad in ["+1_0", " 1", "1 ", "-1", "0x10", "", "1e3", "１"] {
+        assert!(file::parse_field_decimal(bad).is_err(), "{bad:?}");
+    }
+    assert_eq!(file::parse_field_decimal("10").unwrap(), Fr::from(10u64));
+}
