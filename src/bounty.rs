@@ -76,11 +76,13 @@ impl Pgm {
             return Err(bad("only 8-bit PGMs (maximum value 255) are supported"));
         }
         let offset = i + 1; // exactly one whitespace byte after the maximum value
-        if bytes.len() != offset + width * height {
+        let pixels = width
+            .checked_mul(height)
+            .ok_or_else(|| bad("width x height overflows"))?;
+        if Some(bytes.len()) != offset.checked_add(pixels) {
             return Err(bad(&format!(
-                "{} bytes of pixels, expected {}",
+                "{} bytes of pixels, expected {pixels}",
                 bytes.len().saturating_sub(offset),
-                width * height
             )));
         }
         Ok(Pgm {
@@ -140,18 +142,12 @@ impl Bounty {
         threshold: u64,
         salt: Fr,
     ) -> Result<Self, BountyError> {
-        if files.len() != cids.len() || files.len() != labels.len() {
+        if files.len() != cids.len() {
             return Err(BountyError::Statement(format!(
-                "{} files, {} CIDs, {} labels",
+                "{} files, {} CIDs",
                 files.len(),
-                cids.len(),
-                labels.len()
+                cids.len()
             )));
-        }
-        if model.weights.visibility != Visibility::Private {
-            return Err(BountyError::Statement(
-                "the model's weights must be private".into(),
-            ));
         }
         let mut digests = Vec::new();
         for (index, (f, cid)) in files.iter().zip(cids).enumerate() {
@@ -173,6 +169,7 @@ impl Bounty {
             threshold,
             salt,
         };
+        b.check()?;
         let correct = b.correct()?;
         if correct < threshold {
             return Err(BountyError::Statement(format!(
@@ -180,6 +177,53 @@ impl Bounty {
             )));
         }
         Ok(b)
+    }
+
+    /// Checks the statement is well formed, before any work: as many files, digests and
+    /// labels; private weights; a model that passes its shape pass, takes bytes (input bound
+    /// at least 8 bits) and ends in an ArgMax; every file a PGM whose width and height are
+    /// the model's input shape. [`Bounty::new`] and synthesis run it.
+    pub fn check(&self) -> Result<(), BountyError> {
+        let (f, d, l) = (self.files.len(), self.digests.len(), self.labels.len());
+        if f != d || f != l {
+            return Err(BountyError::Statement(format!(
+                "{f} files, {d} digests, {l} labels"
+            )));
+        }
+        if self.model.weights.visibility != Visibility::Private {
+            return Err(BountyError::Statement(
+                "the model's weights must be private".into(),
+            ));
+        }
+        if !matches!(self.model.layers.last(), Some(crate::model::Layer::ArgMax)) {
+            return Err(BountyError::Statement(
+                "the model must end with an ArgMax (a class to compare with the label)".into(),
+            ));
+        }
+        if self.model.input_bound < 8 {
+            return Err(BountyError::Statement(format!(
+                "the model's input bound is {} bits; pixels need 8",
+                self.model.input_bound
+            )));
+        }
+        self.model.shapes()?;
+        let shape = &self.model.input_shape;
+        for (index, file) in self.files.iter().enumerate() {
+            let e = |source| BountyError::File { index, source };
+            let pgm = Pgm::parse(file).map_err(e)?;
+            let fits = match shape.as_slice() {
+                [h, w] | [h, w, 1] => *h == pgm.height && *w == pgm.width,
+                _ => false,
+            };
+            if !fits {
+                return Err(e(Error::shape(
+                    "PGM height x width",
+                    format!("the model's input shape {shape:?}"),
+                    format!("{} x {}", pgm.height, pgm.width),
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn pixels(&self, index: usize) -> Result<(Pgm, ArrayD<BigInt>), BountyError> {
@@ -192,7 +236,7 @@ impl Bounty {
             e(Error::shape(
                 "pixels",
                 format!("{shape:?}"),
-                pgm.width * pgm.height,
+                format!("{} x {}", pgm.height, pgm.width),
             ))
         })?;
         Ok((pgm, x))
@@ -244,6 +288,7 @@ impl Bounty {
 
 impl ConstraintSynthesizer<Fr> for Bounty {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        self.check().map_err(|_| SynthesisError::Unsatisfiable)?;
         let input = |v: Fr| FpVar::new_input(cs.clone(), || Ok(v));
         let mut halves = Vec::new();
         for d in &self.digests {

@@ -105,6 +105,9 @@ pub enum FileError {
         /// What is wrong.
         why: String,
     },
+    /// The model is not well formed (a shape, a size or a declared width).
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
     /// A key or proof that does not deserialise (truncated, corrupted, wrong type).
     #[error("{path}: not a valid {what}: {why}")]
     Serialization {
@@ -169,7 +172,11 @@ impl TensorFile {
             .enumerate()
             .map(|(i, s)| parse(s).ok_or_else(|| format!("element {i} ({s:?}) is not valid here")))
             .collect::<Result<Vec<_>, _>>()?;
-        let n: usize = self.shape.iter().product();
+        let n = self
+            .shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| format!("shape {:?}: the element count overflows", self.shape))?;
         if n != data.len() {
             return Err(format!(
                 "shape {:?} holds {n} values, data has {}",
@@ -688,14 +695,16 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
                 .ok_or_else(|| header("scale", format!("{v:?} is not a positive integer")))
         })
         .transpose()?;
-    Ok(Model {
+    let m = Model {
         input_shape: f.input_shape,
         input_bound,
         input_visibility: f.input_visibility.into(),
         layers,
         weights: f.weights.map_or_else(Default::default, Into::into),
         scale,
-    })
+    };
+    m.shapes()?;
+    Ok(m)
 }
 
 /// Parses a float model (`"dtype": "float"`): tensors hold JSON numbers or decimal strings,
@@ -1203,6 +1212,20 @@ pub fn load_verifying_key(path: &Path) -> Result<(VerifyingKey<Bn254>, KeyMeta),
     let (meta, body) = split_key(path, WHAT, VK_MAGIC, &bytes)?;
     let vk: VerifyingKey<Bn254> = from_bytes_checked(path, WHAT, body)?;
     check_layout(path, WHAT, &meta, &vk)?;
+    {
+        use ark_ec::AffineRepr;
+        if vk.alpha_g1.is_zero()
+            || vk.beta_g2.is_zero()
+            || vk.gamma_g2.is_zero()
+            || vk.delta_g2.is_zero()
+        {
+            return Err(bad(
+                path,
+                WHAT,
+                "an identity alpha, beta, gamma or delta: such a key accepts forged proofs",
+            ));
+        }
+    }
     Ok((vk, meta))
 }
 /// Saves a proof (compressed).

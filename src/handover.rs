@@ -63,6 +63,7 @@ impl HandoverPublic {
             self.recipient.x,
             self.recipient.y,
             Fr::from(self.nonce),
+            Fr::from(self.len as u64),
         ];
         v.extend_from_slice(&self.ciphertext);
         v
@@ -93,6 +94,14 @@ impl Handover {
     ) -> Result<Self, Error> {
         if secret.bits() > babyjub::SCALAR_BITS as u64 {
             return Err(Error::param("owner secret", "wider than 253 bits"));
+        }
+        // s = 0 mod l makes the owner key and the shared key the identity: anyone decrypts
+        let l: BigUint = <ark_ed_on_bn254::Fr as ark_ff::PrimeField>::MODULUS.into();
+        if (&secret % &l) == BigUint::from(0u32) {
+            return Err(Error::param(
+                "owner secret",
+                "a multiple of the subgroup order: the shared key would be the identity",
+            ));
         }
         let key = native_ecdh(&secret, &recipient)?;
         let mut plain = weights.clone();
@@ -156,6 +165,9 @@ impl ConstraintSynthesizer<Fr> for Handover {
             y: input(p.recipient.y)?,
         };
         let nonce = input(Fr::from(p.nonce))?;
+        // the plaintext length is part of the statement (the recipient decrypts that many)
+        input(Fr::from(p.len as u64))?
+            .enforce_equal(&FpVar::Constant(Fr::from(self.weights.len() as u64)))?;
         let ciphertext = p
             .ciphertext
             .iter()
@@ -176,6 +188,11 @@ impl ConstraintSynthesizer<Fr> for Handover {
         babyjub::mul_base8(&bits)?.enforce_equal(&owner)?;
         babyjub::assert_in_subgroup(&recipient)?;
         let key = babyjub::mul(&recipient, &bits)?;
+        // neither the owner key nor the shared key is the identity (0, 1): in the prime-order
+        // subgroup x = 0 only there
+        let zero = FpVar::Constant(Fr::from(0u64));
+        owner.x.enforce_not_equal(&zero)?;
+        key.x.enforce_not_equal(&zero)?;
         let mut plain = weights;
         plain.push(salt);
         let ct = cipher::encrypt(&plain, (&key.x, &key.y), &nonce)?;

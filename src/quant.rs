@@ -209,13 +209,21 @@ impl Quantized {
             )));
         }
         let s = self.scale.value();
+        let b = self.model.input_bound;
         let q = x
             .iter()
             .map(|v| {
-                round(*v, &s, 1).ok_or_else(|| QuantError::Input(format!("{v} is not finite")))
+                let q = round(*v, &s, 1)
+                    .ok_or_else(|| QuantError::Input(format!("{v} is not finite")))?;
+                if !arkml_gadgets::fixed::fits_signed(&q, b) {
+                    return Err(QuantError::Input(format!(
+                        "{v} quantises to {q}, beyond the model's input bound [-2^{b}, 2^{b})"
+                    )));
+                }
+                Ok(q)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ArrayD::from_shape_vec(x.raw_dim(), q).expect("same shape"))
+        ArrayD::from_shape_vec(x.raw_dim(), q).map_err(|e| QuantError::Input(e.to_string()))
     }
 
     /// A per-layer report: kind and largest parameter rounding error.

@@ -74,7 +74,7 @@ pub fn vk_to_json(vk: &VerifyingKey<Bn254>) -> Value {
     json!({
         "protocol": "groth16",
         "curve": "bn128",
-        "nPublic": vk.gamma_abc_g1.len() - 1,
+        "nPublic": vk.gamma_abc_g1.len().saturating_sub(1),
         "vk_alpha_1": g1_json(&vk.alpha_g1),
         "vk_beta_2": g2_json(&vk.beta_g2),
         "vk_gamma_2": g2_json(&vk.gamma_g2),
@@ -124,10 +124,15 @@ fn num<F: PrimeField>(v: &Value, what: &str) -> Result<F, SnarkjsError> {
         what: what.into(),
         why: "not a decimal string".into(),
     })?;
-    let n: BigUint = s.parse().map_err(|_| SnarkjsError::Coordinate {
-        what: what.into(),
-        why: format!("{s:?} is not a decimal integer"),
-    })?;
+    let digits = !s.is_empty() && s.len() <= 80 && s.bytes().all(|b| b.is_ascii_digit());
+    let n: BigUint = s
+        .parse()
+        .ok()
+        .filter(|_| digits)
+        .ok_or_else(|| SnarkjsError::Coordinate {
+            what: what.into(),
+            why: format!("{s:?} is not a decimal integer"),
+        })?;
     if n >= F::MODULUS.into() {
         return Err(SnarkjsError::Coordinate {
             what: what.into(),
@@ -154,6 +159,12 @@ fn g1(v: &Value, what: &str) -> Result<G1Affine, SnarkjsError> {
         num::<Fq>(&a[2], what)?,
     );
     if z.is_zero() {
+        // the identity is written [0, 1, 0] by snarkjs; junk coordinates are refused
+        if !x.is_zero() || y != Fq::from(1u64) {
+            return Err(SnarkjsError::NotOnCurve(format!(
+                "{what} (an identity point must be [0, 1, 0])"
+            )));
+        }
         return Ok(G1Affine::zero());
     }
     if z != Fq::from(1u64) {
@@ -177,6 +188,11 @@ fn g2(v: &Value, what: &str) -> Result<G2Affine, SnarkjsError> {
     let a = arr(v, 3, what)?;
     let (x, y, z) = (fq2(&a[0], what)?, fq2(&a[1], what)?, fq2(&a[2], what)?);
     if z.is_zero() {
+        if !x.is_zero() || y != Fq2::from(1u64) {
+            return Err(SnarkjsError::NotOnCurve(format!(
+                "{what} (an identity point must be [[0, 0], [1, 0], [0, 0]])"
+            )));
+        }
         return Ok(G2Affine::zero());
     }
     if z != Fq2::from(1u64) {
@@ -196,23 +212,39 @@ pub fn vk_from_json(v: &Value) -> Result<VerifyingKey<Bn254>, SnarkjsError> {
     check_names(v)?;
     let n = field(v, "nPublic")?
         .as_u64()
-        .ok_or_else(|| SnarkjsError::Malformed("\"nPublic\" must be a number".into()))?
-        as usize;
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| SnarkjsError::Malformed("\"nPublic\" must be a number".into()))?;
     let ic = field(v, "IC")?
         .as_array()
         .ok_or_else(|| SnarkjsError::Malformed("\"IC\" must be an array".into()))?;
-    if ic.len() != n + 1 {
+    if n.checked_add(1) != Some(ic.len()) {
         return Err(SnarkjsError::Length(format!(
-            "IC has {} points, nPublic + 1 = {}",
+            "IC has {} points, nPublic = {n} needs nPublic + 1",
             ic.len(),
-            n + 1
         )));
     }
+    let alpha_g1 = g1(field(v, "vk_alpha_1")?, "vk_alpha_1")?;
+    let beta_g2 = g2(field(v, "vk_beta_2")?, "vk_beta_2")?;
+    let gamma_g2 = g2(field(v, "vk_gamma_2")?, "vk_gamma_2")?;
+    let delta_g2 = g2(field(v, "vk_delta_2")?, "vk_delta_2")?;
+    // an identity alpha, beta, gamma or delta makes the pairing check trivial to satisfy
+    for (name, zero) in [
+        ("vk_alpha_1", alpha_g1.is_zero()),
+        ("vk_beta_2", beta_g2.is_zero()),
+        ("vk_gamma_2", gamma_g2.is_zero()),
+        ("vk_delta_2", delta_g2.is_zero()),
+    ] {
+        if zero {
+            return Err(SnarkjsError::NotOnCurve(format!(
+                "{name} is the identity: such a key accepts forged proofs"
+            )));
+        }
+    }
     Ok(VerifyingKey {
-        alpha_g1: g1(field(v, "vk_alpha_1")?, "vk_alpha_1")?,
-        beta_g2: g2(field(v, "vk_beta_2")?, "vk_beta_2")?,
-        gamma_g2: g2(field(v, "vk_gamma_2")?, "vk_gamma_2")?,
-        delta_g2: g2(field(v, "vk_delta_2")?, "vk_delta_2")?,
+        alpha_g1,
+        beta_g2,
+        gamma_g2,
+        delta_g2,
         gamma_abc_g1: ic
             .iter()
             .enumerate()

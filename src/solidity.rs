@@ -60,7 +60,19 @@ pub fn solidity_args(
 
 /// The verifier contract `Groth16Verifier` for `vk`.
 pub fn verifier(vk: &VerifyingKey<Bn254>) -> String {
-    let n = vk.gamma_abc_g1.len() - 1;
+    let n = vk.gamma_abc_g1.len().saturating_sub(1);
+    // solc has no zero-length arrays: a statement with no public input takes none
+    let (input_param, input_check, ok_decl) = if n == 0 {
+        (String::new(), String::new(), "")
+    } else {
+        (
+            format!(",\n        uint256[{n}] calldata input"),
+            format!(
+                "        for (uint256 i = 0; i < {n}; i++) {{\n            if (input[i] >= R) return false;\n        }}\n"
+            ),
+            "        bool ok;\n",
+        )
+    };
     let (alx, aly) = g1(&vk.alpha_g1);
     let g2c = |name: &str, p: &G2Affine| {
         let [x1, x0, y1, y0] = g2(p);
@@ -115,16 +127,11 @@ contract Groth16Verifier {{
     function verifyProof(
         uint256[2] calldata a,
         uint256[2][2] calldata b,
-        uint256[2] calldata c,
-        uint256[{n}] calldata input
+        uint256[2] calldata c{input_param}
     ) external view returns (bool) {{
-        for (uint256 i = 0; i < {n}; i++) {{
-            if (input[i] >= R) return false;
-        }}
-        if (a[0] >= Q || a[1] >= Q || c[0] >= Q || c[1] >= Q) return false;
+{input_check}        if (a[0] >= Q || a[1] >= Q || c[0] >= Q || c[1] >= Q) return false;
         if (b[0][0] >= Q || b[0][1] >= Q || b[1][0] >= Q || b[1][1] >= Q) return false;
-        bool ok;
-        uint256 x = IC0_X;
+{ok_decl}        uint256 x = IC0_X;
         uint256 y = IC0_Y;
 {acc}        return pairing(a, b, c, x, y);
     }}

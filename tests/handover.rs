@@ -56,12 +56,13 @@ fn honest_handover_proves_and_decrypts() {
     h.clone().generate_constraints(cs.clone()).unwrap();
     assert!(cs.is_satisfied().unwrap());
     // measured: commitment 831 + 1, the secret's bits 254, s * Base8 882 + 2, the subgroup
-    // check 20, the ECDH ladder 2,280, the cipher of 11 elements 1,446, its 13 equalities
+    // check 20, the ECDH ladder 2,280, the cipher of 11 elements 1,446, its 13 equalities,
+    // the public plaintext length 1, owner and shared key not the identity 2
     assert_eq!(commit_cost(10), 831);
     assert_eq!(encrypt_cost(11), 1446);
     assert_eq!(
         cs.num_constraints(),
-        832 + 254 + 884 + 20 + 2280 + 1446 + 13
+        832 + 254 + 884 + 20 + 2280 + 1446 + 13 + 1 + 2
     );
 
     let mut rng = StdRng::seed_from_u64(2);

@@ -43,6 +43,10 @@ fn round_trip() {
 }
 
 #[test]
+#[cfg_attr(
+    not(arkml_npm_tools),
+    ignore = "npm tools missing: run `npm ci` in scripts/vectors"
+)]
 fn snarkjs_accepts_an_arkml_proof() {
     let Some(bin) = common::npm_tool("snarkjs") else {
         return;

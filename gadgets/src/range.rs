@@ -194,7 +194,7 @@ pub fn enforce_signed<F: PrimeField>(x: &FpVar<F>, k: u32) -> Result<Vec<Boolean
 /// Proves the bound `-2^b <= x < 2^b` by decomposing `x + 2^b` into `b + 1` bits. Costs
 /// `b + 2` constraints. The returned bits' last one is the sign bit: `1` iff `x >= 0`.
 pub fn enforce_bound<F: PrimeField>(x: &FpVar<F>, b: u32) -> Result<Vec<Boolean<F>>> {
-    check_width::<F>("signed range check", b + 1)?;
+    check_width::<F>("signed range check", b.saturating_add(1))?;
     check_value(
         "value",
         x,

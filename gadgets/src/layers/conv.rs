@@ -56,8 +56,9 @@ impl Conv2dConfig {
     }
 }
 
-/// Output length and padding before, along one axis.
-pub(crate) fn out_dim(
+/// Output length and padding before, along one axis (checked arithmetic: an effective
+/// kernel or padding that overflows `usize` is an error).
+pub fn out_dim(
     axis: &str,
     input: usize,
     kernel: usize,
@@ -86,7 +87,11 @@ pub(crate) fn out_dim(
     if input == 0 {
         return Err(Error::param(&format!("input {axis}"), "must be at least 1"));
     }
-    let eff = (kernel - 1) * dilation + 1;
+    let overflow = || Error::param(&format!("kernel {axis} x dilation"), "overflows");
+    let eff = (kernel - 1)
+        .checked_mul(dilation)
+        .and_then(|v| v.checked_add(1))
+        .ok_or_else(overflow)?;
     match padding {
         Padding::Valid => {
             if input < eff {
@@ -100,7 +105,11 @@ pub(crate) fn out_dim(
         }
         Padding::Same => {
             let out = input.div_ceil(stride);
-            let total = ((out - 1) * stride + eff).saturating_sub(input);
+            let total = (out - 1)
+                .checked_mul(stride)
+                .and_then(|v| v.checked_add(eff))
+                .ok_or_else(overflow)?
+                .saturating_sub(input);
             Ok((out, total / 2))
         }
     }

@@ -11,8 +11,13 @@ pub fn flatten<T: Clone>(x: ArrayViewD<T>) -> Array1<T> {
 
 /// Reshape in row-major order; errors when the element counts differ.
 pub fn reshape<T: Clone>(x: ArrayViewD<T>, shape: &[usize]) -> Result<ArrayD<T>> {
-    ArrayD::from_shape_vec(IxDyn(shape), x.iter().cloned().collect())
-        .map_err(|_| Error::shape("reshape", x.len(), shape.iter().product::<usize>()))
+    ArrayD::from_shape_vec(IxDyn(shape), x.iter().cloned().collect()).map_err(|_| {
+        let n = shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .map_or("an overflowing count".to_string(), |n| n.to_string());
+        Error::shape("reshape", x.len(), n)
+    })
 }
 
 /// UpSampling2D, nearest neighbour: `out[i][j][c] = x[i / sh][j / sw][c]`.
@@ -21,8 +26,16 @@ pub fn upsample2d<T: Clone>(x: ArrayView3<T>, size: (usize, usize)) -> Result<Ar
         return Err(Error::param("upsampling size", "must be at least 1"));
     }
     let (h, w, c) = x.dim();
-    Ok(Array3::from_shape_fn(
-        (h * size.0, w * size.1, c),
-        |(i, j, k)| x[[i / size.0, j / size.1, k]].clone(),
-    ))
+    let (oh, ow) = h
+        .checked_mul(size.0)
+        .zip(w.checked_mul(size.1))
+        .filter(|(a, b)| {
+            a.checked_mul(*b)
+                .and_then(|v| v.checked_mul(c))
+                .is_some_and(|n| n <= isize::MAX as usize)
+        })
+        .ok_or_else(|| Error::param("upsampling size", "the output size overflows"))?;
+    Ok(Array3::from_shape_fn((oh, ow, c), |(i, j, k)| {
+        x[[i / size.0, j / size.1, k]].clone()
+    }))
 }

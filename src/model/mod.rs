@@ -1,10 +1,15 @@
 //! A sequential model over the gadgets: native inference (every layer's output and
 //! remainder), layer-by-layer bound analysis, and one `ConstraintSynthesizer`.
 //!
-//! This is the first cut of the builder: integer weights, constant (baked-in) weights,
-//! private or public input, public output. Layers are applied exactly as listed; a
-//! [`Layer::Rescale`] goes where the model divides back to the activation scale (as
-//! circomlib-ml and keras2circom v2 do after every linear layer).
+//! Integer weights that are constants (baked in), public or private; the input private or
+//! public. Layers are applied exactly as listed; a [`Layer::Rescale`] goes where the model
+//! divides back to the activation scale (as circomlib-ml and keras2circom v2 do after every
+//! linear layer). [`Model::shapes`] checks every shape and declared width with checked
+//! arithmetic before anything is allocated; the statement around a model (public inputs,
+//! commitment, proving) is [`crate::circuit`].
+
+mod shapes;
+pub use shapes::Limits;
 
 use ark_bn254::Fr;
 use ark_r1cs_std::{boolean::Boolean, fields::fp::FpVar};
@@ -624,6 +629,7 @@ impl Model {
     }
 
     fn check_input(&self, input: &ArrayD<BigInt>) -> Result<(), ModelError> {
+        self.shapes()?;
         if input.shape() != self.input_shape.as_slice() {
             return Err(ModelError::Input(Error::ShapeMismatch {
                 what: "model input".into(),

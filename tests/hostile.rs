@@ -1,0 +1,258 @@
+//! Hostile files and values: every one is a typed error, never a panic, an abort or a
+//! wrapped integer (issue 13, item 5 and 7's reproductions). These run in the dev profile
+//! too, where integer overflow panics.
+
+use std::sync::Arc;
+
+use ark_bn254::Fr;
+use arkml::bounty::{Bounty, Pgm};
+use arkml::file::model_from_json;
+use arkml::handover::Handover;
+use arkml::model::Limits;
+use num_bigint::BigUint;
+
+const HEAD: &str = r#""format":"arkml-model","version":1,"input_visibility":"private","weights":{"visibility":"constant","weight_bits":0,"bias_bits":0}"#;
+
+fn model(input_shape: &str, input_bound: &str, layers: &str) -> String {
+    format!(
+        r#"{{{HEAD},"input_shape":{input_shape},"input_bound":{input_bound},"layers":[{layers}]}}"#
+    )
+}
+
+fn refused(json: &str, needle: &str) {
+    let r = std::panic::catch_unwind(|| model_from_json(json, "mem"));
+    let e = r.expect("no panic").expect_err("refused");
+    assert!(e.to_string().contains(needle), "{e}");
+}
+
+#[test]
+fn hostile_model_files_are_typed_errors() {
+    let bn =
+        r#"{"type":"batch_norm","a":{"shape":[1],"data":["1"]},"b":{"shape":[1],"data":["1"]}}"#;
+    refused(
+        &model("[3]", "4", &format!(r#"{{"type":"argmax"}},{bn}"#)),
+        "layer 1 (BatchNorm)",
+    );
+    refused(
+        &model(
+            "[1,1,1]",
+            "4",
+            r#"{"type":"up_sample2d","size":[4294967296,1]}"#,
+        ),
+        "layer 0 (UpSample2D)",
+    );
+    refused(
+        &model(
+            "[1,1,1]",
+            "4",
+            r#"{"type":"up_sample2d","size":[100000,100000]}"#,
+        ),
+        "limit",
+    );
+    refused(
+        &model(
+            "[2,2,1]",
+            "4",
+            r#"{"type":"max_pool2d","size":[18446744073709551615,1],"stride":[1,1],"padding":"same"}"#,
+        ),
+        "layer 0 (MaxPool2D)",
+    );
+    let conv = |dil: &str, pad: &str| {
+        format!(
+            r#"{{"type":"conv2d","weights":{{"shape":[2,2,1,1],"data":["1","1","1","1"]}},"bias":{{"shape":[1],"data":["0"]}},"dilation":[{dil},1],"padding":"{pad}"}}"#
+        )
+    };
+    refused(
+        &model("[3,3,1]", "4", &conv("9223372036854775807", "valid")),
+        "layer 0 (Conv2D)",
+    );
+    refused(
+        &model("[3,3,1]", "4", &conv("9223372036854775807", "same")),
+        "layer 0 (Conv2D)",
+    );
+    refused(
+        &model("[3,3,1]", "4", &conv("18446744073709551615", "same")),
+        "layer 0 (Conv2D)",
+    );
+    refused(
+        &model("[4294967296,4294967296]", "4", r#"{"type":"flatten"}"#),
+        "overflows",
+    );
+    refused(
+        &model("[100000,100000]", "4", r#"{"type":"flatten"}"#),
+        "limit",
+    );
+    refused(
+        &model("[1]", "4294967295", r#"{"type":"relu"}"#),
+        "input bound",
+    );
+    refused(
+        r#"{"format":"arkml-model","version":1,"input_visibility":"private","weights":{"visibility":"private","weight_bits":4294967295,"bias_bits":8},"input_shape":[2],"input_bound":4,"layers":[{"type":"dense","weights":{"shape":[2,1],"data":["1","1"]},"bias":{"shape":[1],"data":["0"]}}]}"#,
+        "weight width",
+    );
+    refused(
+        &model(
+            "[4,1]",
+            "4",
+            r#"{"type":"reshape","shape":[4294967296,4294967296]}"#,
+        ),
+        "layer 0 (Reshape)",
+    );
+    // a tensor whose shape product overflows
+    refused(
+        &model(
+            "[2]",
+            "4",
+            r#"{"type":"dense","weights":{"shape":[4294967296,4294967296],"data":["1"]},"bias":{"shape":[1],"data":["0"]}}"#,
+        ),
+        "overflows",
+    );
+}
+
+#[test]
+fn the_size_limit_is_configurable() {
+    let m = model_from_json(&model("[64,64,3]", "8", r#"{"type":"flatten"}"#), "mem").unwrap();
+    assert!(m.shapes().is_ok());
+    let err = m.shapes_within(&Limits { max_elements: 1000 }).unwrap_err();
+    assert!(err.to_string().contains("above the limit of 1000"), "{err}");
+}
+
+#[test]
+fn hostile_snarkjs_keys_are_typed_errors() {
+    use arkml::snarkjs::vk_from_json;
+    let mut rng = ark_std::test_rng();
+    let vk = ark_groth16::VerifyingKey::<ark_bn254::Bn254> {
+        alpha_g1: ark_std::UniformRand::rand(&mut rng),
+        beta_g2: ark_std::UniformRand::rand(&mut rng),
+        gamma_g2: ark_std::UniformRand::rand(&mut rng),
+        delta_g2: ark_std::UniformRand::rand(&mut rng),
+        gamma_abc_g1: vec![ark_std::UniformRand::rand(&mut rng)],
+    };
+    let good = arkml::snarkjs::vk_to_json(&vk);
+    assert!(vk_from_json(&good).is_ok());
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        std::panic::catch_unwind(|| vk_from_json(&v)).expect("no panic")
+    };
+    assert!(edit(&|v| {
+        v["nPublic"] = serde_json::json!(u64::MAX);
+        v["IC"] = serde_json::json!([]);
+    })
+    .is_err());
+    assert!(edit(&|v| v["IC"] = serde_json::json!([])).is_err());
+    // an identity delta accepts forged proofs: refused
+    let e = edit(&|v| v["vk_delta_2"] = serde_json::json!([["0", "0"], ["1", "0"], ["0", "0"]]))
+        .unwrap_err();
+    assert!(e.to_string().contains("identity"), "{e}");
+    // an identity with junk coordinates
+    assert!(edit(&|v| v["IC"][0] = serde_json::json!(["5", "7", "0"])).is_err());
+    // non-strict decimals
+    assert!(edit(&|v| v["vk_alpha_1"][2] = "+1".into()).is_err());
+    assert!(arkml::snarkjs::public_from_json(&serde_json::json!(["+1_0"])).is_err());
+    assert!(arkml::snarkjs::public_from_json(&serde_json::json!(["10"])).is_ok());
+}
+
+#[test]
+fn hostile_pgms_are_typed_errors() {
+    for bad in [
+        b"P5\n4611686018427387905 4\n255\n\x00".to_vec(),
+        b"P5\n18446744073709551615 18446744073709551615\n255\n\x00".to_vec(),
+        b"P5\n2 2\n255\n\x00".to_vec(),
+        b"P5\n".to_vec(),
+    ] {
+        let r = std::panic::catch_unwind(|| Pgm::parse(&bad)).expect("no panic");
+        assert!(r.is_err());
+    }
+}
+
+#[test]
+fn hand_over_refuses_a_secret_that_is_zero_mod_the_subgroup_order() {
+    use arkml_gadgets::crypto::babyjub::native_public_key;
+    let l: BigUint = <ark_ed_on_bn254::Fr as ark_ff::PrimeField>::MODULUS.into();
+    let recipient = native_public_key(&BigUint::from(99u32));
+    for s in [BigUint::from(0u32), l.clone(), &l * 2u32] {
+        let r = Handover::new(
+            vec![Fr::from(1u64)],
+            Fr::from(2u64),
+            s.clone(),
+            recipient,
+            1,
+        );
+        assert!(r.is_err(), "secret {s}");
+    }
+    assert!(Handover::new(
+        vec![Fr::from(1u64)],
+        Fr::from(2u64),
+        BigUint::from(5u32),
+        recipient,
+        1
+    )
+    .is_ok());
+}
+
+#[test]
+fn bounty_statements_are_checked_before_synthesis() {
+    use arkml::model::{Layer, Model, WeightSpec};
+    use arkml_gadgets::tensor::Visibility;
+    use ndarray::{Array1, Array2};
+    use num_bigint::BigInt;
+    let m = |argmax: bool| {
+        let mut layers = vec![
+            Layer::Flatten,
+            Layer::Dense {
+                w: Array2::from_elem((4, 2), BigInt::from(1)),
+                b: Array1::from_elem(2, BigInt::from(0)),
+            },
+        ];
+        if argmax {
+            layers.push(Layer::ArgMax);
+        }
+        Arc::new(Model {
+            input_shape: vec![2, 2, 1],
+            input_bound: 8,
+            input_visibility: Visibility::Private,
+            layers,
+            weights: WeightSpec {
+                visibility: Visibility::Private,
+                weight_bits: 4,
+                bias_bits: 4,
+            },
+            scale: None,
+        })
+    };
+    let pgm = |w: usize, h: usize| {
+        let mut f = format!("P5\n{w} {h}\n255\n").into_bytes();
+        f.extend(std::iter::repeat_n(7u8, w * h));
+        f
+    };
+    let b = Bounty {
+        model: m(true),
+        files: vec![pgm(2, 2)],
+        digests: vec![arkml_gadgets::crypto::sha256::native_sha256(&pgm(2, 2))],
+        labels: vec![0],
+        threshold: 1,
+        salt: Fr::from(3u64),
+    };
+    assert!(b.check().is_ok());
+    let mut bad = b.clone();
+    bad.labels.push(1);
+    assert!(bad.check().unwrap_err().to_string().contains("2 labels"));
+    assert!(
+        arkml::groth16::check(bad).is_err(),
+        "a typed refusal, not a panic in synthesis"
+    );
+    let mut bad = b.clone();
+    bad.digests.clear();
+    assert!(bad.check().is_err());
+    let mut bad = b.clone();
+    bad.model = m(false);
+    assert!(bad.check().unwrap_err().to_string().contains("ArgMax"));
+    let mut bad = b.clone();
+    bad.files = vec![pgm(4, 1)];
+    assert!(bad
+        .check()
+        .unwrap_err()
+        .to_string()
+        .contains("height x width"));
+}
