@@ -195,7 +195,10 @@ impl Bounty {
                 "the model's weights must be private".into(),
             ));
         }
-        if !matches!(self.model.layers.last(), Some(crate::model::Layer::ArgMax)) {
+        let n = self.model.layers.len();
+        if !matches!(self.model.layers.last(), Some(crate::model::Layer::ArgMax))
+            || self.model.graph.outputs_of(n) != [n]
+        {
             return Err(BountyError::Statement(
                 "the model must end with an ArgMax (a class to compare with the label)".into(),
             ));
@@ -247,10 +250,8 @@ impl Bounty {
         (0..self.files.len())
             .map(|i| {
                 let (_, x) = self.pixels(i)?;
-                let outs = self.model.infer(&x)?;
-                let y = outs
-                    .last()
-                    .and_then(|o| o.out.first().and_then(|v| v.to_u64()));
+                let out = self.model.predict(&x)?;
+                let y = out.first().and_then(|v| v.to_u64());
                 y.ok_or_else(|| BountyError::Statement("the model must end with an ArgMax".into()))
             })
             .collect()

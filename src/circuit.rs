@@ -318,11 +318,7 @@ pub struct ModelCircuit {
 impl ModelCircuit {
     /// Runs the model natively and wraps it with its output.
     pub fn new(model: Arc<Model>, input: ArrayD<BigInt>) -> Result<Self, ModelError> {
-        let outs = model.infer(&input)?;
-        let output = outs
-            .last()
-            .map(|o| o.out.clone())
-            .unwrap_or_else(|| input.clone());
+        let output = model.predict(&input)?;
         Ok(ModelCircuit {
             model,
             input,

@@ -69,7 +69,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::circuit::{Part, Role};
-use crate::model::{Layer, Model, WeightSpec};
+use crate::model::{Graph, Layer, Model, WeightSpec};
 use crate::quant::{FloatLayer, FloatModel};
 use arkml_gadgets::activation::{ZANH, ZIGMOID};
 use num_traits::Zero;
@@ -296,6 +296,37 @@ enum LayerFile {
         size: [usize; 2],
     },
     Argmax,
+    Add,
+    Sub,
+    Concat,
+    Mul {
+        c: TensorFile,
+    },
+    Clip {
+        lo: String,
+        hi: String,
+    },
+    SumPool2d {
+        size: [usize; 2],
+        stride: Option<[usize; 2]>,
+        #[serde(default)]
+        padding: PaddingFile,
+    },
+    PolyRaw {
+        n: String,
+    },
+}
+
+/// One entry of `"layers"`: a layer, with (version 2) an optional node name and the names
+/// of the values it reads (`"input"` is the model's input; default: the previous entry).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct LayerEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inputs: Option<Vec<String>>,
+    #[serde(flatten)]
+    layer: LayerFile,
 }
 
 impl LayerFile {
@@ -367,7 +398,9 @@ struct ModelFile {
     input_visibility: VisibilityFile,
     #[serde(default)]
     weights: Option<WeightsFile>,
-    layers: Vec<LayerFile>,
+    layers: Vec<LayerEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    outputs: Option<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
@@ -605,6 +638,28 @@ fn to_layer(i: usize, l: &LayerFile, t: &mut TensorReader<'_>) -> Result<Layer, 
         LayerFile::Reshape { shape } => Layer::Reshape(shape.clone()),
         LayerFile::UpSample2d { size } => Layer::UpSample2d((size[0], size[1])),
         LayerFile::Argmax => Layer::ArgMax,
+        LayerFile::Add => Layer::Add,
+        LayerFile::Sub => Layer::Sub,
+        LayerFile::Concat => Layer::Concat,
+        LayerFile::Mul { c } => Layer::Mul {
+            c: t("c", c, c.shape.len())?,
+        },
+        LayerFile::Clip { lo, hi } => {
+            let int = |field: &str, v: &str| {
+                v.parse::<BigInt>()
+                    .map_err(|_| err(field, format!("{v:?} is not an integer")))
+            };
+            Layer::Clip {
+                lo: int("lo", lo)?,
+                hi: int("hi", hi)?,
+            }
+        }
+        LayerFile::SumPool2d {
+            size,
+            stride,
+            padding,
+        } => Layer::SumPool2d(pool(*size, *stride, *padding)),
+        LayerFile::PolyRaw { n } => Layer::PolyRaw(positive(i, &kind, "n", n)?),
     })
 }
 
@@ -642,10 +697,21 @@ fn parse_file(text: &str, path: &str) -> Result<ModelFile, FileError> {
             format!("expected \"arkml-model\", got {:?}", f.format),
         ));
     }
-    if f.version != 1 {
+    if f.version != 1 && f.version != 2 {
         return Err(header(
             "version",
-            format!("unsupported version {}", f.version),
+            format!("unsupported version {} (1: a chain, 2: a graph)", f.version),
+        ));
+    }
+    if f.version == 1
+        && (f.outputs.is_some()
+            || f.layers
+                .iter()
+                .any(|l| l.name.is_some() || l.inputs.is_some()))
+    {
+        return Err(header(
+            "version",
+            "node names, inputs and outputs need version 2".into(),
         ));
     }
     Ok(f)
@@ -678,13 +744,15 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
         .input_bound
         .ok_or_else(|| header("input_bound", "required in an integer model".into()))?;
     let mut layers = Vec::with_capacity(f.layers.len());
-    for (i, l) in f.layers.iter().enumerate() {
+    for (i, entry) in f.layers.iter().enumerate() {
+        let l = &entry.layer;
         let kind = l.kind();
         let mut t = |field: &str, tf: &TensorFile, rank: usize| {
             read_tensor(i, &kind, field, tf, rank, |s| s.parse::<BigInt>().ok())
         };
         layers.push(to_layer(i, l, &mut t)?);
     }
+    let (layers, graph) = resolve_graph(&f, layers)?;
     let scale = f
         .scale
         .as_deref()
@@ -700,11 +768,134 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
         input_bound,
         input_visibility: f.input_visibility.into(),
         layers,
+        graph,
         weights: f.weights.map_or_else(Default::default, Into::into),
         scale,
     };
     m.shapes()?;
     Ok(m)
+}
+
+/// Resolves a version-2 file's node names into a [`Graph`] over the layers sorted
+/// topologically; typed errors for a duplicate or reserved name, an input naming no node, a
+/// cycle, and an output naming no node.
+fn resolve_graph(f: &ModelFile, layers: Vec<Layer>) -> Result<(Vec<Layer>, Graph), FileError> {
+    let n = f.layers.len();
+    if f.version == 1 {
+        return Ok((layers, Graph::default()));
+    }
+    let gerr = |i: Option<usize>, field: &str, why: String| FileError::Field {
+        layer: i.map_or("-".into(), |i| i.to_string()),
+        kind: i.map_or("graph".into(), |i| f.layers[i].layer.kind()),
+        field: field.into(),
+        why,
+    };
+    let names: Vec<String> = (0..n)
+        .map(|i| f.layers[i].name.clone().unwrap_or_else(|| format!("n{i}")))
+        .collect();
+    let mut index = std::collections::HashMap::new();
+    for (i, name) in names.iter().enumerate() {
+        if name == "input" || name.is_empty() {
+            return Err(gerr(Some(i), "name", format!("{name:?} is reserved")));
+        }
+        if index.insert(name.clone(), i).is_some() {
+            return Err(gerr(
+                Some(i),
+                "name",
+                format!("duplicate node name {name:?}"),
+            ));
+        }
+    }
+    // each entry's inputs as file indices (None: the model input); default: the previous
+    let mut deps: Vec<Vec<Option<usize>>> = Vec::with_capacity(n);
+    for (i, entry) in f.layers.iter().enumerate() {
+        let d = match &entry.inputs {
+            None => vec![i.checked_sub(1)],
+            Some(list) => list
+                .iter()
+                .map(|name| {
+                    if name == "input" {
+                        Ok(None)
+                    } else {
+                        index.get(name).map(|&j| Some(j)).ok_or_else(|| {
+                            gerr(Some(i), "inputs", format!("no node is named {name:?}"))
+                        })
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        deps.push(d);
+    }
+    // topological order (depth-first; a node met again while open closes a cycle)
+    let mut state = vec![0u8; n]; // 0 new, 1 open, 2 done
+    let mut order = Vec::with_capacity(n);
+    for start in 0..n {
+        let mut stack = vec![(start, 0usize)];
+        while let Some(&mut (node, ref mut k)) = stack.last_mut() {
+            if *k == 0 {
+                if state[node] == 2 {
+                    stack.pop();
+                    continue;
+                }
+                state[node] = 1;
+            }
+            if let Some(dep) = deps[node].get(*k).copied() {
+                *k += 1;
+                if let Some(j) = dep {
+                    match state[j] {
+                        1 => {
+                            return Err(gerr(
+                                Some(node),
+                                "inputs",
+                                format!("a cycle through {:?} and {:?}", names[node], names[j]),
+                            ))
+                        }
+                        0 => stack.push((j, 0)),
+                        _ => {}
+                    }
+                }
+            } else {
+                state[node] = 2;
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    let mut pos = vec![0usize; n];
+    for (p, &j) in order.iter().enumerate() {
+        pos[j] = p;
+    }
+    let value = |d: Option<usize>| d.map_or(0, |j| pos[j] + 1);
+    let mut slots: Vec<Option<Layer>> = layers.into_iter().map(Some).collect();
+    let sorted: Vec<Layer> = order
+        .iter()
+        .map(|&j| slots[j].take().expect("each layer once"))
+        .collect();
+    let graph = Graph {
+        inputs: order
+            .iter()
+            .map(|&j| deps[j].iter().map(|&d| value(d)).collect())
+            .collect(),
+        names: order.iter().map(|&j| names[j].clone()).collect(),
+        outputs: match &f.outputs {
+            Some(list) => list
+                .iter()
+                .map(|name| {
+                    if name == "input" {
+                        Ok(0)
+                    } else {
+                        index.get(name).map(|&j| pos[j] + 1).ok_or_else(|| {
+                            gerr(None, "outputs", format!("no node is named {name:?}"))
+                        })
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+            // the last entry of the file, when sorting moved it
+            None if n > 0 && pos[n - 1] + 1 != n => vec![pos[n - 1] + 1],
+            None => vec![],
+        },
+    };
+    Ok((sorted, graph))
 }
 
 /// Parses a float model (`"dtype": "float"`): tensors hold JSON numbers or decimal strings,
@@ -722,8 +913,20 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
             "a finite number is required in a float model".into(),
         )
     })?;
+    if f.outputs.is_some()
+        || f.layers
+            .iter()
+            .any(|l| l.name.is_some() || l.inputs.is_some())
+    {
+        return Err(header(
+            "layers",
+            "float models are chains for now: quantise the layers, then wire the integer graph"
+                .into(),
+        ));
+    }
     let mut layers = Vec::with_capacity(f.layers.len());
-    for (i, l) in f.layers.iter().enumerate() {
+    for (i, entry) in f.layers.iter().enumerate() {
+        let l = &entry.layer;
         let kind = l.kind();
         let layer = match l {
             LayerFile::LeakyRelu { alpha, .. } => FloatLayer::LeakyRelu {
@@ -872,6 +1075,22 @@ fn layer_file(l: &Layer) -> LayerFile {
         Layer::Reshape(s) => LayerFile::Reshape { shape: s.clone() },
         Layer::UpSample2d(s) => LayerFile::UpSample2d { size: [s.0, s.1] },
         Layer::ArgMax => LayerFile::Argmax,
+        Layer::Add => LayerFile::Add,
+        Layer::Sub => LayerFile::Sub,
+        Layer::Concat => LayerFile::Concat,
+        Layer::Mul { c } => LayerFile::Mul {
+            c: TensorFile::from_array(c),
+        },
+        Layer::Clip { lo, hi } => LayerFile::Clip {
+            lo: lo.to_string(),
+            hi: hi.to_string(),
+        },
+        Layer::SumPool2d(cfg) => LayerFile::SumPool2d {
+            size: [cfg.size.0, cfg.size.1],
+            stride: Some([cfg.stride.0, cfg.stride.1]),
+            padding: pad(cfg.padding),
+        },
+        Layer::PolyRaw(n) => LayerFile::PolyRaw { n: n.to_string() },
     }
 }
 
@@ -888,9 +1107,17 @@ impl<D: Dimension> ToTensorFile for ndarray::Array<BigInt, D> {
 
 /// The model as JSON text.
 pub fn model_to_json(m: &Model) -> String {
+    let chain = m.graph.is_chain();
+    let value_name = |v: usize| {
+        if v == 0 {
+            "input".to_string()
+        } else {
+            m.graph.name_of(v - 1)
+        }
+    };
     let f = ModelFile {
         format: "arkml-model".into(),
-        version: 1,
+        version: if chain { 1 } else { 2 },
         dtype: Dtype::Int,
         input_shape: m.input_shape.clone(),
         input_bound: Some(m.input_bound),
@@ -898,7 +1125,24 @@ pub fn model_to_json(m: &Model) -> String {
         scale: m.scale.as_ref().map(|s| s.to_string()),
         input_visibility: m.input_visibility.into(),
         weights: Some(m.weights.into()),
-        layers: m.layers.iter().map(layer_file).collect(),
+        layers: m
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LayerEntry {
+                name: (!chain).then(|| m.graph.name_of(i)),
+                inputs: (!chain).then(|| {
+                    m.graph
+                        .inputs_of(i)
+                        .iter()
+                        .map(|&v| value_name(v))
+                        .collect()
+                }),
+                layer: layer_file(l),
+            })
+            .collect(),
+        outputs: (!chain && !m.graph.outputs.is_empty())
+            .then(|| m.graph.outputs.iter().map(|&v| value_name(v)).collect()),
     };
     serde_json::to_string(&f).expect("serialisable")
 }

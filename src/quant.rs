@@ -359,6 +359,7 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
     })?;
     let input_bound = bits_for(&input_max).max(bits_for(&-input_max));
     let model = Model {
+        graph: Default::default(),
         input_shape: fm.input_shape.clone(),
         input_bound,
         input_visibility: Visibility::Private,

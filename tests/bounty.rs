@@ -17,6 +17,7 @@ use num_bigint::{BigInt, BigUint};
 
 fn model(shift: i64) -> Model {
     Model {
+        graph: Default::default(),
         input_shape: vec![4, 4, 1],
         input_bound: 8,
         input_visibility: Visibility::Private,

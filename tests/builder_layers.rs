@@ -31,6 +31,7 @@ fn image_model(rng: &mut StdRng) -> Model {
     let s = BigUint::from(S);
     let same = Conv2dConfig::new((1, 1), Padding::Same);
     Model {
+        graph: Default::default(),
         input_shape: vec![6, 6, 2],
         input_bound: 7,
         input_visibility: Visibility::Private,
@@ -76,6 +77,7 @@ fn image_model(rng: &mut StdRng) -> Model {
 fn sequence_model(rng: &mut StdRng) -> Model {
     let s = BigUint::from(S);
     Model {
+        graph: Default::default(),
         input_shape: vec![8, 3],
         input_bound: 7,
         input_visibility: Visibility::Public,

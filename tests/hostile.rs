@@ -209,6 +209,7 @@ fn bounty_statements_are_checked_before_synthesis() {
             layers.push(Layer::ArgMax);
         }
         Arc::new(Model {
+            graph: Default::default(),
             input_shape: vec![2, 2, 1],
             input_bound: 8,
             input_visibility: Visibility::Private,

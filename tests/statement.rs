@@ -27,6 +27,7 @@ fn model(vis: Visibility, tampered: bool) -> Model {
         b[2] = BigInt::from(5000);
     }
     Model {
+        graph: Default::default(),
         input_shape: vec![3],
         input_bound: 6,
         input_visibility: Visibility::Private,

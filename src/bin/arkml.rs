@@ -267,7 +267,9 @@ fn describe_values(out: &ArrayD<BigInt>) -> String {
 /// The proven output in the model's terms: the class after an ArgMax, else the integers
 /// (and their real values at the model's scale, where it declares one).
 fn describe_output(out: &ArrayD<BigInt>, m: &Model) -> String {
-    if matches!(m.layers.last(), Some(Layer::ArgMax)) {
+    let n = m.layers.len();
+    let outs = m.graph.outputs_of(n);
+    if outs.len() == 1 && outs[0] > 0 && matches!(m.layers.get(outs[0] - 1), Some(Layer::ArgMax)) {
         if let Some(c) = out.iter().next() {
             return format!("class: {c}");
         }
@@ -306,9 +308,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let json: Vec<serde_json::Value> = outs
                 .iter()
                 .zip(&m.layers)
-                .map(|(o, l)| {
+                .enumerate()
+                .map(|(i, (o, l))| {
                     serde_json::json!({
                         "layer": l.kind(),
+                        "name": m.graph.name_of(i),
                         "out": TensorFile::from_array(&o.out),
                         "remainder": o.remainder.as_ref().map(TensorFile::from_array),
                     })
@@ -316,7 +320,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .collect();
             println!(
                 "{}",
-                serde_json::json!({ "output": TensorFile::from_array(&outs.last().map(|o| o.out.clone()).unwrap_or(x)), "layers": json })
+                serde_json::json!({ "output": TensorFile::from_array(&m.output_of(&x, &outs)), "layers": json })
             );
         }
         Cmd::Setup { model, pk, vk } => {

@@ -8,7 +8,9 @@
 //! arithmetic before anything is allocated; the statement around a model (public inputs,
 //! commitment, proving) is [`crate::circuit`].
 
+mod graph;
 mod shapes;
+pub use graph::Graph;
 pub use shapes::Limits;
 
 use ark_bn254::Fr;
@@ -23,13 +25,13 @@ use arkml_gadgets::{
         relu, Cubic,
     },
     argmax::{argmax, native_argmax},
-    compare::diff_bound,
-    fixed::{bits_for, check_bound, pow2},
+    compare::{diff_bound, diff_bound_of, max},
+    fixed::{bits_for, check_bound, pow2, to_field},
     layers::{
         avg_pool2d, batch_norm, conv1d, conv2d, dense, depthwise_conv2d, flatten,
         global_avg_pool2d, global_max_pool2d, max_pool2d, native_avg_pool2d,
         native_global_avg_pool2d, native_global_max_pool2d, native_max_pool2d, pointwise_conv2d,
-        reshape, separable_conv2d, upsample2d, Conv2dConfig, Padding, Pool2dConfig,
+        reshape, separable_conv2d, sum_pool2d, upsample2d, Conv2dConfig, Padding, Pool2dConfig,
     },
     range::enforce_bound,
     rescale::{native_rescale_tensor, quotient_bound, rescale},
@@ -149,6 +151,34 @@ pub enum Layer {
     UpSample2d((usize, usize)),
     /// ArgMax: the output becomes the index of the first maximum.
     ArgMax,
+    /// The elementwise sum of two inputs of equal shape and scale (a residual connection).
+    /// Zero constraints; bound: the larger input bound plus one.
+    Add,
+    /// The elementwise difference `a - b` of two inputs of equal shape and scale. Zero
+    /// constraints; bound: the larger input bound plus one.
+    Sub,
+    /// Concatenation along the last (channel) axis of inputs at equal scale whose other
+    /// dimensions agree. Zero constraints.
+    Concat,
+    /// The elementwise product with a tensor `c` of the input's shape (a weight: constant,
+    /// public or private as the model's weights), at the input's scale times `c`'s.
+    Mul {
+        /// The factors.
+        c: ArrayD<BigInt>,
+    },
+    /// Clip to `[lo, hi]` (ReLU6 at scale `S` is `lo = 0`, `hi = 6 S`). Two comparisons
+    /// per element.
+    Clip {
+        /// The lower end.
+        lo: BigInt,
+        /// The upper end (at least `lo`).
+        hi: BigInt,
+    },
+    /// SumPooling2D: window sums, undivided. Zero constraints.
+    SumPool2d(Pool2dConfig),
+    /// circomlib-ml v1's undivided Poly `x^2 + n x` (at scale `n^2` for an input at scale
+    /// `n`). One constraint per element.
+    PolyRaw(BigUint),
 }
 
 impl Layer {
@@ -175,6 +205,22 @@ impl Layer {
             Layer::Reshape(_) => "Reshape",
             Layer::UpSample2d(_) => "UpSample2D",
             Layer::ArgMax => "ArgMax",
+            Layer::Add => "Add",
+            Layer::Sub => "Sub",
+            Layer::Concat => "Concat",
+            Layer::Mul { .. } => "Mul",
+            Layer::Clip { .. } => "Clip",
+            Layer::SumPool2d(_) => "SumPool2D",
+            Layer::PolyRaw(_) => "PolyRaw",
+        }
+    }
+
+    /// How many inputs the layer takes: `(least, most)`.
+    pub fn arity(&self) -> (usize, usize) {
+        match self {
+            Layer::Add | Layer::Sub => (2, 2),
+            Layer::Concat => (1, usize::MAX),
+            _ => (1, 1),
         }
     }
 
@@ -198,6 +244,7 @@ impl Layer {
                 ..
             } => vec![(d(depthwise), Weight), (d(pointwise), Weight), (d(b), Bias)],
             Layer::BatchNorm { a, b } => vec![(d(a), Weight), (d(b), Bias)],
+            Layer::Mul { c } => vec![(c.clone(), Weight)],
             _ => vec![],
         }
     }
@@ -262,6 +309,7 @@ impl Layer {
                 a: r(&p[0])?,
                 b: r(&p[1])?,
             },
+            Layer::Mul { .. } => Layer::Mul { c: p[0].clone() },
             other => other.clone(),
         })
     }
@@ -315,6 +363,9 @@ pub enum ModelError {
     /// The input does not match the model.
     #[error("input: {0}")]
     Input(Error),
+    /// The graph is not well formed (an output that does not exist, a duplicate name).
+    #[error("graph: {0}")]
+    Graph(String),
 }
 
 /// One layer's native result.
@@ -410,8 +461,10 @@ pub struct Model {
     pub input_bound: u32,
     /// Whether the input is a public input (default private).
     pub input_visibility: Visibility,
-    /// The layers, in order.
+    /// The layers, in topological order (a chain unless [`Model::graph`] wires them).
     pub layers: Vec<Layer>,
+    /// How the layers connect (default: a chain, each layer reading the previous one).
+    pub graph: Graph,
     /// How the weights enter the circuit (default: constants).
     pub weights: WeightSpec,
     /// The activation scale `S`, if the model follows the one-scale convention (input and
@@ -504,8 +557,68 @@ pub(crate) fn apply_linear<T: Scalar>(
         Layer::BatchNorm { .. } => {
             batch_norm(x.view(), dims::<_, Ix1>(&p[0])?, dims::<_, Ix1>(&p[1])?)?
         }
-        other => unreachable!("{} has no parameters", other.kind()),
+        Layer::Mul { .. } => {
+            if p[0].shape() != x.shape() {
+                return Err(Error::shape(
+                    "mul factors",
+                    format!("{:?}", x.shape()),
+                    format!("{:?}", p[0].shape()),
+                ));
+            }
+            ndarray::Zip::from(x)
+                .and(&p[0])
+                .map_collect(|a, c| a.mul(c))
+        }
+        other => {
+            return Err(Error::param(
+                other.kind(),
+                "has no parameters (not a linear layer)",
+            ))
+        }
     })
+}
+
+/// `f` elementwise over two tensors of equal shape.
+fn zip2<T>(a: &ArrayD<T>, b: &ArrayD<T>, f: impl Fn(&T, &T) -> T) -> Result<ArrayD<T>, Error> {
+    if a.shape() != b.shape() {
+        return Err(Error::shape(
+            "second input",
+            format!("{:?}", a.shape()),
+            format!("{:?}", b.shape()),
+        ));
+    }
+    Ok(ndarray::Zip::from(a).and(b).map_collect(f))
+}
+
+/// Concatenation along the last axis; every other dimension must agree.
+fn concat_last<T: Clone>(xs: &[&ArrayD<T>]) -> Result<ArrayD<T>, Error> {
+    let first = xs
+        .first()
+        .ok_or_else(|| Error::param("concat", "no inputs"))?;
+    let rank = first.ndim();
+    if rank == 0 {
+        return Err(Error::param("concat input", "a scalar has no channel axis"));
+    }
+    for x in xs {
+        if x.ndim() != rank || x.shape()[..rank - 1] != first.shape()[..rank - 1] {
+            return Err(Error::shape(
+                "concat input",
+                format!("{:?} but the last axis", first.shape()),
+                format!("{:?}", x.shape()),
+            ));
+        }
+    }
+    let views: Vec<_> = xs.iter().map(|x| x.view()).collect();
+    ndarray::concatenate(ndarray::Axis(rank - 1), &views)
+        .map_err(|err| Error::param("concat", err.to_string()))
+}
+
+/// Errors unless `lo <= hi`.
+fn clip_order(lo: &BigInt, hi: &BigInt) -> Result<(), Error> {
+    if lo > hi {
+        return Err(Error::param("clip", format!("lo {lo} above hi {hi}")));
+    }
+    Ok(())
 }
 
 /// Splits `(quotient, remainder)` pairs into two tensors.
@@ -552,17 +665,26 @@ impl Model {
     /// Native integer inference: every layer's output (and remainder where it divides).
     pub fn infer(&self, input: &ArrayD<BigInt>) -> Result<Vec<LayerOutput>, ModelError> {
         self.check_input(input)?;
-        let mut outs = Vec::with_capacity(self.layers.len());
+        let mut outs: Vec<LayerOutput> = Vec::with_capacity(self.layers.len());
         for (index, layer) in self.layers.iter().enumerate() {
             let e = |source| ModelError::Layer {
                 index,
                 kind: layer.kind(),
                 source,
             };
-            // the previous layer's output, read in place
-            let x = outs.last().map_or(input, |o: &LayerOutput| &o.out);
+            // the values this layer reads, in place
+            let ins = self.graph.inputs_of(index);
+            let val = |v: usize| if v == 0 { input } else { &outs[v - 1].out };
+            let x = val(ins[0]);
             let (out, remainder) = match layer {
-                l if l.is_linear() => (linear(l, x, |a, _| Ok(a.clone())).map_err(e)?, None),
+                l @ (Layer::Dense { .. }
+                | Layer::Conv2d { .. }
+                | Layer::Conv1d { .. }
+                | Layer::DepthwiseConv2d { .. }
+                | Layer::SeparableConv2d { .. }
+                | Layer::PointwiseConv2d { .. }
+                | Layer::BatchNorm { .. }
+                | Layer::Mul { .. }) => (linear(l, x, |a, _| Ok(a.clone())).map_err(e)?, None),
                 Layer::Rescale(n) => {
                     nonzero(n, "divisor").map_err(e)?;
                     let (q, r) = native_rescale_tensor(x, n);
@@ -621,11 +743,51 @@ impl Model {
                     let i = native_argmax(dims::<_, Ix1>(x).map_err(e)?).map_err(e)?;
                     (ArrayD::from_elem(IxDyn(&[]), BigInt::from(i)), None)
                 }
-                _ => unreachable!("every layer without parameters is listed"),
+                Layer::Add => (zip2(x, val(ins[1]), |a, b| a + b).map_err(e)?, None),
+                Layer::Sub => (zip2(x, val(ins[1]), |a, b| a - b).map_err(e)?, None),
+                Layer::Concat => {
+                    let xs: Vec<&ArrayD<BigInt>> = ins.iter().map(|&v| val(v)).collect();
+                    (concat_last(&xs).map_err(e)?, None)
+                }
+                Layer::Clip { lo, hi } => {
+                    clip_order(lo, hi).map_err(e)?;
+                    (x.map(|v| v.clamp(lo, hi).clone()), None)
+                }
+                Layer::SumPool2d(cfg) => (
+                    sum_pool2d(dims::<_, Ix3>(x).map_err(e)?, cfg)
+                        .map_err(e)?
+                        .into_dyn(),
+                    None,
+                ),
+                Layer::PolyRaw(n) => {
+                    nonzero(n, "scale").map_err(e)?;
+                    let n = BigInt::from(n.clone());
+                    (x.map(|v| v * v + &n * v), None)
+                }
             };
             outs.push(LayerOutput { out, remainder });
         }
         Ok(outs)
+    }
+
+    /// The model's output from [`Model::infer`]'s per-layer results: the output value (the
+    /// last layer's unless [`Graph::outputs`] says otherwise), or with several outputs their
+    /// concatenation, each flattened.
+    pub fn output_of(&self, input: &ArrayD<BigInt>, outs: &[LayerOutput]) -> ArrayD<BigInt> {
+        let val = |v: usize| if v == 0 { input } else { &outs[v - 1].out };
+        let vs = self.graph.outputs_of(self.layers.len());
+        if vs.len() == 1 {
+            return val(vs[0]).clone();
+        }
+        let flat: Vec<BigInt> = vs.iter().flat_map(|&v| val(v).iter().cloned()).collect();
+        let n = flat.len();
+        ArrayD::from_shape_vec(IxDyn(&[n]), flat).expect("a flat vector")
+    }
+
+    /// Native inference returning only the model's output ([`Model::output_of`]).
+    pub fn predict(&self, input: &ArrayD<BigInt>) -> Result<ArrayD<BigInt>, ModelError> {
+        let outs = self.infer(input)?;
+        Ok(self.output_of(input, &outs))
     }
 
     fn check_input(&self, input: &ArrayD<BigInt>) -> Result<(), ModelError> {
@@ -751,7 +913,8 @@ impl Model {
 
     /// The layers on an input that is already allocated and proven within
     /// [`Model::input_bound`] (e.g. bytes decoded in circuit), with parameters from
-    /// [`Model::alloc_weights`].
+    /// [`Model::alloc_weights`]. Returns the model's output ([`Model::output_of`]'s shape)
+    /// and per-layer figures.
     pub fn synthesize_on(
         &self,
         cs: ConstraintSystemRef<Fr>,
@@ -765,24 +928,63 @@ impl Model {
                 format!("{:?}", x.shape()),
             )));
         }
-        let mut x = x;
-        let mut bound = self.input_bound;
-        // sign bits of the last rescale's quotients: a ReLU right after reuses them (1
-        // constraint per element instead of a fresh decomposition)
-        let mut signs: Option<ArrayD<Boolean<Fr>>> = None;
-        // whether every value is known non-negative (after a ReLU): comparisons get a bit
-        let mut nonneg = false;
-        let mut summary = Vec::with_capacity(self.layers.len());
-        let mut scale = self.scale.clone();
+        self.graph.check(&self.layers)?;
+        let n = self.layers.len();
+        let outputs = self.graph.outputs_of(n);
+        let last_use = self.graph.last_use(n);
+        // per value (0: the input, i + 1: layer i's output): the variables (dropped after
+        // their last reader), the proven bound, whether known non-negative (after a ReLU:
+        // comparisons get a bit), the scale, and the sign bits of a rescale's quotients (a
+        // ReLU reading them reuses them: 1 constraint per element, not a decomposition)
+        let mut vals: Vec<Option<ArrayD<FpVar<Fr>>>> = vec![Some(x)];
+        let mut bounds = vec![self.input_bound];
+        let mut nonnegs = vec![false];
+        let mut scales = vec![self.scale.clone()];
+        let mut signs: Vec<Option<ArrayD<Boolean<Fr>>>> = vec![None];
+        let mut summary = Vec::with_capacity(n);
         for (index, layer) in self.layers.iter().enumerate() {
             let e = |source| ModelError::Layer {
                 index,
                 kind: layer.kind(),
                 source,
             };
+            let ins = self.graph.inputs_of(index);
+            let get = |v: usize| {
+                vals[v]
+                    .as_ref()
+                    .ok_or_else(|| e(Error::param("inputs", format!("value {v} already freed"))))
+            };
+            let x = get(ins[0])?.clone();
+            let bound = bounds[ins[0]];
+            let nonneg = nonnegs[ins[0]];
+            let in_scales: Vec<Option<BigUint>> = ins.iter().map(|&v| scales[v].clone()).collect();
+            let scale = in_scales[0].clone();
+            // multi-input layers: equal scales where known
+            if ins.len() > 1 {
+                if let Some(k) = (1..ins.len()).find(
+                    |&k| matches!((&in_scales[0], &in_scales[k]), (Some(a), Some(b)) if a != b),
+                ) {
+                    return Err(e(Error::param(
+                        "inputs",
+                        format!(
+                            "at different scales: {} and {}",
+                            format_scale(in_scales[0].as_ref().expect("known")),
+                            format_scale(in_scales[k].as_ref().expect("known"))
+                        ),
+                    )));
+                }
+            }
             let before = cs.num_constraints();
+            let mut fresh_signs: Option<ArrayD<Boolean<Fr>>> = None;
             let (out, new_bound) = match layer {
-                l if l.is_linear() => {
+                l @ (Layer::Dense { .. }
+                | Layer::Conv2d { .. }
+                | Layer::Conv1d { .. }
+                | Layer::DepthwiseConv2d { .. }
+                | Layer::SeparableConv2d { .. }
+                | Layer::PointwiseConv2d { .. }
+                | Layer::BatchNorm { .. }
+                | Layer::Mul { .. }) => {
                     let spec = self.weights;
                     let worst_param = |a: &ArrayD<BigInt>, p: Param| {
                         Ok(match spec.visibility {
@@ -807,12 +1009,12 @@ impl Model {
                     let parts = try_map(&x, |v| rescale(v, bound, n)).map_err(e)?;
                     let qb = quotient_bound(bound, n);
                     if parts.iter().all(|p| !p.quotient_bits.is_empty()) {
-                        signs =
+                        fresh_signs =
                             Some(parts.map(|p| p.quotient_bits.last().expect("non-empty").clone()));
                     }
                     (parts.map(|p| p.quotient.clone()), qb)
                 }
-                Layer::Relu => match signs.take() {
+                Layer::Relu => match signs[ins[0]].clone() {
                     Some(sg) => {
                         let out: Vec<FpVar<Fr>> = x
                             .iter()
@@ -889,23 +1091,82 @@ impl Model {
                     let n = xs.len() as u64;
                     (ArrayD::from_elem(IxDyn(&[]), i), 64 - n.leading_zeros())
                 }
-                _ => unreachable!("every layer without parameters is listed"),
+                Layer::Add | Layer::Sub => {
+                    let y = get(ins[1])?;
+                    let b = check_bound::<Fr>("sum", bound.max(bounds[ins[1]]) + 1).map_err(e)?;
+                    let out = if matches!(layer, Layer::Add) {
+                        zip2(&x, y, |a, b| a + b)
+                    } else {
+                        zip2(&x, y, |a, b| a - b)
+                    };
+                    (out.map_err(e)?, b)
+                }
+                Layer::Concat => {
+                    let xs = ins.iter().map(|&v| get(v)).collect::<Result<Vec<_>, _>>()?;
+                    let b = ins.iter().map(|&v| bounds[v]).max().unwrap_or(bound);
+                    (concat_last(&xs).map_err(e)?, b)
+                }
+                Layer::Clip { lo, hi } => {
+                    clip_order(lo, hi).map_err(e)?;
+                    let (blo, bhi) = (bits_for(lo), bits_for(hi));
+                    let (lo_v, hi_v) = (
+                        FpVar::Constant(to_field::<Fr>(lo)),
+                        FpVar::Constant(to_field::<Fr>(hi)),
+                    );
+                    let out = try_map(&x, |v| {
+                        let m = max(v, &lo_v, diff_bound_of(bound, blo))?;
+                        // min(m, hi) = -max(-m, -hi); m has bound max(bound, blo)
+                        let zero = FpVar::<Fr>::Constant(Fr::from(0u64));
+                        let neg = max(
+                            &(&zero - &m),
+                            &(&zero - &hi_v),
+                            diff_bound_of(bound.max(blo), bhi),
+                        )?;
+                        Ok(zero - neg)
+                    })
+                    .map_err(e)?;
+                    (out, blo.max(bhi))
+                }
+                Layer::SumPool2d(cfg) => {
+                    let k = cfg.size.0.saturating_mul(cfg.size.1).max(1);
+                    let grow = usize::BITS - (k - 1).leading_zeros();
+                    let b = check_bound::<Fr>("window sum", bound + grow).map_err(e)?;
+                    (
+                        sum_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg)
+                            .map_err(e)?
+                            .into_dyn(),
+                        b,
+                    )
+                }
+                Layer::PolyRaw(n) => {
+                    nonzero(n, "scale").map_err(e)?;
+                    let pb =
+                        check_bound::<Fr>("poly x^2 + n*x", poly_bound(bound, n)).map_err(e)?;
+                    let nf = Fr::from(n.clone());
+                    (x.map(|v| v * v + v * nf), pb)
+                }
             };
-            if !matches!(layer, Layer::Rescale(_)) {
-                signs = None;
-            }
-            nonneg = match layer {
+            let new_sign = if matches!(layer, Layer::Rescale(_)) {
+                fresh_signs.take()
+            } else {
+                None
+            };
+            let new_nonneg = match layer {
                 Layer::Relu => true,
+                Layer::Clip { lo, .. } => lo.sign() != num_bigint::Sign::Minus,
                 Layer::MaxPool2d(_)
                 | Layer::AvgPool2d(_)
+                | Layer::SumPool2d(_)
                 | Layer::GlobalAvgPool2d
                 | Layer::GlobalMaxPool2d
                 | Layer::Flatten
                 | Layer::Reshape(_)
                 | Layer::UpSample2d(_) => nonneg,
+                Layer::Add | Layer::Concat => ins.iter().all(|&v| nonnegs[v]),
                 _ => false,
             };
-            scale = match (scale, layer) {
+            let new_scale = match (scale, layer) {
+                (_, _) if in_scales.iter().any(|s| s.is_none()) => None,
                 (Some(s), l) if l.is_linear() => Some(
                     s * self
                         .scale
@@ -914,6 +1175,7 @@ impl Model {
                         .pow(l.weight_factors()),
                 ),
                 (Some(s), Layer::Rescale(n)) if (&s % n).is_zero() => Some(s / n),
+                (Some(s), Layer::PolyRaw(n)) => Some(s * n),
                 (_, Layer::ArgMax) | (None, _) | (_, Layer::Rescale(_)) => None,
                 (s, _) => s,
             };
@@ -921,13 +1183,38 @@ impl Model {
                 kind: layer.kind(),
                 shape: out.shape().to_vec(),
                 bound: new_bound,
-                scale: scale.clone(),
+                scale: new_scale.clone(),
                 constraints: cs.num_constraints() - before,
             });
-            x = out;
-            bound = new_bound;
+            vals.push(Some(out));
+            bounds.push(new_bound);
+            nonnegs.push(new_nonneg);
+            scales.push(new_scale);
+            signs.push(new_sign);
+            // free the values no later layer reads
+            for &v in &ins {
+                if last_use[v] == Some(index) && !outputs.contains(&v) {
+                    vals[v] = None;
+                    signs[v] = None;
+                }
+            }
         }
-        Ok((x, summary))
+        let mut outs = outputs
+            .iter()
+            .map(|&v| {
+                vals[v]
+                    .clone()
+                    .ok_or_else(|| ModelError::Graph(format!("output value {v} was freed")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = if outs.len() == 1 {
+            outs.pop().expect("one")
+        } else {
+            let flat: Vec<FpVar<Fr>> = outs.iter().flat_map(|o| o.iter().cloned()).collect();
+            let n = flat.len();
+            ArrayD::from_shape_vec(IxDyn(&[n]), flat).expect("a flat vector")
+        };
+        Ok((out, summary))
     }
 
     /// Per-layer figures (output shape, scale, proven bound, constraints) from synthesising

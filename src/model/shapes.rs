@@ -109,8 +109,13 @@ fn within(what: &str, shape: &[usize], limits: &Limits) -> Result<(), Error> {
     }
 }
 
-/// One layer's output shape from its input shape.
-fn layer_shape(layer: &Layer, x: &[usize], limits: &Limits) -> Result<Vec<usize>, Error> {
+/// One layer's output shape from its input shapes (`x` the first).
+fn layer_shape(
+    layer: &Layer,
+    x: &[usize],
+    others: &[&[usize]],
+    limits: &Limits,
+) -> Result<Vec<usize>, Error> {
     for (p, _) in layer.params() {
         within("parameter", p.shape(), limits)?;
     }
@@ -232,6 +237,58 @@ fn layer_shape(layer: &Layer, x: &[usize], limits: &Limits) -> Result<Vec<usize>
                 x[2],
             ]
         }
+        Layer::Add | Layer::Sub => {
+            for y in others {
+                if *y != x {
+                    return Err(Error::shape(
+                        "second input",
+                        format!("{x:?} (the first input's shape)"),
+                        format!("{y:?}"),
+                    ));
+                }
+            }
+            x.to_vec()
+        }
+        Layer::Concat => {
+            let rank = x.len();
+            if rank == 0 {
+                return Err(Error::param("concat input", "a scalar has no channel axis"));
+            }
+            let mut c = x[rank - 1];
+            for y in others {
+                if y.len() != rank || y[..rank - 1] != x[..rank - 1] {
+                    return Err(Error::shape(
+                        "concat input",
+                        format!("{x:?} but the last axis"),
+                        format!("{y:?}"),
+                    ));
+                }
+                c = c.checked_add(y[rank - 1]).ok_or_else(too_big)?;
+            }
+            let mut out = x.to_vec();
+            out[rank - 1] = c;
+            out
+        }
+        Layer::Mul { c } => {
+            if c.shape() != x {
+                return Err(Error::shape(
+                    "mul factors",
+                    format!("{x:?}"),
+                    format!("{:?}", c.shape()),
+                ));
+            }
+            x.to_vec()
+        }
+        Layer::Clip { .. } | Layer::PolyRaw(_) => x.to_vec(),
+        Layer::SumPool2d(cfg) => {
+            let (oh, ow) = conv_out(
+                x,
+                cfg.size,
+                &Conv2dConfig::new(cfg.stride, cfg.padding),
+                limits,
+            )?;
+            vec![oh, ow, x[2]]
+        }
         Layer::ArgMax => {
             if x.len() != 1 {
                 return Err(rank_err("argmax input", 1, x));
@@ -267,16 +324,22 @@ impl Model {
             width("declared bias width", self.weights.bias_bits)?;
         }
         within("model input", &self.input_shape, limits).map_err(ModelError::Input)?;
-        let mut x = self.input_shape.clone();
-        let mut out = Vec::with_capacity(self.layers.len());
+        self.graph.check(&self.layers)?;
+        // per value: 0 the input, i + 1 layer i's output
+        let mut values = vec![self.input_shape.clone()];
         for (index, layer) in self.layers.iter().enumerate() {
-            x = layer_shape(layer, &x, limits).map_err(|source| ModelError::Layer {
-                index,
-                kind: layer.kind(),
-                source,
+            let ins = self.graph.inputs_of(index);
+            let others: Vec<&[usize]> = ins[1..].iter().map(|&v| values[v].as_slice()).collect();
+            let y = layer_shape(layer, &values[ins[0]], &others, limits).map_err(|source| {
+                ModelError::Layer {
+                    index,
+                    kind: layer.kind(),
+                    source,
+                }
             })?;
-            out.push(x.clone());
+            values.push(y);
         }
-        Ok(out)
+        values.remove(0);
+        Ok(values)
     }
 }

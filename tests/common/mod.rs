@@ -107,6 +107,7 @@ pub fn mnist_model(d: &Value) -> arkml::model::Model {
     };
     let pool = Layer::AvgPool2d(Pool2dConfig::new((2, 2)));
     Model {
+        graph: Default::default(),
         input_shape: vec![28, 28, 1],
         input_bound: 60,
         input_visibility: Visibility::Private,
@@ -153,6 +154,7 @@ pub fn small_model() -> arkml::model::Model {
         BigInt::from((i as i64 * 13 + o as i64 * 29) % 61 - 30)
     });
     Model {
+        graph: Default::default(),
         input_shape: vec![4, 4, 1],
         input_bound: 9,
         input_visibility: Visibility::Private,
@@ -327,6 +329,7 @@ pub fn mnist_model_pow2_folded(d: &Value, k: u32) -> (arkml::model::Model, Array
         }
     }
     let m = arkml::model::Model {
+        graph: Default::default(),
         input_shape: vec![28, 28, 1],
         input_bound: k + 1,
         input_visibility: arkml_gadgets::tensor::Visibility::Private,
