@@ -209,7 +209,7 @@ impl Bounty {
                 self.model.input_bound
             )));
         }
-        self.model.shapes()?;
+        self.model.facts()?;
         let shape = &self.model.input_shape;
         for (index, file) in self.files.iter().enumerate() {
             let e = |source| BountyError::File { index, source };

@@ -318,6 +318,8 @@ pub struct ModelCircuit {
 impl ModelCircuit {
     /// Runs the model natively and wraps it with its output.
     pub fn new(model: Arc<Model>, input: ArrayD<BigInt>) -> Result<Self, ModelError> {
+        // the facts pass first: a bound too wide for the field names its layer and bits
+        model.facts()?;
         let output = model.predict(&input)?;
         Ok(ModelCircuit {
             model,

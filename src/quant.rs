@@ -367,6 +367,8 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
         weights: WeightSpec::default(),
         scale: Some(s),
     };
+    // a scale whose bounds cannot fit the field is refused here, naming the layer and bits
+    model.facts()?;
     Ok(Quantized {
         model,
         scale,
@@ -376,18 +378,25 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
 
 /// The largest scale `base^k` (`base` is `Scale::Pow2(_)` or `Scale::Pow10(_)`; its exponent
 /// is ignored) whose model builds with every proven bound at most `budget` bits. Each try
-/// synthesises the model once ([`Model::analyse`]), searching `k` by bisection up to 64 for
-/// `2^k` and 19 for `10^k`.
+/// runs the facts pass ([`Model::facts`], no synthesis), searching `k` by bisection up to 64
+/// for `2^k` and 19 for `10^k`.
 pub fn quantize_within(fm: &FloatModel, base: Scale, budget: u32) -> Result<Quantized, QuantError> {
     let make = |k| match base {
         Scale::Pow2(_) => Scale::Pow2(k),
         Scale::Pow10(_) => Scale::Pow10(k),
     };
     let fits = |k| -> Result<Option<Quantized>, QuantError> {
-        let q = quantize(fm, make(k))?;
-        Ok(match q.model.analyse() {
-            Ok(s)
-                if s.iter().map(|l| l.bound).max().unwrap_or(0) <= budget
+        let q = match quantize(fm, make(k)) {
+            Ok(q) => q,
+            // a bound too wide for the field at this scale: too big
+            Err(QuantError::Model(ModelError::Layer { .. } | ModelError::Input(_))) => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(match q.model.facts() {
+            Ok(f)
+                if f.iter().map(|l| l.bound).max().unwrap_or(0) <= budget
                     && q.model.input_bound <= budget =>
             {
                 Some(q)

@@ -122,6 +122,16 @@ fn check(m: &Model, x: &ArrayD<BigInt>, pinned: bool) {
     assert!(cs.is_satisfied().unwrap());
     assert_eq!(tensor_values(&y).unwrap(), native.last().unwrap().out);
     assert_eq!(summary.len(), m.layers.len());
+    // the facts pass predicts every bound and scale synthesis proves, without synthesis
+    let facts = m.facts().unwrap();
+    for (f, s) in facts.iter().zip(&summary) {
+        assert_eq!(
+            (f.bound, &f.scale, &f.shape),
+            (s.bound, &s.scale, &s.shape),
+            "{}",
+            s.kind
+        );
+    }
     for (s, n) in summary.iter().zip(&native) {
         assert_eq!(s.shape, n.out.shape(), "{}", s.kind);
         // every native value lies within the bound the circuit proved

@@ -284,8 +284,11 @@ fn residual_network_matches_an_independent_float_reference_and_proves() {
         }
         // and in circuit
         let cs = ConstraintSystem::<Fr>::new_ref();
-        let (yv, _) = m.synthesize(cs.clone(), &xi).unwrap();
+        let (yv, summary) = m.synthesize(cs.clone(), &xi).unwrap();
         assert!(cs.is_satisfied().unwrap());
+        for (f, s) in m.facts().unwrap().iter().zip(&summary) {
+            assert_eq!((f.bound, &f.scale), (s.bound, &s.scale), "{}", s.kind);
+        }
         assert_eq!(tensor_values(&yv).unwrap(), y);
     }
     // each rescale floors once (< 1/S); a handful of them, amplified by weights below 1.2
@@ -366,6 +369,14 @@ fn agree(m: &Model, seed: u64) {
         let (y, summary) = m.synthesize(cs.clone(), &x).unwrap();
         assert!(cs.is_satisfied().unwrap());
         assert_eq!(tensor_values(&y).unwrap(), m.output_of(&x, &outs));
+        for (f, s) in m.facts().unwrap().iter().zip(&summary) {
+            assert_eq!(
+                (f.bound, &f.scale, &f.shape),
+                (s.bound, &s.scale, &s.shape),
+                "{}",
+                s.kind
+            );
+        }
         for (s, o) in summary.iter().zip(&outs) {
             assert!(
                 o.out

@@ -257,3 +257,60 @@ fn bounty_statements_are_checked_before_synthesis() {
         .to_string()
         .contains("height x width"));
 }
+
+fn arkml_cli(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arkml"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bounds_too_wide_for_the_field_are_named_before_any_work() {
+    use arkml::circuit::ModelCircuit;
+    // a weight of 2^200 on inputs of 2^60: the accumulator needs more than the field holds
+    let json = model(
+        "[2]",
+        "60",
+        r#"{"type":"dense","weights":{"shape":[2,1],"data":["1606938044258990275541962092341162602522202993782792835301376","1"]},"bias":{"shape":[1],"data":["0"]}}"#,
+    );
+    let m = model_from_json(&json, "mem").unwrap();
+    let err = m.facts().unwrap_err().to_string();
+    assert!(
+        err.contains("layer 0 (Dense)") && err.contains("bits"),
+        "{err}"
+    );
+    let x = ndarray::ArrayD::from_elem(ndarray::IxDyn(&[2]), num_bigint::BigInt::from(1));
+    let err = ModelCircuit::new(Arc::new(m), x).unwrap_err().to_string();
+    assert!(
+        err.contains("layer 0 (Dense)") && err.contains("bits"),
+        "{err}"
+    );
+    // through the CLI: setup names the layer and the bits, not "unsatisfiable"
+    let dir = std::env::temp_dir().join(format!("arkml-wide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |n: &str| dir.join(n).display().to_string();
+    std::fs::write(p("m.json"), &json).unwrap();
+    let (ok, _, err) = arkml_cli(&["setup", &p("m.json"), "--pk", &p("pk"), "--vk", &p("vk")]);
+    assert!(
+        !ok && err.contains("layer 0 (Dense)") && err.contains("bits"),
+        "{err}"
+    );
+    assert!(!err.to_lowercase().contains("unsatisfiable"), "{err}");
+    // quantize --scale refuses a scale whose bounds cannot fit
+    let digits = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/digits/model.json"
+    );
+    let (ok, _, err) = arkml_cli(&["quantize", digits, "--scale", "2^130", "-o", &p("q.json")]);
+    assert!(
+        !ok && err.contains("layer") && err.contains("bits"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -47,6 +47,14 @@ fn mnist_reproduces_every_layer_and_is_satisfied() {
 
     let cs = ConstraintSystem::<Fr>::new_ref();
     let (_, summary) = model.synthesize(cs.clone(), &input).unwrap();
+    for (f, l) in m_facts(&model).iter().zip(&summary) {
+        assert_eq!(
+            (f.bound, &f.scale, &f.shape),
+            (l.bound, &l.scale, &l.shape),
+            "{}",
+            l.kind
+        );
+    }
     assert!(cs.is_satisfied().unwrap());
     println!("{}", Model::summary_table(&summary));
     println!(
@@ -72,6 +80,14 @@ fn mnist_requantised_to_pow2() {
     );
     let cs = ConstraintSystem::<Fr>::new_ref();
     let (_, summary) = m.synthesize(cs.clone(), &x).unwrap();
+    for (f, l) in m_facts(&m).iter().zip(&summary) {
+        assert_eq!(
+            (f.bound, &f.scale, &f.shape),
+            (l.bound, &l.scale, &l.shape),
+            "{}",
+            l.kind
+        );
+    }
     assert!(cs.is_satisfied().unwrap());
     println!("{}", Model::summary_table(&summary));
     println!("total constraints at 2^16: {}", cs.num_constraints());
@@ -92,9 +108,22 @@ fn mnist_requantised_with_batch_norm_folded() {
     assert_eq!(outs.last().unwrap().out.first().unwrap(), &BigInt::from(7));
     let cs = ConstraintSystem::<Fr>::new_ref();
     let (_, summary) = m.synthesize(cs.clone(), &x).unwrap();
+    for (f, l) in m_facts(&m).iter().zip(&summary) {
+        assert_eq!(
+            (f.bound, &f.scale, &f.shape),
+            (l.bound, &l.scale, &l.shape),
+            "{}",
+            l.kind
+        );
+    }
     assert!(cs.is_satisfied().unwrap());
     println!("{}", Model::summary_table(&summary));
     // below 2^18 rows: the QAP domain (and the prover's floor) is half the unfolded model's
     assert_eq!(cs.num_constraints(), 194_915);
     assert!(cs.num_constraints() < 1 << 18);
+}
+
+/// The facts pass on a model (bounds and scales without synthesis).
+fn m_facts(m: &Model) -> Vec<arkml::model::Facts> {
+    m.facts().unwrap()
 }

@@ -8,8 +8,10 @@
 //! arithmetic before anything is allocated; the statement around a model (public inputs,
 //! commitment, proving) is [`crate::circuit`].
 
+mod facts;
 mod graph;
 mod shapes;
+pub use facts::Facts;
 pub use graph::Graph;
 pub use shapes::Limits;
 
