@@ -147,6 +147,9 @@ fn check(m: &Model, x: &ArrayD<BigInt>, pinned: bool) {
     if pinned {
         cs.finalize();
         assert_all_witnesses_pinned(&cs);
+        if m.weights.visibility == Visibility::Constant {
+            arkml_gadgets::testing::assert_witness_unique(&cs, x.len());
+        }
     }
 }
 

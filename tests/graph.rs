@@ -325,6 +325,8 @@ fn a_wrong_sum_or_swapped_halves_are_caught() {
     honest.synthesize(cs.clone(), &xi).unwrap();
     cs.finalize();
     assert_all_witnesses_pinned(&cs);
+    // and jointly: the input fixes every other variable of the whole residual network
+    arkml_gadgets::testing::assert_witness_unique(&cs, xi.len());
     for tamper in ["add", "concat"] {
         let lie = model(&n, true, Some(tamper)).predict(&xi).unwrap();
         let mut c = ModelCircuit::new(honest.clone(), xi.clone()).unwrap();
@@ -390,6 +392,10 @@ fn agree(m: &Model, seed: u64) {
         if round == 0 {
             cs.finalize();
             assert_all_witnesses_pinned(&cs);
+            // jointly: no other witness exists for this input (weights private: given too)
+            if m.weights.visibility == Visibility::Constant {
+                arkml_gadgets::testing::assert_witness_unique(&cs, x.len());
+            }
         }
     }
 }
