@@ -278,11 +278,8 @@ impl<F: PrimeField> R1cs<F> {
                 let (kb, ub) = Self::split(&self.b[r], z);
                 let (kc, uc) = Self::split(&self.c[r], z);
                 match (ua.len(), ub.len(), uc.len()) {
-                    (0, 0, 0) => {
-                        if ka * kb != kc {
-                            return false;
-                        }
-                    }
+                    (0, 0, 0) if ka * kb != kc => return false,
+                    (0, 0, 0) => {}
                     // linear in one side: a * b = c with the other sides known
                     (0, 0, _) | (_, 0, 0) | (0, _, 0) => {
                         let (coef_known, unknowns, target) = if !uc.is_empty() {
