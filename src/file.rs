@@ -1167,8 +1167,13 @@ pub fn save_model(path: &Path, m: &Model) -> Result<(), FileError> {
 /// Loads a tensor file (`{"shape": .., "data": ..}`).
 pub fn load_tensor(path: &Path) -> Result<ArrayD<BigInt>, FileError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
-    let tf: TensorFile = serde_json::from_str(&text).map_err(|source| FileError::Json {
-        path: path.display().to_string(),
+    tensor_from_json(&text, &path.display().to_string())
+}
+
+/// Parses a tensor file's text (`path` only names it in errors).
+pub fn tensor_from_json(text: &str, path: &str) -> Result<ArrayD<BigInt>, FileError> {
+    let tf: TensorFile = serde_json::from_str(text).map_err(|source| FileError::Json {
+        path: path.to_string(),
         source,
     })?;
     tf.to_array().map_err(|why| FileError::Field {
@@ -1384,10 +1389,20 @@ fn load_proving_key_with(
     path: &Path,
     validate: bool,
 ) -> Result<(ProvingKey<Bn254>, KeyMeta), FileError> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    proving_key_from_bytes(&bytes, path, validate)
+}
+
+/// A proving key file's bytes as [`load_proving_key`] (`validate`: as
+/// [`load_proving_key_checked`]) reads them; `path` only names the file in errors.
+pub fn proving_key_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    validate: bool,
+) -> Result<(ProvingKey<Bn254>, KeyMeta), FileError> {
     use ark_serialize::{Compress, Validate};
     const WHAT: &str = "proving key";
-    let bytes = std::fs::read(path).map_err(io(path))?;
-    let (meta, body) = split_key(path, WHAT, PK_MAGIC, &bytes)?;
+    let (meta, body) = split_key(path, WHAT, PK_MAGIC, bytes)?;
     let (compress, validate) = match meta.encoding.as_str() {
         "compressed" => (Compress::Yes, Validate::Yes),
         "uncompressed" => {
@@ -1451,9 +1466,17 @@ pub fn save_verifying_key(
 /// Loads a verifying key and its circuit record, checking every point and that the key's
 /// public-input count is the record's.
 pub fn load_verifying_key(path: &Path) -> Result<(VerifyingKey<Bn254>, KeyMeta), FileError> {
-    const WHAT: &str = "verifying key";
     let bytes = std::fs::read(path).map_err(io(path))?;
-    let (meta, body) = split_key(path, WHAT, VK_MAGIC, &bytes)?;
+    verifying_key_from_bytes(&bytes, path)
+}
+
+/// A verifying key file's bytes as [`load_verifying_key`] reads them.
+pub fn verifying_key_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(VerifyingKey<Bn254>, KeyMeta), FileError> {
+    const WHAT: &str = "verifying key";
+    let (meta, body) = split_key(path, WHAT, VK_MAGIC, bytes)?;
     let vk: VerifyingKey<Bn254> = from_bytes_checked(path, WHAT, body)?;
     check_layout(path, WHAT, &meta, &vk)?;
     {
@@ -1479,6 +1502,11 @@ pub fn save_proof(path: &Path, proof: &Proof<Bn254>) -> Result<(), FileError> {
 /// Loads a proof, checking every point.
 pub fn load_proof(path: &Path) -> Result<Proof<Bn254>, FileError> {
     load_bin(path, "proof")
+}
+
+/// A proof file's bytes as [`load_proof`] reads them.
+pub fn proof_from_bytes(bytes: &[u8], path: &Path) -> Result<Proof<Bn254>, FileError> {
+    from_bytes_checked(path, "proof", bytes)
 }
 
 /// One public input as a file holds it: its role (absent in version-1 files, a bare array)
@@ -1564,8 +1592,13 @@ pub fn save_public(path: &Path, layout: &[Part], inputs: &[Fr]) -> Result<(), Fi
 /// strings). Each value must be a plain decimal integer below the field modulus.
 pub fn load_public(path: &Path) -> Result<Vec<PublicEntry>, FileError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
-    let any: AnyPublicFile = serde_json::from_str(&text).map_err(|source| FileError::Json {
-        path: path.display().to_string(),
+    public_from_str(&text, &path.display().to_string())
+}
+
+/// A public file's text as [`load_public`] reads it (`path` only names it in errors).
+pub fn public_from_str(text: &str, path: &str) -> Result<Vec<PublicEntry>, FileError> {
+    let any: AnyPublicFile = serde_json::from_str(text).map_err(|source| FileError::Json {
+        path: path.to_string(),
         source,
     })?;
     let entries: Vec<(Option<Role>, String)> = match any {
