@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo run --release --example mnist_e2e` (reads `../shared/conformance`, or
 //! `$ARKML_CONFORMANCE_DIR`); add `-- --pow2 16` for the same weights re-quantised to 2^16,
-//! and `-- --pow2 16 --fold` to fold each BatchNorm into its convolution as well.
+//! and `-- --pow2 16 --fold` to fold each BatchNorm into its convolution as well;
+//! `-- --write DIR` also writes the model and input files for the `arkml` CLI.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -47,6 +48,22 @@ fn main() {
             (common::mnist_model(&d), common::tensor(&d["in"]))
         }
     };
+    // `--write DIR`: the model and input as files, for the CLI (`arkml setup/prove`)
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--write")
+        .and_then(|i| args.get(i + 1))
+    {
+        let dir = std::path::Path::new(dir);
+        std::fs::create_dir_all(dir).expect("output folder");
+        arkml::file::save_model(&dir.join("model.json"), &model).expect("model file");
+        std::fs::write(
+            dir.join("input.json"),
+            serde_json::to_string(&arkml::file::TensorFile::from_array(&input)).expect("json"),
+        )
+        .expect("input file");
+        println!("wrote {}/model.json and input.json", dir.display());
+    }
     let model = Arc::new(model);
 
     let cs = ConstraintSystem::<Fr>::new_ref();

@@ -33,6 +33,30 @@
 //! [c0, c1, c2, c3], "scale": ..}`, `global_avg_pool2d`, `global_max_pool2d`,
 //! `{"type": "reshape", "shape": [..]}`, `{"type": "up_sample2d", "size": [2, 2]}`.
 //!
+//! ## Graphs (version 2)
+//!
+//! A version-2 file wires its layers as a graph: each entry may carry a `"name"` and the
+//! `"inputs"` it reads by name (`"input"` is the model's input; an entry without `"inputs"`
+//! reads the entry before it), and `"outputs"` lists the model's outputs (default: the last
+//! entry). Entries may come in any order; they are sorted topologically on reading, and a
+//! cycle, an input naming no node, a duplicate or reserved name, or graph fields in a
+//! version-1 file are typed errors naming the entry. Version 1 (a chain) still reads.
+//!
+//! ```json
+//! {"format": "arkml-model", "version": 2, "input_shape": [6, 6, 4], "input_bound": 9,
+//!  "layers": [
+//!    {"name": "c1", "inputs": ["input"], "type": "conv2d", "weights": T, "bias": T, "padding": "same"},
+//!    {"name": "r1", "type": "rescale", "divisor": "256"},
+//!    {"name": "sum", "type": "add", "inputs": ["r1", "input"]},
+//!    {"name": "cat", "type": "concat", "inputs": ["sum", "input"]}],
+//!  "outputs": ["cat"]}
+//! ```
+//!
+//! The graph ops: `add`, `sub` (two inputs of one shape and scale), `concat` (along the last
+//! axis), `{"type": "mul", "c": T}` (elementwise by a tensor of the input's shape, a weight),
+//! `{"type": "clip", "lo": "0", "hi": "1536"}` (ReLU6 at scale 256), `sum_pool2d` (as
+//! `avg_pool2d`), `{"type": "poly_raw", "n": "1000"}` (`x^2 + n x`, undivided).
+//!
 //! ## Float models
 //!
 //! `"dtype": "float"` marks a model with float weights, for [`crate::quant`]: tensors hold

@@ -9,6 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use ark_bn254::Fr;
+use ark_ec::AffineRepr;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use arkml::circuit::{Expectation, ModelCircuit, Part, Role, StatementError};
 use arkml::file::{self, TensorFile};
@@ -551,4 +552,21 @@ fn strict_decimals_in_public_files() {
         assert!(file::parse_field_decimal(bad).is_err(), "{bad:?}");
     }
     assert_eq!(file::parse_field_decimal("10").unwrap(), Fr::from(10u64));
+}
+
+/// Groth16 proofs are malleable: `(-A, -B, C)` verifies for the same statement. A proof is
+/// not a unique identifier of a statement (docs/statement.md says so).
+#[test]
+fn groth16_proofs_are_malleable() {
+    let mut rng = StdRng::seed_from_u64(8);
+    let c = ModelCircuit::new(Arc::new(model(Visibility::Constant, false)), input()).unwrap();
+    let pk = c.setup(&mut rng).unwrap();
+    let proof = c.prove(&pk, &mut rng).unwrap();
+    let twin = ark_groth16::Proof::<ark_bn254::Bn254> {
+        a: (-proof.a.into_group()).into(),
+        b: (-proof.b.into_group()).into(),
+        c: proof.c,
+    };
+    assert_ne!(twin, proof);
+    assert!(verify(&pk.vk, &c.public_inputs(), &twin).unwrap());
 }
