@@ -13,7 +13,7 @@
 //! ## What binds the weights
 //!
 //! - **Constant** weights are baked into the circuit, so the verifying key (and the circuit
-//!   [`Fingerprint`](crate::groth16::Fingerprint) it records) fixes them.
+//!   [`Fingerprint`] it records) fixes them.
 //! - **Public** weights are public inputs: a verifier must take them from the model it
 //!   expects ([`Expectation::for_model`]), never from the prover's files.
 //! - **Private** weights must be bound by a public Poseidon commitment with a private salt

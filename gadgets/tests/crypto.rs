@@ -270,7 +270,7 @@ mod cipher {
         let cs = common::cs();
         let n = FpVar::new_witness(cs.clone(), || Ok(Fr::from(5u64))).unwrap();
         let k = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u64))).unwrap();
-        encrypt(&[k.clone()], (&k, &k), &n).unwrap();
+        encrypt(std::slice::from_ref(&k), (&k, &k), &n).unwrap();
         cs.finalize();
         assert_all_witnesses_pinned(&cs);
     }

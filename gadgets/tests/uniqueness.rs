@@ -77,7 +77,7 @@ fn every_gadget_has_a_unique_witness() {
             enforce_bound(x, b).unwrap();
         });
         one(&|x| {
-            relu(x, b).unwrap();
+            let _ = relu(x, b).unwrap();
         });
         one(&|x| {
             rescale(x, b, &BigUint::from(4u32)).unwrap();
@@ -86,10 +86,10 @@ fn every_gadget_has_a_unique_witness() {
             rescale(x, b, &BigUint::from(3u32)).unwrap();
         });
         one(&|x| {
-            rescale_relu(x, b, &BigUint::from(4u32)).unwrap();
+            let _ = rescale_relu(x, b, &BigUint::from(4u32)).unwrap();
         });
         one(&|x| {
-            leaky_relu(x, b, &bi(3), &BigUint::from(8u32)).unwrap();
+            let _ = leaky_relu(x, b, &bi(3), &BigUint::from(8u32)).unwrap();
         });
         one(&|x| {
             poly(x, b, &BigUint::from(4u32)).unwrap();
@@ -101,8 +101,8 @@ fn every_gadget_has_a_unique_witness() {
             let cs = cs_with(|cs| {
                 let x = witness(cs, &bi(v));
                 let y = witness(cs, &bi(w));
-                max(&x, &y, b + 1).unwrap();
-                is_lt(&x, &y, b + 1).unwrap();
+                let _ = max(&x, &y, b + 1).unwrap();
+                let _ = is_lt(&x, &y, b + 1).unwrap();
             });
             witness_is_unique(&cs, 2).unwrap_or_else(|e| panic!("{v}, {w}: {e}"));
         }
@@ -116,7 +116,7 @@ fn tensor_gadgets_have_a_unique_witness() {
     for xs in [[1i64, 5, 5], [-8, -8, -8], [7, 0, -3], [0, 7, 6]] {
         let cs = cs_with(|cs| {
             let x = Array1::from_vec(xs.iter().map(|v| witness(cs, &bi(*v))).collect());
-            argmax(x.view(), b + 1).unwrap();
+            let _ = argmax(x.view(), b + 1).unwrap();
         });
         witness_is_unique(&cs, 3).unwrap_or_else(|e| panic!("{xs:?}: {e}"));
     }
@@ -166,13 +166,13 @@ fn crypto_gadgets_have_a_unique_witness() {
     let cs = cs_with(|cs| {
         let a = w(cs, 1);
         let b = w(cs, 2);
-        poseidon(&[a, b]).unwrap();
+        let _ = poseidon(&[a, b]).unwrap();
     });
     witness_is_unique(&cs, 2).unwrap();
     let cs = cs_with(|cs| {
         let vals: Vec<_> = (0..5).map(|i| w(cs, i * 7 + 1)).collect();
         let salt = w(cs, 99);
-        commit(&vals, &salt).unwrap();
+        let _ = commit(&vals, &salt).unwrap();
     });
     witness_is_unique(&cs, 6).unwrap();
     let cs = cs_with(|cs| {
