@@ -31,6 +31,7 @@ pub fn native_argmax(x: ArrayView1<BigInt>) -> Result<usize> {
 
 /// In circuit: the first index of the maximum of `x`, where every difference of two elements
 /// has bound `d`. Returns `(index, max)`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn argmax<F: PrimeField>(x: ArrayView1<FpVar<F>>, d: u32) -> Result<(FpVar<F>, FpVar<F>)> {
     if x.is_empty() {
         return Err(Error::param("argmax input", "must not be empty"));

@@ -39,6 +39,7 @@ pub fn diff_bound_of(bx: u32, by: u32) -> u32 {
 }
 
 /// `x >= 0` for `-2^b <= x < 2^b`. Costs `b + 2` constraints.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn is_nonnegative<F: PrimeField>(x: &FpVar<F>, b: u32) -> Result<Boolean<F>> {
     let bits = enforce_bound(x, b)?;
     Ok(bits.last().cloned().unwrap_or(Boolean::Constant(true)))
@@ -58,6 +59,7 @@ pub fn is_le<F: PrimeField>(x: &FpVar<F>, y: &FpVar<F>, d: u32) -> Result<Boolea
 }
 
 /// `max(x, y)` where `x - y` has bound `d`: `y + [x >= y] * (x - y)`. Costs `d + 3`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn max<F: PrimeField>(x: &FpVar<F>, y: &FpVar<F>, d: u32) -> Result<FpVar<F>> {
     let diff = x - y;
     let ge = is_nonnegative(&diff, d)?;

@@ -107,6 +107,7 @@ pub fn weighted_sum<F: PrimeField>(
 /// constraints (`0` when `x` is a constant). Proves `0 <= x + offset < 2^k`.
 ///
 /// No native check: a value that does not fit leaves the system unsatisfied.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn decompose<F: PrimeField>(x: &FpVar<F>, offset: &BigInt, k: u32) -> Result<Vec<Boolean<F>>> {
     check_width::<F>("bit decomposition", k)?;
     let off: F = to_field(offset);
@@ -170,6 +171,7 @@ pub(crate) fn check_value<F: PrimeField>(
 /// assert!(cs.is_satisfied().unwrap());
 /// assert!(enforce_unsigned(&x, 7).is_err()); // 200 >= 2^7
 /// ```
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn enforce_unsigned<F: PrimeField>(x: &FpVar<F>, k: u32) -> Result<Vec<Boolean<F>>> {
     check_width::<F>("unsigned range check", k)?;
     check_value(
@@ -193,6 +195,7 @@ pub fn enforce_signed<F: PrimeField>(x: &FpVar<F>, k: u32) -> Result<Vec<Boolean
 
 /// Proves the bound `-2^b <= x < 2^b` by decomposing `x + 2^b` into `b + 1` bits. Costs
 /// `b + 2` constraints. The returned bits' last one is the sign bit: `1` iff `x >= 0`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn enforce_bound<F: PrimeField>(x: &FpVar<F>, b: u32) -> Result<Vec<Boolean<F>>> {
     check_width::<F>("signed range check", b.saturating_add(1))?;
     check_value(

@@ -126,6 +126,7 @@ pub fn rescale<F: PrimeField>(v: &FpVar<F>, v_bound: u32, n: &BigUint) -> Result
 /// Like [`rescale`], but the prover's claimed `(q, r)` comes from `claim` instead of the
 /// native twin, and nothing is checked natively. This is the gadget as a dishonest prover
 /// sees it: any claim other than the true floor division leaves the system unsatisfied.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn rescale_with_claim<F: PrimeField>(
     v: &FpVar<F>,
     v_bound: u32,

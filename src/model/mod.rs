@@ -976,6 +976,14 @@ impl Model {
                     )));
                 }
             }
+            // an unsatisfied constraint names its node (under ark-relations' ConstraintLayer)
+            let _node = tracing::info_span!(
+                target: "gr1cs",
+                "node",
+                index,
+                kind = layer.kind()
+            )
+            .entered();
             let before = cs.num_constraints();
             let mut fresh_signs: Option<ArrayD<Boolean<Fr>>> = None;
             let (out, new_bound) = match layer {

@@ -57,6 +57,7 @@ pub fn native_cubic(c: &Cubic, x: &BigInt, scale: &BigUint) -> (BigInt, BigInt) 
 }
 
 /// In circuit, for `-2^b <= x < 2^b` at scale `scale`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn cubic<F: PrimeField>(
     c: &Cubic,
     x: &FpVar<F>,

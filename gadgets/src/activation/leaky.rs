@@ -29,6 +29,7 @@ fn scaled_bound(b: u32, a: &BigInt) -> u32 {
 }
 
 /// In circuit, for `-2^b <= x < 2^b`. Errors for `d = 0`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn leaky_relu<F: PrimeField>(
     x: &FpVar<F>,
     b: u32,

@@ -24,6 +24,7 @@ pub fn native_poly(x: &BigInt, n: &BigUint) -> (BigInt, BigInt) {
 }
 
 /// In circuit, for `-2^b <= x < 2^b`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn poly<F: PrimeField>(x: &FpVar<F>, b: u32, n: &BigUint) -> Result<Rescaled<F>> {
     let pb = check_bound::<F>("poly x^2 + n*x", poly_bound(b, n))?;
     crate::range::check_value(

@@ -43,6 +43,7 @@ pub fn native_relu(x: &BigInt) -> BigInt {
 /// assert_eq!(y.value().unwrap(), Fr::from(0u64));
 /// assert_eq!(cs.num_constraints(), 8 + 3);
 /// ```
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn relu<F: PrimeField>(x: &FpVar<F>, b: u32) -> Result<FpVar<F>> {
     let s = is_nonnegative(x, b)?;
     Ok(FpVar::from(s) * x)
@@ -50,6 +51,7 @@ pub fn relu<F: PrimeField>(x: &FpVar<F>, b: u32) -> Result<FpVar<F>> {
 
 /// Rescale by `n` then ReLU, reusing the quotient's sign bit. Returns the rescale (whose
 /// quotient is the pre-activation) and the activation. Costs `rescale_cost(b, n) + 1`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn rescale_relu<F: PrimeField>(
     v: &FpVar<F>,
     b: u32,

@@ -268,6 +268,7 @@ pub fn scalar_bits(s: &FpVar<Fr>) -> Result<Vec<Boolean<Fr>>> {
 
 /// `s * Base8` in circuit from the scalar's bits (little-endian): 2-bit windows over
 /// precomputed constant multiples, 1 constraint per window to select and 6 to add.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn mul_base8(bits: &[Boolean<Fr>]) -> Result<PointVar> {
     let mut base = to_ark(&base8());
     let mut acc: Option<PointVar> = None;
@@ -378,6 +379,7 @@ fn mont_double(p: &MontVar) -> Result<MontVar> {
 /// case (which would leave its slope free), and `T` is removed at the end with one complete
 /// Edwards addition of a constant. `9 n + 4` constraints for `n` bits (with the
 /// conversions in and out).
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn mul(p: &PointVar, bits: &[Boolean<Fr>]) -> Result<PointVar> {
     let t = torsion8();
     let (tu, tv) = to_mont(&t);
@@ -406,6 +408,7 @@ pub fn mul(p: &PointVar, bits: &[Boolean<Fr>]) -> Result<PointVar> {
 /// doublings, 15, the last one onto `p`'s coordinates) and `x != 0` (1). Every point of
 /// `8 E` lies in the subgroup of order `l`, and there `x = 0` only at the identity. 19
 /// constraints.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn assert_in_subgroup(p: &PointVar) -> Result<()> {
     let cs = p.x.cs().or(p.y.cs());
     let eighth = p.value().ok().map(|pv| {

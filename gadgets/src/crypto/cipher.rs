@@ -111,6 +111,7 @@ pub fn native_decrypt(ct: &[Fr], key: (Fr, Fr), nonce: u128, len: usize) -> Resu
 /// the ciphertext variables (equal to [`native_encrypt`]). Enforce them equal to a public
 /// ciphertext to prove "this public ciphertext encrypts these (private) values to this
 /// (private) key".
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn encrypt(
     msg: &[FpVar<Fr>],
     key: (&FpVar<Fr>, &FpVar<Fr>),

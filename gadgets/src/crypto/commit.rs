@@ -44,6 +44,7 @@ pub fn native_commit(values: &[Fr], salt: Fr) -> Fr {
 }
 
 /// The commitment in circuit, equal to [`native_commit`].
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn commit(values: &[FpVar<Fr>], salt: &FpVar<Fr>) -> Result<FpVar<Fr>> {
     let n = FpVar::Constant(Fr::from(values.len() as u64));
     let mut h = poseidon(&[n, salt.clone()])?;

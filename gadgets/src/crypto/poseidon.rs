@@ -327,6 +327,7 @@ fn sbox_var(x: &FpVar<Fr>) -> Result<FpVar<Fr>> {
 }
 
 /// Poseidon hash of 1 to 16 variables in circuit, equal to [`native_poseidon`].
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn poseidon(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>> {
     check_inputs(inputs.len())?;
     let mut state = vec![FpVar::Constant(Fr::from(0u64))];

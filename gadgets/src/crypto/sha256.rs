@@ -280,6 +280,7 @@ pub fn byte_bits(byte: &FpVar<Fr>) -> Result<Vec<Boolean<Fr>>> {
 }
 
 /// SHA-256 of byte variables (each range-checked to a byte).
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn sha256_bytes(bytes: &[FpVar<Fr>]) -> Result<Sha256Digest> {
     let mut bits = Vec::with_capacity(bytes.len() * 8);
     for b in bytes {

@@ -86,6 +86,7 @@ fn sum_bound<F: PrimeField>(b: u32, count: usize) -> Result<u32> {
 }
 
 /// AveragePooling2D in circuit for an input with bound `x_bound`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn avg_pool2d<F: PrimeField>(
     x: ArrayView3<FpVar<F>>,
     x_bound: u32,
@@ -119,6 +120,7 @@ pub fn global_sum_pool2d<T: Scalar>(x: ArrayView3<T>) -> Array1<T> {
 }
 
 /// GlobalAveragePooling2D in circuit: `out * (h*w) + r = channel sum`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn global_avg_pool2d<F: PrimeField>(
     x: ArrayView3<FpVar<F>>,
     x_bound: u32,
@@ -144,6 +146,7 @@ pub fn native_global_avg_pool2d(x: ArrayView3<BigInt>) -> (Array1<BigInt>, Array
 /// ([`diff_bound`](crate::compare::diff_bound)). Cost: `(cells - 1) * (d + 3)` per window
 /// and channel, i.e. `(w - 1)(B + 3)` for a `w`-cell window of non-negative values with
 /// bound `B` (after a ReLU) and `(w - 1)(B + 4)` for signed ones.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn max_pool2d<F: PrimeField>(
     x: ArrayView3<FpVar<F>>,
     d: u32,
@@ -201,6 +204,7 @@ pub fn native_max_pool2d(x: ArrayView3<BigInt>, cfg: &Pool2dConfig) -> Result<Ar
 
 /// GlobalMaxPooling2D in circuit: the maximum over rows and columns per channel. Cost:
 /// `c * (h*w - 1) * (d + 3)`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn global_max_pool2d<F: PrimeField>(
     x: ArrayView3<FpVar<F>>,
     d: u32,
