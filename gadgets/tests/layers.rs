@@ -163,8 +163,13 @@ fn check(layer: &impl Layer, x_shape: &[usize], p_shapes: &[Vec<usize>], seed: u
         let expected = if vis == Visibility::Constant || params.is_empty() {
             0
         } else if p_shapes.len() == 3 {
-            // separable: depthwise products then pointwise products of a variable
-            c.num_constraints()
+            // separable: every depthwise product, then every pointwise product of a
+            // depthwise output (a variable) with a weight. On all-ones inputs and weights
+            // the output sums to cout x (depthwise products); the depthwise stage has
+            // (outputs / cout) x (cin x mult) values.
+            let (cm, cout) = (p_shapes[1][0], p_shapes[1][1]);
+            let macs: usize = macs.to_string().parse().unwrap();
+            macs / cout + native.len() / cout * cm * cout
         } else {
             macs.to_string().parse::<usize>().unwrap()
         };
