@@ -1,9 +1,11 @@
-//! A model trained here (scripts/train_digits.py: an MLP on scikit-learn's bundled digits)
-//! from its float weights: quantise to 2^12, print the rounding report and the per-layer
-//! table, then prove and verify one inference with the digit private and the prediction
-//! public.
+//! The main job, with nothing outside the repository: a model trained here
+//! (scripts/train_digits.py: an MLP on scikit-learn's bundled digits) from its float
+//! weights: quantise to 2^12, print the rounding report and the per-layer table, prove and
+//! verify one inference with the digit private and the predicted class public, print the
+//! constraints, times and peak memory, and write the snarkjs files (verification key,
+//! proof, public inputs) to `target/digits_e2e/`.
 //!
-//! Run: `cargo run --release --example digits_e2e`
+//! Run: `cargo run --example digits_e2e` (shares the tests' build) or with `--release`.
 
 use std::sync::Arc;
 
@@ -48,8 +50,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "prove  {wall:.3} s wall, {:.2} CPU-s",
         cpu.unwrap_or(f64::NAN)
     );
-    let ok = arkml::groth16::verify(&pk.vk, &circuit.public_inputs(), &proof)?;
-    println!("verifies: {ok}");
+    let info = circuit.info()?;
+    println!(
+        "constraints: {} (circuit {})",
+        info.constraints, info.fingerprint
+    );
+    // the verifier's side: only the claimed class comes from the prover
+    let public = arkml::circuit::Expectation::default()
+        .public_inputs(&circuit.layout(), &circuit.public_inputs())?;
+    let ok = arkml::groth16::verify(&pk.vk, &public, &proof)?;
+    println!("verifies: {ok}, proven class: {}", circuit.output.first().ok_or("empty output")?);
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/digits_e2e");
+    std::fs::create_dir_all(&out)?;
+    for (name, v) in [
+        ("verification_key.json", arkml::snarkjs::vk_to_json(&pk.vk)),
+        ("proof.json", arkml::snarkjs::proof_to_json(&proof)),
+        ("public.json", arkml::snarkjs::public_to_json(&public)),
+    ] {
+        std::fs::write(out.join(name), serde_json::to_string_pretty(&v)?)?;
+    }
+    println!("snarkjs files: {}", out.display());
     if let Some(mb) = peak_rss_mb() {
         println!("peak memory: {mb:.0} MB");
     }

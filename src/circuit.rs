@@ -44,6 +44,7 @@
 //!         },
 //!         Layer::ArgMax,
 //!     ],
+//!     graph: Default::default(), // a chain
 //!     weights: WeightSpec { visibility: Visibility::Private, weight_bits: 8, bias_bits: 8 },
 //!     scale: None,
 //! };
