@@ -59,7 +59,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let public = arkml::circuit::Expectation::default()
         .public_inputs(&circuit.layout(), &circuit.public_inputs())?;
     let ok = arkml::groth16::verify(&pk.vk, &public, &proof)?;
-    println!("verifies: {ok}, proven class: {}", circuit.output.first().ok_or("empty output")?);
+    println!(
+        "verifies: {ok}, proven class: {}",
+        circuit.output.first().ok_or("empty output")?
+    );
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/digits_e2e");
     std::fs::create_dir_all(&out)?;
     for (name, v) in [
