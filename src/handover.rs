@@ -205,3 +205,40 @@ impl ConstraintSynthesizer<Fr> for Handover {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_relations::gr1cs::ConstraintSystem;
+
+    /// A lying owner who bypasses `Handover::new` with a secret of `l` (the subgroup order):
+    /// the owner key and the shared key are the identity and the ciphertext is encrypted to
+    /// the identity's coordinates, which anyone could decrypt. The circuit refuses it.
+    #[test]
+    fn a_secret_of_the_subgroup_order_is_refused_in_circuit() {
+        let l: BigUint = <ark_ed_on_bn254::Fr as ark_ff::PrimeField>::MODULUS.into();
+        let recipient = native_public_key(&BigUint::from(99u32));
+        let honest = Handover::new(
+            vec![Fr::from(5u64)],
+            Fr::from(6u64),
+            BigUint::from(7u32),
+            recipient,
+            3,
+        )
+        .unwrap();
+        let id = Point::identity();
+        let mut plain = honest.weights.clone();
+        plain.push(honest.salt);
+        let mut lie = honest.clone();
+        lie.secret = l;
+        lie.public.owner = id;
+        lie.public.ciphertext = cipher::native_encrypt(&plain, (id.x, id.y), 3).unwrap();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        lie.generate_constraints(cs.clone()).unwrap();
+        assert!(!cs.is_satisfied().unwrap());
+        // the honest hand-over is satisfied
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        honest.generate_constraints(cs.clone()).unwrap();
+        assert!(cs.is_satisfied().unwrap());
+    }
+}
