@@ -1194,6 +1194,46 @@ pub fn load_tensor(path: &Path) -> Result<ArrayD<BigInt>, FileError> {
     tensor_from_json(&text, &path.display().to_string())
 }
 
+/// Loads a tensor of real numbers and quantises it at `scale` (round to nearest), refusing
+/// a value that is not finite or that lands outside `[-2^bound, 2^bound)`, with the value
+/// and the bound.
+pub fn load_float_tensor(
+    path: &Path,
+    scale: &BigUint,
+    bound: u32,
+) -> Result<ArrayD<BigInt>, FileError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let tf: TensorFile = serde_json::from_str(&text).map_err(|source| FileError::Json {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let field = |why: String| FileError::Field {
+        layer: "-".into(),
+        kind: "float tensor".into(),
+        field: "data".into(),
+        why,
+    };
+    let x = tf.to_f64_array().map_err(field)?;
+    let s = num_traits::ToPrimitive::to_f64(scale).unwrap_or(f64::INFINITY);
+    let q = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let r = (v * s).round();
+            let q = num_traits::FromPrimitive::from_f64(r)
+                .filter(|q: &BigInt| r.is_finite() && arkml_gadgets::fixed::fits_signed(q, bound))
+                .ok_or_else(|| {
+                    field(format!(
+                        "element {i} ({v}) is {r} at scale {}, beyond the input bound [-2^{bound}, 2^{bound})",
+                        crate::model::format_scale(scale)
+                    ))
+                })?;
+            Ok(q)
+        })
+        .collect::<Result<Vec<_>, FileError>>()?;
+    ArrayD::from_shape_vec(x.raw_dim(), q).map_err(|e| field(e.to_string()))
+}
+
 /// Parses a tensor file's text (`path` only names it in errors).
 pub fn tensor_from_json(text: &str, path: &str) -> Result<ArrayD<BigInt>, FileError> {
     let tf: TensorFile = serde_json::from_str(text).map_err(|source| FileError::Json {

@@ -332,3 +332,76 @@ fn cli_export_and_report() {
     assert!(!ok && err.contains("verifying key"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn cli_proves_a_float_input_and_says_the_class() {
+    let dir = tmp("float-input");
+    let p = |n: &str| dir.join(n).display().to_string();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/digits");
+    let (ok, _, err) = arkml(&[
+        "quantize",
+        &format!("{fixtures}/model.json"),
+        "--scale",
+        "2^12",
+        "-o",
+        &p("q.json"),
+    ]);
+    assert!(ok, "{err}");
+    let test: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{fixtures}/test.json")).unwrap())
+            .unwrap();
+    let x = &test["x"][0];
+    std::fs::write(
+        p("x.json"),
+        serde_json::json!({"shape": [64], "data": x}).to_string(),
+    )
+    .unwrap();
+    assert!(arkml(&["setup", &p("q.json"), "--pk", &p("pk"), "--vk", &p("vk")]).0);
+    let (ok, out, err) = arkml(&[
+        "prove",
+        &p("q.json"),
+        &p("x.json"),
+        "--float",
+        "--pk",
+        &p("pk"),
+        "-o",
+        &p("proof"),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("class: {}", test["float_pred"][0])),
+        "{out}"
+    );
+    let (ok, out, _) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vk"),
+        &p("proof"),
+        "--model",
+        &p("q.json"),
+    ]);
+    assert!(ok && out.contains("class:"), "{out}");
+    // real pixels given as integers at the wrong scale are not silently accepted as floats
+    let mut big = x.clone();
+    big[3] = serde_json::json!(1e9);
+    std::fs::write(
+        p("big.json"),
+        serde_json::json!({"shape": [64], "data": big}).to_string(),
+    )
+    .unwrap();
+    let (ok, _, err) = arkml(&[
+        "prove",
+        &p("q.json"),
+        &p("big.json"),
+        "--float",
+        "--pk",
+        &p("pk"),
+        "-o",
+        &p("proof2"),
+    ]);
+    assert!(
+        !ok && err.contains("element 3") && err.contains("input bound"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

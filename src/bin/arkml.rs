@@ -86,9 +86,13 @@ enum Cmd {
     Prove {
         /// The integer model file.
         model: PathBuf,
-        /// The input tensor file `{"shape": [..], "data": [..]}`, integers at the model's
-        /// input scale.
+        /// The input tensor file `{"shape": [..], "data": [..]}`: integers at the model's
+        /// input scale, or real numbers with --float.
         input: PathBuf,
+        /// The input holds real numbers: quantise them at the model's `scale` (refusing
+        /// values beyond its input bound).
+        #[arg(long)]
+        float: bool,
         /// The proving key from `arkml setup` for this model.
         #[arg(long)]
         pk: PathBuf,
@@ -371,6 +375,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Cmd::Prove {
             model,
             input,
+            float,
             pk,
             salt,
             out,
@@ -387,7 +392,16 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 (_, Some(path)) => load_salt(&path)?,
                 (_, None) => Fr::zero(),
             };
-            let circuit = bound_circuit(m.clone(), file::load_tensor(&input)?, salt)?;
+            let x = if float {
+                let scale = m
+                    .scale
+                    .as_ref()
+                    .ok_or("--float: the model declares no \"scale\" to quantise the input at")?;
+                file::load_float_tensor(&input, scale, m.input_bound)?
+            } else {
+                file::load_tensor(&input)?
+            };
+            let circuit = bound_circuit(m.clone(), x, salt)?;
             // the key's header first: a key for another circuit is refused before loading
             let meta = file::proving_key_meta(&pk)?;
             let pb = spinner("synthesising");
