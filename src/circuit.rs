@@ -30,7 +30,7 @@
 //! use arkml_gadgets::tensor::Visibility;
 //! use ndarray::{array, ArrayD, IxDyn};
 //! use num_bigint::BigInt;
-//! use rand::{rngs::StdRng, SeedableRng};
+//! use ark_std::rand::{rngs::StdRng, SeedableRng};
 //!
 //! let big = |v: &[i64]| v.iter().map(|&x| BigInt::from(x)).collect::<Vec<_>>();
 //! let model = Model {
