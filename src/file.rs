@@ -1194,26 +1194,48 @@ pub fn load_tensor(path: &Path) -> Result<ArrayD<BigInt>, FileError> {
     tensor_from_json(&text, &path.display().to_string())
 }
 
-/// Loads a tensor of real numbers and quantises it at `scale` (round to nearest), refusing
-/// a value that is not finite or that lands outside `[-2^bound, 2^bound)`, with the value
-/// and the bound.
+/// Loads a tensor of real numbers — a tensor JSON file, or a NumPy `.npy` file of `float64`
+/// or `float32` (read with `ndarray-npy`) — and quantises it at `scale` (round to nearest),
+/// refusing a value that is not finite or that lands outside `[-2^bound, 2^bound)`, with
+/// the element, the value and the bound.
 pub fn load_float_tensor(
     path: &Path,
     scale: &BigUint,
     bound: u32,
 ) -> Result<ArrayD<BigInt>, FileError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
-    let tf: TensorFile = serde_json::from_str(&text).map_err(|source| FileError::Json {
-        path: path.display().to_string(),
-        source,
-    })?;
     let field = |why: String| FileError::Field {
         layer: "-".into(),
         kind: "float tensor".into(),
         field: "data".into(),
         why,
     };
-    let x = tf.to_f64_array().map_err(field)?;
+    let x: ArrayD<f64> = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    {
+        check_npy_size(path)?;
+        let open = || std::fs::File::open(path).map_err(io(path));
+        match ndarray_npy::ReadNpyExt::read_npy(open()?) {
+            Ok(a) => a,
+            Err(_) => {
+                let a: ArrayD<f32> = ndarray_npy::ReadNpyExt::read_npy(open()?).map_err(|e| {
+                    FileError::Serialization {
+                        path: path.display().to_string(),
+                        what: "NumPy array (float64 or float32)",
+                        why: e.to_string(),
+                    }
+                })?;
+                a.mapv(f64::from)
+            }
+        }
+    } else {
+        let text = std::fs::read_to_string(path).map_err(io(path))?;
+        let tf: TensorFile = serde_json::from_str(&text).map_err(|source| FileError::Json {
+            path: path.display().to_string(),
+            source,
+        })?;
+        tf.to_f64_array().map_err(field)?
+    };
     let s = num_traits::ToPrimitive::to_f64(scale).unwrap_or(f64::INFINITY);
     let q = x
         .iter()
@@ -1232,6 +1254,51 @@ pub fn load_float_tensor(
         })
         .collect::<Result<Vec<_>, FileError>>()?;
     ArrayD::from_shape_vec(x.raw_dim(), q).map_err(|e| field(e.to_string()))
+}
+
+/// Refuses a `.npy` file whose header declares more data than the file holds (or a shape
+/// whose element count overflows), before the reader allocates for it.
+fn check_npy_size(path: &Path) -> Result<(), FileError> {
+    let bad = |why: &str| FileError::Serialization {
+        path: path.display().to_string(),
+        what: "NumPy array (float64 or float32)",
+        why: why.into(),
+    };
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(bad("no NumPy magic"));
+    }
+    let (hlen, start): (usize, usize) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return Err(bad("unknown format version")),
+    };
+    let header = bytes
+        .get(start..start.saturating_add(hlen))
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .ok_or_else(|| bad("truncated header"))?;
+    let shape = header
+        .split("'shape':")
+        .nth(1)
+        .and_then(|r| r.split('(').nth(1))
+        .and_then(|r| r.split(')').next())
+        .ok_or_else(|| bad("no shape in the header"))?;
+    let count = shape
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .try_fold(1usize, |a, d| {
+            d.parse::<usize>().ok().and_then(|d| a.checked_mul(d))
+        })
+        .ok_or_else(|| bad("the shape's element count overflows"))?;
+    let data = bytes.len() - (start + hlen);
+    if count.checked_mul(4).is_none_or(|n| n > data) {
+        return Err(bad("the header declares more elements than the file holds"));
+    }
+    Ok(())
 }
 
 /// Parses a tensor file's text (`path` only names it in errors).

@@ -381,6 +381,45 @@ fn cli_proves_a_float_input_and_says_the_class() {
         &p("q.json"),
     ]);
     assert!(ok && out.contains("class:"), "{out}");
+    // the same digit as NumPy arrays, float64 and float32
+    let xs: Vec<f64> = x
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let a64 = ndarray::Array1::from_vec(xs.clone());
+    ndarray_npy::write_npy(dir.join("x64.npy"), &a64).unwrap();
+    ndarray_npy::write_npy(dir.join("x32.npy"), &a64.mapv(|v| v as f32)).unwrap();
+    for npy in ["x64.npy", "x32.npy"] {
+        let (ok, out, err) = arkml(&[
+            "prove",
+            &p("q.json"),
+            &p(npy),
+            "--float",
+            "--pk",
+            &p("pk"),
+            "-o",
+            &p("proof3"),
+        ]);
+        assert!(ok, "{npy}: {err}");
+        assert!(
+            out.contains(&format!("class: {}", test["float_pred"][0])),
+            "{out}"
+        );
+    }
+    std::fs::write(p("bad.npy"), b"\x93NUMPY junk").unwrap();
+    let (ok, _, err) = arkml(&[
+        "prove",
+        &p("q.json"),
+        &p("bad.npy"),
+        "--float",
+        "--pk",
+        &p("pk"),
+        "-o",
+        &p("proof4"),
+    ]);
+    assert!(!ok && err.contains("NumPy"), "{err}");
     // real pixels given as integers at the wrong scale are not silently accepted as floats
     let mut big = x.clone();
     big[3] = serde_json::json!(1e9);

@@ -87,7 +87,7 @@ enum Cmd {
         /// The integer model file.
         model: PathBuf,
         /// The input tensor file `{"shape": [..], "data": [..]}`: integers at the model's
-        /// input scale, or real numbers with --float.
+        /// input scale, or real numbers with --float (then a NumPy `.npy` file works too).
         input: PathBuf,
         /// The input holds real numbers: quantise them at the model's `scale` (refusing
         /// values beyond its input bound).
