@@ -20,15 +20,12 @@ use ark_r1cs_std::{boolean::Boolean, fields::fp::FpVar};
 use ark_relations::gr1cs::ConstraintSystemRef;
 use arkml_gadgets::{
     activation::{
-        cubic,
-        cubic::{cubic_bound, cubic_divisor},
-        leaky_relu, native_cubic, native_leaky_relu, native_poly, native_relu, poly,
-        poly::poly_bound,
-        relu, Cubic,
+        cubic, leaky_relu, native_cubic, native_leaky_relu, native_poly, native_relu, poly, relu,
+        Cubic,
     },
     argmax::{argmax, native_argmax},
     compare::{diff_bound, diff_bound_of, max},
-    fixed::{bits_for, check_bound, pow2, to_field},
+    fixed::{bits_for, pow2, to_field},
     layers::{
         avg_pool2d, batch_norm, conv1d, conv2d, dense, depthwise_conv2d, flatten,
         global_avg_pool2d, global_max_pool2d, max_pool2d, native_avg_pool2d,
@@ -36,8 +33,8 @@ use arkml_gadgets::{
         reshape, separable_conv2d, sum_pool2d, upsample2d, Conv2dConfig, Padding, Pool2dConfig,
     },
     range::enforce_bound,
-    rescale::{native_rescale_tensor, quotient_bound, rescale},
-    tensor::{abs, alloc_tensor, linear_bound, try_map, worst_case, Scalar, Visibility},
+    rescale::{native_rescale_tensor, rescale},
+    tensor::{alloc_tensor, try_map, Scalar, Visibility},
     Error,
 };
 use ndarray::{Array1, Array2, Array3, Array4, ArrayD, Dimension, Ix1, Ix2, Ix3, Ix4, IxDyn};
@@ -930,18 +927,22 @@ impl Model {
                 format!("{:?}", x.shape()),
             )));
         }
-        self.graph.check(&self.layers)?;
+        // bounds, scales and signs come from the facts pass (which also checks the wiring
+        // and that a multi-input layer's inputs share a scale): one source of truth
+        let facts = self.facts()?;
+        let fact_of = |v: usize| -> (u32, bool) {
+            match v {
+                0 => (self.input_bound, false),
+                v => (facts[v - 1].bound, facts[v - 1].nonneg),
+            }
+        };
         let n = self.layers.len();
         let outputs = self.graph.outputs_of(n);
         let last_use = self.graph.last_use(n);
         // per value (0: the input, i + 1: layer i's output): the variables (dropped after
-        // their last reader), the proven bound, whether known non-negative (after a ReLU:
-        // comparisons get a bit), the scale, and the sign bits of a rescale's quotients (a
-        // ReLU reading them reuses them: 1 constraint per element, not a decomposition)
+        // their last reader) and the sign bits of a rescale's quotients (a ReLU reading them
+        // reuses them: 1 constraint per element, not a decomposition)
         let mut vals: Vec<Option<ArrayD<FpVar<Fr>>>> = vec![Some(x)];
-        let mut bounds = vec![self.input_bound];
-        let mut nonnegs = vec![false];
-        let mut scales = vec![self.scale.clone()];
         let mut signs: Vec<Option<ArrayD<Boolean<Fr>>>> = vec![None];
         let mut summary = Vec::with_capacity(n);
         for (index, layer) in self.layers.iter().enumerate() {
@@ -957,25 +958,9 @@ impl Model {
                     .ok_or_else(|| e(Error::param("inputs", format!("value {v} already freed"))))
             };
             let x = get(ins[0])?.clone();
-            let bound = bounds[ins[0]];
-            let nonneg = nonnegs[ins[0]];
-            let in_scales: Vec<Option<BigUint>> = ins.iter().map(|&v| scales[v].clone()).collect();
-            let scale = in_scales[0].clone();
-            // multi-input layers: equal scales where known
-            if ins.len() > 1 {
-                if let Some(k) = (1..ins.len()).find(
-                    |&k| matches!((&in_scales[0], &in_scales[k]), (Some(a), Some(b)) if a != b),
-                ) {
-                    return Err(e(Error::param(
-                        "inputs",
-                        format!(
-                            "at different scales: {} and {}",
-                            format_scale(in_scales[0].as_ref().expect("known")),
-                            format_scale(in_scales[k].as_ref().expect("known"))
-                        ),
-                    )));
-                }
-            }
+            // the input's proven bound, and whether it is known non-negative (after a ReLU:
+            // comparisons get a bit)
+            let (bound, nonneg) = fact_of(ins[0]);
             // an unsatisfied constraint names its node (under ark-relations' ConstraintLayer)
             let _node = tracing::info_span!(
                 target: "gr1cs",
@@ -986,7 +971,22 @@ impl Model {
             .entered();
             let before = cs.num_constraints();
             let mut fresh_signs: Option<ArrayD<Boolean<Fr>>> = None;
-            let (out, new_bound) = match layer {
+            let f = &facts[index];
+            // where a gadget reports the bound it proves, it must be the facts pass's
+            let agrees = |proved: u32| {
+                if proved == f.bound {
+                    Ok(())
+                } else {
+                    Err(e(Error::param(
+                        "bound",
+                        format!(
+                            "the gadget proves {proved} bits, the facts pass {}",
+                            f.bound
+                        ),
+                    )))
+                }
+            };
+            let out = match layer {
                 l @ (Layer::Dense { .. }
                 | Layer::Conv2d { .. }
                 | Layer::Conv1d { .. }
@@ -995,16 +995,6 @@ impl Model {
                 | Layer::PointwiseConv2d { .. }
                 | Layer::BatchNorm { .. }
                 | Layer::Mul { .. }) => {
-                    let spec = self.weights;
-                    let worst_param = |a: &ArrayD<BigInt>, p: Param| {
-                        Ok(match spec.visibility {
-                            Visibility::Constant => abs(a),
-                            _ => worst_case(a.shape(), spec.bits(p)),
-                        })
-                    };
-                    let worst = linear(l, &worst_case(x.shape(), bound), worst_param).map_err(e)?;
-                    let b = check_bound::<Fr>("linear layer output", linear_bound(&worst))
-                        .map_err(e)?;
                     let p = weights.get(index).ok_or_else(|| {
                         e(Error::shape(
                             "model weights",
@@ -1012,17 +1002,18 @@ impl Model {
                             weights.len(),
                         ))
                     })?;
-                    (apply_linear(l, &x, p).map_err(e)?, b)
+                    apply_linear(l, &x, p).map_err(e)?
                 }
                 Layer::Rescale(n) => {
-                    nonzero(n, "divisor").map_err(e)?;
                     let parts = try_map(&x, |v| rescale(v, bound, n)).map_err(e)?;
-                    let qb = quotient_bound(bound, n);
+                    if let Some(p) = parts.iter().next() {
+                        agrees(p.quotient_bound)?;
+                    }
                     if parts.iter().all(|p| !p.quotient_bits.is_empty()) {
                         fresh_signs =
                             Some(parts.map(|p| p.quotient_bits.last().expect("non-empty").clone()));
                     }
-                    (parts.map(|p| p.quotient.clone()), qb)
+                    parts.map(|p| p.quotient.clone())
                 }
                 Layer::Relu => match signs[ins[0]].clone() {
                     Some(sg) => {
@@ -1031,99 +1022,67 @@ impl Model {
                             .zip(sg.iter())
                             .map(|(v, s)| FpVar::from(s.clone()) * v)
                             .collect();
-                        (
-                            ArrayD::from_shape_vec(x.raw_dim(), out).expect("same shape"),
-                            bound,
-                        )
+                        ArrayD::from_shape_vec(x.raw_dim(), out).expect("same shape")
                     }
-                    None => (try_map(&x, |v| relu(v, bound)).map_err(e)?, bound),
+                    None => try_map(&x, |v| relu(v, bound)).map_err(e)?,
                 },
                 Layer::LeakyRelu { a, d } => {
-                    nonzero(d, "slope denominator").map_err(e)?;
-                    (
-                        try_map(&x, |v| leaky_relu(v, bound, a, d)).map_err(e)?,
-                        leaky_bound(bound, a, d),
-                    )
+                    try_map(&x, |v| leaky_relu(v, bound, a, d)).map_err(e)?
                 }
-                Layer::Poly(n) => {
-                    nonzero(n, "scale").map_err(e)?;
-                    let pb =
-                        check_bound::<Fr>("poly x^2 + n*x", poly_bound(bound, n)).map_err(e)?;
-                    (
-                        try_map(&x, |v| Ok(poly(v, bound, n)?.quotient)).map_err(e)?,
-                        quotient_bound(pb, n),
-                    )
-                }
+                Layer::Poly(n) => try_map(&x, |v| Ok(poly(v, bound, n)?.quotient)).map_err(e)?,
                 Layer::Cubic { coeffs, scale } => {
-                    nonzero(scale, "scale").map_err(e)?;
-                    let nb =
-                        check_bound::<Fr>("cubic numerator", cubic_bound(coeffs, bound, scale))
-                            .map_err(e)?;
-                    (
-                        try_map(&x, |v| Ok(cubic(coeffs, v, bound, scale)?.quotient)).map_err(e)?,
-                        quotient_bound(nb, &cubic_divisor(scale)),
-                    )
+                    try_map(&x, |v| Ok(cubic(coeffs, v, bound, scale)?.quotient)).map_err(e)?
                 }
                 Layer::AvgPool2d(cfg) => {
                     let r = avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, bound, cfg).map_err(e)?;
-                    (r.quotient.into_dyn(), r.bound)
+                    agrees(r.bound)?;
+                    r.quotient.into_dyn()
                 }
                 Layer::MaxPool2d(cfg) => {
                     let d = diff_bound(bound, nonneg);
-                    (
-                        max_pool2d(dims::<_, Ix3>(&x).map_err(e)?, d, cfg)
-                            .map_err(e)?
-                            .into_dyn(),
-                        bound,
-                    )
+                    max_pool2d(dims::<_, Ix3>(&x).map_err(e)?, d, cfg)
+                        .map_err(e)?
+                        .into_dyn()
                 }
-                Layer::GlobalAvgPool2d => {
-                    let r = global_avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, bound).map_err(e)?;
-                    (r.quotient.into_dyn(), r.bound)
-                }
-                Layer::GlobalMaxPool2d => (
+                Layer::GlobalAvgPool2d => global_avg_pool2d(dims::<_, Ix3>(&x).map_err(e)?, bound)
+                    .map_err(e)?
+                    .quotient
+                    .into_dyn(),
+                Layer::GlobalMaxPool2d => {
                     global_max_pool2d(dims::<_, Ix3>(&x).map_err(e)?, diff_bound(bound, nonneg))
                         .map_err(e)?
-                        .into_dyn(),
-                    bound,
-                ),
-                Layer::Flatten => (flatten(x.view()).into_dyn(), bound),
-                Layer::Reshape(shape) => (reshape(x.view(), shape).map_err(e)?, bound),
-                Layer::UpSample2d(size) => (
-                    upsample2d(dims::<_, Ix3>(&x).map_err(e)?, *size)
-                        .map_err(e)?
-                        .into_dyn(),
-                    bound,
-                ),
+                        .into_dyn()
+                }
+                Layer::Flatten => flatten(x.view()).into_dyn(),
+                Layer::Reshape(shape) => reshape(x.view(), shape).map_err(e)?,
+                Layer::UpSample2d(size) => upsample2d(dims::<_, Ix3>(&x).map_err(e)?, *size)
+                    .map_err(e)?
+                    .into_dyn(),
                 Layer::ArgMax => {
                     let xs = dims::<_, Ix1>(&x).map_err(e)?;
                     let (i, _) = argmax(xs, diff_bound(bound, nonneg)).map_err(e)?;
-                    let n = xs.len() as u64;
-                    (ArrayD::from_elem(IxDyn(&[]), i), 64 - n.leading_zeros())
+                    ArrayD::from_elem(IxDyn(&[]), i)
                 }
                 Layer::Add | Layer::Sub => {
                     let y = get(ins[1])?;
-                    let b = check_bound::<Fr>("sum", bound.max(bounds[ins[1]]) + 1).map_err(e)?;
-                    let out = if matches!(layer, Layer::Add) {
+                    if matches!(layer, Layer::Add) {
                         zip2(&x, y, |a, b| a + b)
                     } else {
                         zip2(&x, y, |a, b| a - b)
-                    };
-                    (out.map_err(e)?, b)
+                    }
+                    .map_err(e)?
                 }
                 Layer::Concat => {
                     let xs = ins.iter().map(|&v| get(v)).collect::<Result<Vec<_>, _>>()?;
-                    let b = ins.iter().map(|&v| bounds[v]).max().unwrap_or(bound);
-                    (concat_last(&xs).map_err(e)?, b)
+                    concat_last(&xs).map_err(e)?
                 }
                 Layer::Clip { lo, hi } => {
-                    clip_order(lo, hi).map_err(e)?;
                     let (blo, bhi) = (bits_for(lo), bits_for(hi));
                     let (lo_v, hi_v) = (
                         FpVar::Constant(to_field::<Fr>(lo)),
                         FpVar::Constant(to_field::<Fr>(hi)),
                     );
-                    let out = try_map(&x, |v| {
+                    try_map(&x, |v| {
                         let m = max(v, &lo_v, diff_bound_of(bound, blo))?;
                         // min(m, hi) = -max(-m, -hi); m has bound max(bound, blo)
                         let zero = FpVar::<Fr>::Constant(Fr::from(0u64));
@@ -1134,73 +1093,25 @@ impl Model {
                         )?;
                         Ok(zero - neg)
                     })
-                    .map_err(e)?;
-                    (out, blo.max(bhi))
+                    .map_err(e)?
                 }
-                Layer::SumPool2d(cfg) => {
-                    let k = cfg.size.0.saturating_mul(cfg.size.1).max(1);
-                    let grow = usize::BITS - (k - 1).leading_zeros();
-                    let b = check_bound::<Fr>("window sum", bound + grow).map_err(e)?;
-                    (
-                        sum_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg)
-                            .map_err(e)?
-                            .into_dyn(),
-                        b,
-                    )
-                }
+                Layer::SumPool2d(cfg) => sum_pool2d(dims::<_, Ix3>(&x).map_err(e)?, cfg)
+                    .map_err(e)?
+                    .into_dyn(),
                 Layer::PolyRaw(n) => {
-                    nonzero(n, "scale").map_err(e)?;
-                    let pb =
-                        check_bound::<Fr>("poly x^2 + n*x", poly_bound(bound, n)).map_err(e)?;
                     let nf = Fr::from(n.clone());
-                    (x.map(|v| v * v + v * nf), pb)
+                    x.map(|v| v * v + v * nf)
                 }
-            };
-            let new_sign = if matches!(layer, Layer::Rescale(_)) {
-                fresh_signs.take()
-            } else {
-                None
-            };
-            let new_nonneg = match layer {
-                Layer::Relu => true,
-                Layer::Clip { lo, .. } => lo.sign() != num_bigint::Sign::Minus,
-                Layer::MaxPool2d(_)
-                | Layer::AvgPool2d(_)
-                | Layer::SumPool2d(_)
-                | Layer::GlobalAvgPool2d
-                | Layer::GlobalMaxPool2d
-                | Layer::Flatten
-                | Layer::Reshape(_)
-                | Layer::UpSample2d(_) => nonneg,
-                Layer::Add | Layer::Concat => ins.iter().all(|&v| nonnegs[v]),
-                _ => false,
-            };
-            let new_scale = match (scale, layer) {
-                (_, _) if in_scales.iter().any(|s| s.is_none()) => None,
-                (Some(s), l) if l.is_linear() => Some(
-                    s * self
-                        .scale
-                        .clone()
-                        .unwrap_or_default()
-                        .pow(l.weight_factors()),
-                ),
-                (Some(s), Layer::Rescale(n)) if (&s % n).is_zero() => Some(s / n),
-                (Some(s), Layer::PolyRaw(n)) => Some(s * n),
-                (_, Layer::ArgMax) | (None, _) | (_, Layer::Rescale(_)) => None,
-                (s, _) => s,
             };
             summary.push(LayerSummary {
                 kind: layer.kind(),
                 shape: out.shape().to_vec(),
-                bound: new_bound,
-                scale: new_scale.clone(),
+                bound: f.bound,
+                scale: f.scale.clone(),
                 constraints: cs.num_constraints() - before,
             });
             vals.push(Some(out));
-            bounds.push(new_bound);
-            nonnegs.push(new_nonneg);
-            scales.push(new_scale);
-            signs.push(new_sign);
+            signs.push(fresh_signs);
             // free the values no later layer reads
             for &v in &ins {
                 if last_use[v] == Some(index) && !outputs.contains(&v) {
