@@ -1,18 +1,11 @@
 //! Model, tensor, key and proof files, and the `arkml` CLI end to end; malformed files are
 //! typed errors that name what is wrong, never panics.
+mod cli;
 mod common;
+use cli::{arkml, tmp};
 use common::{small_input, small_model};
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use arkml::file::{self, model_from_json, model_to_json, FileError, TensorFile};
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arkml-test-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn model_json_roundtrip() {
@@ -95,18 +88,6 @@ fn malformed_models_name_layer_and_field() {
         data: vec!["1".into()],
     };
     assert!(t.to_array().is_err());
-}
-
-fn arkml(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_arkml"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

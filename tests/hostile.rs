@@ -4,6 +4,9 @@
 
 use std::sync::Arc;
 
+mod cli;
+use cli::arkml;
+
 use ark_bn254::Fr;
 use arkml::bounty::{Bounty, Pgm};
 use arkml::file::model_from_json;
@@ -258,18 +261,6 @@ fn bounty_statements_are_checked_before_synthesis() {
         .contains("height x width"));
 }
 
-fn arkml_cli(args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arkml"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn bounds_too_wide_for_the_field_are_named_before_any_work() {
     use arkml::circuit::ModelCircuit;
@@ -296,7 +287,7 @@ fn bounds_too_wide_for_the_field_are_named_before_any_work() {
     std::fs::create_dir_all(&dir).unwrap();
     let p = |n: &str| dir.join(n).display().to_string();
     std::fs::write(p("m.json"), &json).unwrap();
-    let (ok, _, err) = arkml_cli(&["setup", &p("m.json"), "--pk", &p("pk"), "--vk", &p("vk")]);
+    let (ok, _, err) = arkml(&["setup", &p("m.json"), "--pk", &p("pk"), "--vk", &p("vk")]);
     assert!(
         !ok && err.contains("layer 0 (Dense)") && err.contains("bits"),
         "{err}"
@@ -307,7 +298,7 @@ fn bounds_too_wide_for_the_field_are_named_before_any_work() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/digits/model.json"
     );
-    let (ok, _, err) = arkml_cli(&["quantize", digits, "--scale", "2^130", "-o", &p("q.json")]);
+    let (ok, _, err) = arkml(&["quantize", digits, "--scale", "2^130", "-o", &p("q.json")]);
     assert!(
         !ok && err.contains("layer") && err.contains("bits"),
         "{err}"

@@ -4,9 +4,10 @@
 //! tampered one (same architecture, one bias changed) so the proof claims a class the
 //! honest model never outputs.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
+
+mod cli;
+use cli::{arkml, tmp};
 
 use ark_bn254::Fr;
 use ark_ec::AffineRepr;
@@ -226,24 +227,6 @@ fn keys_are_tied_to_their_circuit() {
         other.prove(&pk_b, &mut rng),
         Err(ProveError::WrongKey(_))
     ));
-}
-
-fn arkml(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_arkml"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arkml-stmt-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
