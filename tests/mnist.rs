@@ -47,14 +47,7 @@ fn mnist_reproduces_every_layer_and_is_satisfied() {
 
     let cs = ConstraintSystem::<Fr>::new_ref();
     let (_, summary) = model.synthesize(cs.clone(), &input).unwrap();
-    for (f, l) in m_facts(&model).iter().zip(&summary) {
-        assert_eq!(
-            (f.bound, &f.scale, &f.shape),
-            (l.bound, &l.scale, &l.shape),
-            "{}",
-            l.kind
-        );
-    }
+    facts_match(&model, &summary);
     assert!(cs.is_satisfied().unwrap());
     println!("{}", Model::summary_table(&summary));
     println!(
@@ -80,14 +73,7 @@ fn mnist_requantised_to_pow2() {
     );
     let cs = ConstraintSystem::<Fr>::new_ref();
     let (_, summary) = m.synthesize(cs.clone(), &x).unwrap();
-    for (f, l) in m_facts(&m).iter().zip(&summary) {
-        assert_eq!(
-            (f.bound, &f.scale, &f.shape),
-            (l.bound, &l.scale, &l.shape),
-            "{}",
-            l.kind
-        );
-    }
+    facts_match(&m, &summary);
     assert!(cs.is_satisfied().unwrap());
     println!("{}", Model::summary_table(&summary));
     println!("total constraints at 2^16: {}", cs.num_constraints());
@@ -108,14 +94,7 @@ fn mnist_requantised_with_batch_norm_folded() {
     assert_eq!(outs.last().unwrap().out.first().unwrap(), &BigInt::from(7));
     let cs = ConstraintSystem::<Fr>::new_ref();
     let (_, summary) = m.synthesize(cs.clone(), &x).unwrap();
-    for (f, l) in m_facts(&m).iter().zip(&summary) {
-        assert_eq!(
-            (f.bound, &f.scale, &f.shape),
-            (l.bound, &l.scale, &l.shape),
-            "{}",
-            l.kind
-        );
-    }
+    facts_match(&m, &summary);
     assert!(cs.is_satisfied().unwrap());
     println!("{}", Model::summary_table(&summary));
     // below 2^18 rows: the QAP domain (and the prover's floor) is half the unfolded model's
@@ -123,7 +102,14 @@ fn mnist_requantised_with_batch_norm_folded() {
     assert!(cs.num_constraints() < 1 << 18);
 }
 
-/// The facts pass on a model (bounds and scales without synthesis).
-fn m_facts(m: &Model) -> Vec<arkml::model::Facts> {
-    m.facts().unwrap()
+/// The facts pass (bounds, scales and shapes without synthesis) matches what synthesis wrote.
+fn facts_match(m: &Model, summary: &[arkml::model::LayerSummary]) {
+    for (f, l) in m.facts().unwrap().iter().zip(summary) {
+        assert_eq!(
+            (f.bound, &f.scale, &f.shape),
+            (l.bound, &l.scale, &l.shape),
+            "{}",
+            l.kind
+        );
+    }
 }
