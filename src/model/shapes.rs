@@ -6,7 +6,10 @@
 
 use arkml_gadgets::{
     fixed::check_bound,
-    layers::{conv::out_dim, Conv2dConfig, Padding},
+    layers::{
+        conv::{out_dim, window2d},
+        Conv2dConfig, Padding,
+    },
     Error,
 };
 
@@ -56,36 +59,10 @@ fn conv_out(
     if x.len() != 3 {
         return Err(rank_err("layer input", 3, x));
     }
-    let (oh, ph) = out_dim(
-        "rows",
-        x[0],
-        kernel.0,
-        cfg.stride.0,
-        cfg.dilation.0,
-        cfg.padding,
-    )?;
-    let (ow, pw) = out_dim(
-        "columns",
-        x[1],
-        kernel.1,
-        cfg.stride.1,
-        cfg.dilation.1,
-        cfg.padding,
-    )?;
-    if cfg.padding == Padding::Same {
-        // the padded input is allocated: both halves of the padding, bounded
-        let padded = [
-            x[0].checked_add(ph.checked_mul(2).ok_or_else(too_big)?),
-            x[1].checked_add(pw.checked_mul(2).ok_or_else(too_big)?),
-        ];
-        let padded = [
-            padded[0].ok_or_else(too_big)?,
-            padded[1].ok_or_else(too_big)?,
-            x[2],
-        ];
-        within("padded input", &padded, limits)?;
-    }
-    Ok((oh, ow))
+    // the gadget allocates the padded input: bound it before it does
+    let g = window2d(x[0], x[1], kernel, cfg)?;
+    within("padded input", &[g.padded.0, g.padded.1, x[2]], limits)?;
+    Ok(g.out)
 }
 
 fn too_big() -> Error {

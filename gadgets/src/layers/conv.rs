@@ -115,6 +115,48 @@ pub fn out_dim(
     }
 }
 
+/// The geometry of a 2D window operation (convolution or pooling) on an `h x w` input:
+/// output size, padding before, and the padded input's size, all in checked arithmetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window2d {
+    /// `(rows, columns)` of the output.
+    pub out: (usize, usize),
+    /// Padding before the first row and column.
+    pub pad_before: (usize, usize),
+    /// `(rows, columns)` of the padded input the windows are cut from.
+    pub padded: (usize, usize),
+}
+
+/// The [`Window2d`] of `kernel` with `cfg` on an `h x w` input; errors for a zero size,
+/// stride or dilation, a kernel larger than a `valid` input, or sizes that overflow.
+pub fn window2d(
+    h: usize,
+    w: usize,
+    kernel: (usize, usize),
+    cfg: &Conv2dConfig,
+) -> Result<Window2d> {
+    let axis =
+        |name: &str, len: usize, k: usize, s: usize, d: usize| -> Result<(usize, usize, usize)> {
+            let (out, pad) = out_dim(name, len, k, s, d, cfg.padding)?;
+            // rows the last window reaches: (out - 1) * s + (k - 1) * d + 1
+            let need = (out - 1)
+                .checked_mul(s)
+                .zip((k - 1).checked_mul(d))
+                .and_then(|(a, b)| a.checked_add(b)?.checked_add(1))
+                .zip(pad.checked_add(len))
+                .map(|(need, have)| need.max(have))
+                .ok_or_else(|| Error::param(&format!("padded input {name}"), "overflows"))?;
+            Ok((out, pad, need))
+        };
+    let (oh, ph, nh) = axis("rows", h, kernel.0, cfg.stride.0, cfg.dilation.0)?;
+    let (ow, pw, nw) = axis("columns", w, kernel.1, cfg.stride.1, cfg.dilation.1)?;
+    Ok(Window2d {
+        out: (oh, ow),
+        pad_before: (ph, pw),
+        padded: (nh, nw),
+    })
+}
+
 /// The input, padded with `None` so that every window of the config is a plain slice.
 fn padded<T: Clone>(
     x: ArrayView3<T>,
@@ -122,28 +164,12 @@ fn padded<T: Clone>(
     cfg: &Conv2dConfig,
 ) -> Result<(Array3<Option<T>>, usize, usize)> {
     let (h, w, c) = x.dim();
-    let (oh, ph) = out_dim(
-        "rows",
-        h,
-        kernel.0,
-        cfg.stride.0,
-        cfg.dilation.0,
-        cfg.padding,
-    )?;
-    let (ow, pw) = out_dim(
-        "columns",
-        w,
-        kernel.1,
-        cfg.stride.1,
-        cfg.dilation.1,
-        cfg.padding,
-    )?;
-    let need_h = (oh - 1) * cfg.stride.0 + (kernel.0 - 1) * cfg.dilation.0 + 1;
-    let need_w = (ow - 1) * cfg.stride.1 + (kernel.1 - 1) * cfg.dilation.1 + 1;
-    let mut p = Array3::from_elem((need_h.max(ph + h), need_w.max(pw + w), c), None);
+    let g = window2d(h, w, kernel, cfg)?;
+    let (ph, pw) = g.pad_before;
+    let mut p = Array3::from_elem((g.padded.0, g.padded.1, c), None);
     p.slice_mut(s![ph..ph + h, pw..pw + w, ..])
         .zip_mut_with(&x, |dst, src| *dst = Some(src.clone()));
-    Ok((p, oh, ow))
+    Ok((p, g.out.0, g.out.1))
 }
 
 /// Calls `f(i, j, window)` for every output position, `window` being `[kh][kw][c]` cells
