@@ -42,8 +42,7 @@ pub enum ProveError {
 /// The first row of `cs` (finalised, prove mode) whose R1CS constraint does not hold,
 /// evaluated on the matrices.
 pub fn first_unsatisfied_row(cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>) -> Option<usize> {
-    cs.finalize();
-    let m = cs.to_matrices().ok()?.remove(R1CS_PREDICATE_LABEL)?;
+    let m = finalized_matrices(cs).ok()?;
     let z = [
         cs.instance_assignment().ok()?,
         cs.witness_assignment().ok()?,
@@ -166,6 +165,16 @@ fn circuit_info(m: &[Matrix<Fr>], num_instance: usize, num_witness: usize) -> Ci
     }
 }
 
+/// Finalises `cs` and returns its R1CS matrices (A, B, C).
+fn finalized_matrices(
+    cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>,
+) -> Result<Vec<Matrix<Fr>>, SynthesisError> {
+    cs.finalize();
+    cs.to_matrices()?
+        .remove(R1CS_PREDICATE_LABEL)
+        .ok_or(SynthesisError::MissingCS)
+}
+
 /// The circuit's [`CircuitInfo`] (fingerprint and sizes), from one synthesis in setup mode
 /// (no witness is computed or needed).
 pub fn circuit_fingerprint<C: ConstraintSynthesizer<Fr>>(
@@ -175,11 +184,7 @@ pub fn circuit_fingerprint<C: ConstraintSynthesizer<Fr>>(
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
     circuit.generate_constraints(cs.clone())?;
-    cs.finalize();
-    let matrices = cs
-        .to_matrices()?
-        .remove(R1CS_PREDICATE_LABEL)
-        .ok_or(SynthesisError::MissingCS)?;
+    let matrices = finalized_matrices(&cs)?;
     Ok(circuit_info(
         &matrices,
         cs.num_instance_variables(),
@@ -210,11 +215,7 @@ pub fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Synthesize
         generate_lc_assignments: false,
     });
     circuit.generate_constraints(cs.clone())?;
-    cs.finalize();
-    let matrices = cs
-        .to_matrices()?
-        .remove(R1CS_PREDICATE_LABEL)
-        .ok_or(SynthesisError::MissingCS)?;
+    let matrices = finalized_matrices(&cs)?;
     let num_inputs = cs.num_instance_variables();
     let num_constraints = cs.num_constraints();
     let full = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
