@@ -1213,8 +1213,10 @@ pub fn load_float_tensor(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
     {
-        check_npy_size(path)?;
-        let open = || std::fs::File::open(path).map_err(io(path));
+        // read once: the header is checked on these bytes, then parsed from them
+        let bytes = std::fs::read(path).map_err(io(path))?;
+        check_npy_size(path, &bytes)?;
+        let open = || Ok::<_, FileError>(std::io::Cursor::new(&bytes));
         match ndarray_npy::ReadNpyExt::read_npy(open()?) {
             Ok(a) => a,
             Err(_) => {
@@ -1258,13 +1260,12 @@ pub fn load_float_tensor(
 
 /// Refuses a `.npy` file whose header declares more data than the file holds (or a shape
 /// whose element count overflows), before the reader allocates for it.
-fn check_npy_size(path: &Path) -> Result<(), FileError> {
+fn check_npy_size(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let bad = |why: &str| FileError::Serialization {
         path: path.display().to_string(),
         what: "NumPy array (float64 or float32)",
         why: why.into(),
     };
-    let bytes = std::fs::read(path).map_err(io(path))?;
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(bad("no NumPy magic"));
     }
