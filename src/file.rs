@@ -171,6 +171,14 @@ fn strings_or_numbers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Stri
 }
 
 impl TensorFile {
+    /// From a float tensor (each value in Rust's shortest round-trip form).
+    pub fn from_floats(a: &ArrayD<f64>) -> Self {
+        TensorFile {
+            shape: a.shape().to_vec(),
+            data: a.iter().map(|v| format!("{v:?}")).collect(),
+        }
+    }
+
     /// From an integer tensor.
     pub fn from_array<D: Dimension>(a: &ndarray::Array<BigInt, D>) -> Self {
         TensorFile {
@@ -376,6 +384,11 @@ enum PaddingFile {
     #[default]
     Valid,
     Same,
+    /// `{"explicit": {"before": [rows, columns], "after": [rows, columns]}}`
+    Explicit {
+        before: [usize; 2],
+        after: [usize; 2],
+    },
 }
 
 impl From<PaddingFile> for Padding {
@@ -383,6 +396,10 @@ impl From<PaddingFile> for Padding {
         match p {
             PaddingFile::Valid => Padding::Valid,
             PaddingFile::Same => Padding::Same,
+            PaddingFile::Explicit { before, after } => Padding::Explicit {
+                before: (before[0], before[1]),
+                after: (after[0], after[1]),
+            },
         }
     }
 }
@@ -392,6 +409,10 @@ impl From<Padding> for PaddingFile {
         match p {
             Padding::Valid => PaddingFile::Valid,
             Padding::Same => PaddingFile::Same,
+            Padding::Explicit { before, after } => PaddingFile::Explicit {
+                before: [before.0, before.1],
+                after: [after.0, after.1],
+            },
         }
     }
 }
@@ -803,7 +824,7 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
 /// Resolves a version-2 file's node names into a [`Graph`] over the layers sorted
 /// topologically; typed errors for a duplicate or reserved name, an input naming no node, a
 /// cycle, and an output naming no node.
-fn resolve_graph(f: &ModelFile, layers: Vec<Layer>) -> Result<(Vec<Layer>, Graph), FileError> {
+fn resolve_graph<L>(f: &ModelFile, layers: Vec<L>) -> Result<(Vec<L>, Graph), FileError> {
     let n = f.layers.len();
     if f.version == 1 {
         return Ok((layers, Graph::default()));
@@ -890,8 +911,8 @@ fn resolve_graph(f: &ModelFile, layers: Vec<Layer>) -> Result<(Vec<Layer>, Graph
         pos[j] = p;
     }
     let value = |d: Option<usize>| d.map_or(0, |j| pos[j] + 1);
-    let mut slots: Vec<Option<Layer>> = layers.into_iter().map(Some).collect();
-    let sorted: Vec<Layer> = order
+    let mut slots: Vec<Option<L>> = layers.into_iter().map(Some).collect();
+    let sorted: Vec<L> = order
         .iter()
         .map(|&j| slots[j].take().expect("each layer once"))
         .collect();
@@ -937,15 +958,15 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
             "a finite number is required in a float model".into(),
         )
     })?;
-    if f.outputs.is_some()
-        || f.layers
-            .iter()
-            .any(|l| l.name.is_some() || l.inputs.is_some())
+    if f.version == 1
+        && (f.outputs.is_some()
+            || f.layers
+                .iter()
+                .any(|l| l.name.is_some() || l.inputs.is_some()))
     {
         return Err(header(
-            "layers",
-            "float models are chains for now: quantise the layers, then wire the integer graph"
-                .into(),
+            "version",
+            "names, inputs and outputs need a version-2 (graph) file".into(),
         ));
     }
     let mut layers = Vec::with_capacity(f.layers.len());
@@ -967,6 +988,21 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
                     })?,
             },
             LayerFile::Poly { .. } => FloatLayer::Poly,
+            LayerFile::Clip { lo, hi } => {
+                let real = |field: &str, v: &str| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| {
+                            field_err(i, &kind, field, format!("{v:?} is not a finite number"))
+                        })
+                };
+                let (lo, hi) = (real("lo", lo)?, real("hi", hi)?);
+                if lo > hi {
+                    return Err(field_err(i, &kind, "hi", format!("{hi} is below lo {lo}")));
+                }
+                FloatLayer::Clip { lo, hi }
+            }
             LayerFile::Sigmoid { .. } => FloatLayer::Sigmoid,
             LayerFile::Tanh { .. } => FloatLayer::Tanh,
             LayerFile::Rescale { .. } | LayerFile::Cubic { .. } => {
@@ -1000,16 +1036,34 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
         };
         layers.push(layer);
     }
-    Ok(FloatModel {
+    let (layers, graph) = resolve_graph(&f, layers)?;
+    let fm = FloatModel {
         input_shape: f.input_shape,
         input_max,
         layers,
-    })
+        graph,
+    };
+    fm.check()?;
+    Ok(fm)
 }
 
 /// An integer layer as it is written to a file.
 fn layer_file(l: &Layer) -> LayerFile {
-    let tf = |a: &dyn ToTensorFile| a.to_tensor_file();
+    layer_file_with(l, None)
+}
+
+/// A layer as it is written to a file, its parameters (in [`Layer::params`]' order) taken
+/// from `floats` where given (a float model's linear layer and its template).
+fn layer_file_with(l: &Layer, floats: Option<&[ArrayD<f64>]>) -> LayerFile {
+    let next = std::cell::Cell::new(0usize);
+    let tf = |a: &dyn ToTensorFile| {
+        let k = next.get();
+        next.set(k + 1);
+        match floats.and_then(|f| f.get(k)) {
+            Some(f) => TensorFile::from_floats(f),
+            None => a.to_tensor_file(),
+        }
+    };
     let pad = |p: Padding| -> PaddingFile { p.into() };
     match l {
         Layer::Dense { w, b } => LayerFile::Dense {
@@ -1102,9 +1156,7 @@ fn layer_file(l: &Layer) -> LayerFile {
         Layer::Add => LayerFile::Add,
         Layer::Sub => LayerFile::Sub,
         Layer::Concat => LayerFile::Concat,
-        Layer::Mul { c } => LayerFile::Mul {
-            c: TensorFile::from_array(c),
-        },
+        Layer::Mul { c } => LayerFile::Mul { c: tf(c) },
         Layer::Clip { lo, hi } => LayerFile::Clip {
             lo: lo.to_string(),
             hi: hi.to_string(),
@@ -1169,6 +1221,69 @@ pub fn model_to_json(m: &Model) -> String {
             .then(|| m.graph.outputs.iter().map(|&v| value_name(v)).collect()),
     };
     serde_json::to_string(&f).expect("serialisable")
+}
+
+/// A float model as JSON text (`"dtype": "float"`, version 2 when wired as a graph), as
+/// [`float_model_from_json`] reads it.
+pub fn float_model_to_json(m: &FloatModel) -> String {
+    let chain = m.graph.is_chain();
+    let value_name = |v: usize| {
+        if v == 0 {
+            "input".to_string()
+        } else {
+            m.graph.name_of(v - 1)
+        }
+    };
+    let f = ModelFile {
+        format: "arkml-model".into(),
+        version: if chain { 1 } else { 2 },
+        dtype: Dtype::Float,
+        input_shape: m.input_shape.clone(),
+        input_bound: None,
+        input_max: Some(m.input_max),
+        scale: None,
+        input_visibility: Visibility::Private.into(),
+        weights: None,
+        layers: m
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| LayerEntry {
+                name: (!chain).then(|| m.graph.name_of(i)),
+                inputs: (!chain).then(|| {
+                    m.graph
+                        .inputs_of(i)
+                        .iter()
+                        .map(|&v| value_name(v))
+                        .collect()
+                }),
+                layer: match l {
+                    FloatLayer::Linear { layer, params } => layer_file_with(layer, Some(params)),
+                    FloatLayer::Plain(p) => layer_file(p),
+                    FloatLayer::LeakyRelu { alpha } => LayerFile::LeakyRelu {
+                        a: None,
+                        d: None,
+                        alpha: Some(serde_json::Value::String(format!("{alpha:?}"))),
+                    },
+                    FloatLayer::Poly => LayerFile::Poly { n: None },
+                    FloatLayer::Sigmoid => LayerFile::Sigmoid { scale: None },
+                    FloatLayer::Tanh => LayerFile::Tanh { scale: None },
+                    FloatLayer::Clip { lo, hi } => LayerFile::Clip {
+                        lo: format!("{lo:?}"),
+                        hi: format!("{hi:?}"),
+                    },
+                },
+            })
+            .collect(),
+        outputs: (!chain && !m.graph.outputs.is_empty())
+            .then(|| m.graph.outputs.iter().map(|&v| value_name(v)).collect()),
+    };
+    serde_json::to_string(&f).expect("serialisable")
+}
+
+/// Saves a float model file.
+pub fn save_float_model(path: &Path, m: &FloatModel) -> Result<(), FileError> {
+    std::fs::write(path, float_model_to_json(m)).map_err(io(path))
 }
 
 /// Loads a model file.

@@ -24,6 +24,7 @@ pub mod groth16;
 pub mod handover;
 pub mod measure;
 pub mod model;
+pub mod onnx;
 pub mod quant;
 pub mod report;
 pub mod snarkjs;

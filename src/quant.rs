@@ -29,6 +29,7 @@
 //!         FloatLayer::Plain(Layer::Relu),
 //!         FloatLayer::Plain(Layer::ArgMax),
 //!     ],
+//!     graph: Default::default(),
 //! };
 //! let q = quantize(&fm, Scale::Pow2(8)).unwrap();
 //! assert!(q.errors[0] <= 0.5 / 256.0 / 256.0 + 0.5 / 256.0);
@@ -41,14 +42,14 @@
 
 use arkml_gadgets::activation::{ZANH, ZIGMOID};
 use arkml_gadgets::fixed::{bits_for, Scale};
-use arkml_gadgets::layers::{Conv2dConfig, Padding, Pool2dConfig};
+use arkml_gadgets::layers::{Conv2dConfig, Pool2dConfig};
 use arkml_gadgets::tensor::Visibility;
 use ndarray::{Array1, Array2, Array3, Array4, ArrayD, Ix3, IxDyn};
 use num_bigint::{BigInt, BigUint};
 use num_traits::{ToPrimitive, Zero};
 use thiserror::Error as ThisError;
 
-use crate::model::{apply_linear, Layer, Model, ModelError, WeightSpec};
+use crate::model::{apply_linear, Graph, Layer, Model, ModelError, WeightSpec};
 
 /// A layer with float parameters. Linear layers are an integer layer used as a template
 /// (its own parameters are ignored; only kind, shapes and configuration count) with float
@@ -75,6 +76,13 @@ pub enum FloatLayer {
     Sigmoid,
     /// Tanh (circomlib-ml's cubic approximation once quantised).
     Tanh,
+    /// Clip to `[lo, hi]` (ReLU6: `lo = 0`, `hi = 6`), in real units.
+    Clip {
+        /// The lower end.
+        lo: f64,
+        /// The upper end.
+        hi: f64,
+    },
     /// A layer without parameters or scale (ReLU, pooling, reshaping, ArgMax).
     Plain(Layer),
 }
@@ -134,19 +142,23 @@ impl FloatLayer {
             FloatLayer::Poly => "Poly",
             FloatLayer::Sigmoid => "Sigmoid",
             FloatLayer::Tanh => "Tanh",
+            FloatLayer::Clip { .. } => "Clip",
         }
     }
 }
 
-/// A sequential model with float weights.
+/// A model with float weights: layers wired as a [`Graph`] (empty: a chain), as an integer
+/// [`Model`] is.
 #[derive(Clone, Debug)]
 pub struct FloatModel {
     /// Input shape.
     pub input_shape: Vec<usize>,
     /// The largest absolute input value the model must accept (e.g. 16 for 4-bit pixels).
     pub input_max: f64,
-    /// The layers.
+    /// The layers, in topological order.
     pub layers: Vec<FloatLayer>,
+    /// How the layers connect (value 0 the input, value `i + 1` layer `i`'s output).
+    pub graph: Graph,
 }
 
 /// Why quantisation failed.
@@ -195,6 +207,9 @@ pub struct Quantized {
     /// Per float layer: the largest absolute rounding error of its parameters, in real
     /// units (0 for layers without parameters).
     pub errors: Vec<f64>,
+    /// Per float layer: the index of the integer layer that ends it (a linear layer becomes
+    /// two, the layer and its rescale).
+    pub ends: Vec<usize>,
 }
 
 impl Quantized {
@@ -290,10 +305,34 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
     let sf = s.to_f64().unwrap_or(f64::INFINITY);
     let mut layers = Vec::new();
     let mut errors = Vec::new();
+    let mut ends = Vec::with_capacity(fm.layers.len());
+    // float value -> integer value (0 is the input in both)
+    let mut value = vec![0usize];
+    let mut inputs: Vec<Vec<usize>> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let named = !fm.graph.is_chain();
     for (index, l) in fm.layers.iter().enumerate() {
         let kind = l.kind();
         let mut err = 0f64;
-        match l {
+        let ins: Vec<usize> = fm
+            .graph
+            .inputs_of(index)
+            .iter()
+            .map(|&v| value.get(v).copied())
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                QuantError::Model(ModelError::Graph(format!(
+                    "layer {index} reads a value not computed before it"
+                )))
+            })?;
+        let name = fm.graph.name_of(index);
+        let mut push = |layer: Layer, ins: Vec<usize>, name: String| {
+            layers.push(layer);
+            inputs.push(ins);
+            names.push(name);
+            layers.len()
+        };
+        let out = match l {
             FloatLayer::Plain(p) if p.is_linear() || matches!(p, Layer::Rescale(_)) => {
                 return Err(QuantError::Unsupported {
                     index,
@@ -303,7 +342,11 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
                 })
             }
             FloatLayer::Plain(
-                p @ (Layer::LeakyRelu { .. } | Layer::Poly(_) | Layer::Cubic { .. }),
+                p @ (Layer::LeakyRelu { .. }
+                | Layer::Poly(_)
+                | Layer::Cubic { .. }
+                | Layer::Clip { .. }
+                | Layer::PolyRaw(_)),
             ) => {
                 return Err(QuantError::Unsupported {
                     index,
@@ -311,21 +354,37 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
                     why: "use the float activation (its scale comes from quantisation)".into(),
                 })
             }
-            FloatLayer::Plain(p) => layers.push(p.clone()),
+            FloatLayer::Plain(p) => push(p.clone(), ins, name),
             FloatLayer::LeakyRelu { alpha } => {
                 let a = round(*alpha, &s, 1).ok_or(QuantError::NotFinite { index, kind })?;
                 err = (a.to_f64().unwrap_or(0.0) / sf - alpha).abs();
-                layers.push(Layer::LeakyRelu { a, d: s.clone() });
+                push(Layer::LeakyRelu { a, d: s.clone() }, ins, name)
             }
-            FloatLayer::Poly => layers.push(Layer::Poly(s.clone())),
-            FloatLayer::Sigmoid => layers.push(Layer::Cubic {
-                coeffs: ZIGMOID,
-                scale: s.clone(),
-            }),
-            FloatLayer::Tanh => layers.push(Layer::Cubic {
-                coeffs: ZANH,
-                scale: s.clone(),
-            }),
+            FloatLayer::Clip { lo, hi } => {
+                let q = |v: f64| round(v, &s, 1).ok_or(QuantError::NotFinite { index, kind });
+                let (qlo, qhi) = (q(*lo)?, q(*hi)?);
+                err = (qlo.to_f64().unwrap_or(0.0) / sf - lo)
+                    .abs()
+                    .max((qhi.to_f64().unwrap_or(0.0) / sf - hi).abs());
+                push(Layer::Clip { lo: qlo, hi: qhi }, ins, name)
+            }
+            FloatLayer::Poly => push(Layer::Poly(s.clone()), ins, name),
+            FloatLayer::Sigmoid => push(
+                Layer::Cubic {
+                    coeffs: ZIGMOID,
+                    scale: s.clone(),
+                },
+                ins,
+                name,
+            ),
+            FloatLayer::Tanh => push(
+                Layer::Cubic {
+                    coeffs: ZANH,
+                    scale: s.clone(),
+                },
+                ins,
+                name,
+            ),
             FloatLayer::Linear { layer, params } => {
                 let factors = layer.weight_factors();
                 let mut ints = Vec::new();
@@ -347,19 +406,48 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
                     kind,
                     source,
                 };
-                layers.push(layer.with_params(ints).map_err(model_err)?);
-                layers.push(Layer::Rescale(s.pow(factors)));
+                let lin = push(
+                    layer.with_params(ints).map_err(model_err)?,
+                    ins,
+                    if named { name.clone() } else { String::new() },
+                );
+                push(
+                    Layer::Rescale(s.pow(factors)),
+                    vec![lin],
+                    if named {
+                        format!("{name}.rescale")
+                    } else {
+                        String::new()
+                    },
+                )
             }
-        }
+        };
+        value.push(out);
+        ends.push(out - 1);
         errors.push(err);
     }
+    let graph = if named {
+        Graph {
+            inputs,
+            names,
+            outputs: fm
+                .graph
+                .outputs
+                .iter()
+                .map(|&v| value.get(v).copied())
+                .collect::<Option<_>>()
+                .ok_or_else(|| ModelError::Graph("an output value does not exist".into()))?,
+        }
+    } else {
+        Graph::default()
+    };
     let input_max = round(fm.input_max.abs(), &s, 1).ok_or(QuantError::NotFinite {
         index: 0,
         kind: "input",
     })?;
     let input_bound = bits_for(&input_max).max(bits_for(&-input_max));
     let model = Model {
-        graph: Default::default(),
+        graph,
         input_shape: fm.input_shape.clone(),
         input_bound,
         input_visibility: Visibility::Private,
@@ -373,6 +461,7 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
         model,
         scale,
         errors,
+        ends,
     })
 }
 
@@ -428,6 +517,23 @@ pub fn quantize_within(fm: &FloatModel, base: Scale, budget: u32) -> Result<Quan
 }
 
 impl FloatModel {
+    /// Checks the wiring: every input computed before it, each layer with as many inputs as
+    /// it takes, outputs that exist, names unique.
+    pub fn check(&self) -> Result<(), ModelError> {
+        let ops: Vec<_> = self
+            .layers
+            .iter()
+            .map(|l| {
+                let arity = match l {
+                    FloatLayer::Plain(p) => p.arity(),
+                    _ => (1, 1),
+                };
+                (l.kind(), arity)
+            })
+            .collect();
+        self.graph.check_ops(&ops)
+    }
+
     /// Float inference: every layer's output. Sigmoid and tanh are the true functions, so
     /// comparing with the quantised model shows the cubic approximation's error too.
     pub fn forward(&self, x: &ArrayD<f64>) -> Result<Vec<ArrayD<f64>>, QuantError> {
@@ -440,7 +546,6 @@ impl FloatModel {
         }
         let mut outs: Vec<ArrayD<f64>> = Vec::with_capacity(self.layers.len());
         for (index, l) in self.layers.iter().enumerate() {
-            let x = outs.last().unwrap_or(x);
             let kind = l.kind();
             let e = |source| {
                 QuantError::Model(ModelError::Layer {
@@ -454,7 +559,41 @@ impl FloatModel {
                 kind,
                 why: why.into(),
             };
+            let ins: Vec<&ArrayD<f64>> = self
+                .graph
+                .inputs_of(index)
+                .iter()
+                .map(|&v| if v == 0 { Some(x) } else { outs.get(v - 1) })
+                .collect::<Option<_>>()
+                .ok_or_else(|| unsupported("reads a value not computed before it"))?;
+            let x = *ins.first().ok_or_else(|| unsupported("has no input"))?;
             let y = match l {
+                FloatLayer::Plain(Layer::Add | Layer::Sub) => {
+                    let b = ins.get(1).ok_or_else(|| unsupported("takes two inputs"))?;
+                    if b.shape() != x.shape() {
+                        return Err(e(arkml_gadgets::Error::shape(
+                            "second input",
+                            format!("{:?}", x.shape()),
+                            format!("{:?}", b.shape()),
+                        )));
+                    }
+                    if matches!(l, FloatLayer::Plain(Layer::Add)) {
+                        x + *b
+                    } else {
+                        x - *b
+                    }
+                }
+                FloatLayer::Plain(Layer::Concat) => {
+                    let axis = ndarray::Axis(x.ndim().saturating_sub(1));
+                    let views: Vec<_> = ins.iter().map(|a| a.view()).collect();
+                    ndarray::concatenate(axis, &views).map_err(|err| {
+                        e(arkml_gadgets::Error::param(
+                            "concat inputs",
+                            err.to_string(),
+                        ))
+                    })?
+                }
+                FloatLayer::Clip { lo, hi } => x.map(|v| v.max(*lo).min(*hi)),
                 FloatLayer::LeakyRelu { alpha } => {
                     x.map(|v| if *v >= 0.0 { *v } else { alpha * v })
                 }
@@ -479,9 +618,7 @@ impl FloatModel {
                             .into_dimensionality::<Ix3>()
                             .map_err(|_| unsupported("needs HWC input"))?;
                         pool(x3, cfg, matches!(p, Layer::MaxPool2d(_)))
-                            .ok_or_else(|| {
-                                unsupported("float reference pools with valid padding only")
-                            })?
+                            .map_err(e)?
                             .into_dyn()
                     }
                     Layer::GlobalAvgPool2d | Layer::GlobalMaxPool2d => {
@@ -491,8 +628,7 @@ impl FloatModel {
                             .map_err(|_| unsupported("needs HWC input"))?;
                         let (h, w, _) = x3.dim();
                         let cfg = Pool2dConfig::new((h, w));
-                        let y = pool(x3, &cfg, matches!(p, Layer::GlobalMaxPool2d))
-                            .ok_or_else(|| unsupported("empty input"))?;
+                        let y = pool(x3, &cfg, matches!(p, Layer::GlobalMaxPool2d)).map_err(e)?;
                         y.into_iter().collect::<Array1<_>>().into_dyn()
                     }
                     Layer::ArgMax => {
@@ -518,28 +654,33 @@ impl FloatModel {
     }
 }
 
-/// Float average or max pooling with valid padding (`None` for same padding or an empty
-/// window).
-fn pool(x: ndarray::ArrayView3<f64>, cfg: &Pool2dConfig, max: bool) -> Option<Array3<f64>> {
-    if cfg.padding != Padding::Valid || cfg.size.0 * cfg.size.1 == 0 {
-        return None;
-    }
+/// Float average or max pooling over each window's valid cells (padded cells are skipped,
+/// as the integer gadgets and ONNX's `count_include_pad = 0` do).
+fn pool(
+    x: ndarray::ArrayView3<f64>,
+    cfg: &Pool2dConfig,
+    max: bool,
+) -> Result<Array3<f64>, arkml_gadgets::Error> {
     let (h, w, c) = x.dim();
-    if h < cfg.size.0 || w < cfg.size.1 || cfg.stride.0 * cfg.stride.1 == 0 {
-        return None;
-    }
-    let oh = (h - cfg.size.0) / cfg.stride.0 + 1;
-    let ow = (w - cfg.size.1) / cfg.stride.1 + 1;
-    Some(Array3::from_shape_fn((oh, ow, c), |(i, j, k)| {
-        let win = x.slice(ndarray::s![
-            i * cfg.stride.0..i * cfg.stride.0 + cfg.size.0,
-            j * cfg.stride.1..j * cfg.stride.1 + cfg.size.1,
-            k
-        ]);
-        if max {
-            win.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+    let g = arkml_gadgets::layers::conv::window2d(h, w, cfg.size, &cfg.conv())?;
+    let (ph, pw) = g.pad_before;
+    Ok(Array3::from_shape_fn((g.out.0, g.out.1, c), |(i, j, k)| {
+        let (mut acc, mut n) = (if max { f64::NEG_INFINITY } else { 0.0 }, 0usize);
+        for a in 0..cfg.size.0 {
+            for b in 0..cfg.size.1 {
+                let (r, q) = (i * cfg.stride.0 + a, j * cfg.stride.1 + b);
+                if r < ph || q < pw || r - ph >= h || q - pw >= w {
+                    continue;
+                }
+                let v = x[[r - ph, q - pw, k]];
+                acc = if max { acc.max(v) } else { acc + v };
+                n += 1;
+            }
+        }
+        if max || n == 0 {
+            acc
         } else {
-            win.sum() / (cfg.size.0 * cfg.size.1) as f64
+            acc / n as f64
         }
     }))
 }
@@ -558,15 +699,8 @@ pub fn activation_errors(
     for x in inputs {
         let f = fm.forward(x)?;
         let i = q.model.infer(&q.quantize_input(x)?)?;
-        // map float layer -> index of its last integer layer
-        let mut j = 0;
         for (k, l) in fm.layers.iter().enumerate() {
-            j += if matches!(l, FloatLayer::Linear { .. }) {
-                2
-            } else {
-                1
-            };
-            let qi = &i[j - 1].out;
+            let qi = &i[q.ends[k]].out;
             let unit = if matches!(l, FloatLayer::Plain(Layer::ArgMax)) {
                 1.0
             } else {
@@ -583,8 +717,13 @@ pub fn activation_errors(
 /// Folds every BatchNorm that directly follows a Dense, Conv1D, Conv2D or pointwise layer
 /// into that layer (`w' = a w` per output channel, `b' = a b + b_bn`): the same function in
 /// floats, one fewer linear layer and so one fewer rescale after quantisation. Other
-/// BatchNorms are kept. Apply before [`quantize`].
+/// BatchNorms are kept. Apply before [`quantize`]. A model wired as a graph is returned as
+/// it is (the ONNX importer folds BatchNormalization itself, where it reads the layer's
+/// only consumer).
 pub fn fold_batch_norm(fm: &FloatModel) -> FloatModel {
+    if !fm.graph.is_chain() {
+        return fm.clone();
+    }
     let mut layers: Vec<FloatLayer> = Vec::with_capacity(fm.layers.len());
     for l in &fm.layers {
         if let (
@@ -622,5 +761,6 @@ pub fn fold_batch_norm(fm: &FloatModel) -> FloatModel {
         input_shape: fm.input_shape.clone(),
         input_max: fm.input_max,
         layers,
+        graph: Graph::default(),
     }
 }

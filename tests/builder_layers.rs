@@ -251,6 +251,7 @@ fn float_model(rng: &mut StdRng) -> FloatModel {
         b: Array1::from_elem(2, BigInt::from(0)),
     };
     FloatModel {
+        graph: Default::default(),
         input_shape: vec![6, 6, 1],
         input_max: 1.0,
         layers: vec![

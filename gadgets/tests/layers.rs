@@ -210,7 +210,33 @@ fn check(layer: &impl Layer, x_shape: &[usize], p_shapes: &[Vec<usize>], seed: u
 }
 
 fn padding() -> impl Strategy<Value = Padding> {
-    prop_oneof![Just(Padding::Valid), Just(Padding::Same)]
+    prop_oneof![
+        Just(Padding::Valid),
+        Just(Padding::Same),
+        (0usize..3, 0usize..3, 0usize..3, 0usize..3).prop_map(|(a, b, c, d)| {
+            Padding::Explicit {
+                before: (a, b),
+                after: (c, d),
+            }
+        }),
+    ]
+}
+
+/// `x` with `before` / `after` zero rows and columns around it.
+fn zero_padded(
+    x: &ArrayD<BigInt>,
+    before: (usize, usize),
+    after: (usize, usize),
+) -> ArrayD<BigInt> {
+    let (h, w, c) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+    let mut p = ArrayD::from_elem(
+        IxDyn(&[h + before.0 + after.0, w + before.1 + after.1, c]),
+        BigInt::from(0),
+    );
+    for ((i, j, k), v) in d3(x).indexed_iter() {
+        p[[i + before.0, j + before.1, k]] = v.clone();
+    }
+    p
 }
 
 proptest! {
@@ -229,6 +255,27 @@ proptest! {
     ) {
         let cfg = Conv2dConfig { stride: (sh, sw), padding: pad, dilation: (dh, dw) };
         check(&Conv(cfg), &[h, w, cin], &[vec![kh, kw, cin, cout], vec![cout]], seed);
+    }
+
+    /// Explicit padding is the valid convolution of the zero-padded input (ONNX's `pads`).
+    #[test]
+    fn explicit_padding_is_zero_padding(
+        h in 1usize..6, w in 1usize..6, k in 1usize..4, s in 1usize..3,
+        b0 in 0usize..3, b1 in 0usize..3, a0 in 0usize..3, a1 in 0usize..3, seed in any::<u64>(),
+    ) {
+        prop_assume!(b0.max(b1).max(a0).max(a1) < k);
+        let x = random(&[h, w, 2], XB, seed, false);
+        let wt = random(&[k, k, 2, 2], XB, seed ^ 1, false);
+        let b = random(&[2], XB, seed ^ 2, false);
+        let explicit = Conv2dConfig::new((s, s), Padding::Explicit { before: (b0, b1), after: (a0, a1) });
+        let got = conv2d(d3(&x), d4(&wt), d1(&b), &explicit);
+        let want = conv2d(d3(&zero_padded(&x, (b0, b1), (a0, a1))), d4(&wt), d1(&b),
+            &Conv2dConfig::new((s, s), Padding::Valid));
+        match (got, want) {
+            (Ok(g), Ok(v)) => prop_assert_eq!(g, v),
+            (Err(_), Err(_)) => {}
+            (g, v) => prop_assert!(false, "{:?} vs {:?}", g.map(|_| ()), v.map(|_| ())),
+        }
     }
 
     #[test]

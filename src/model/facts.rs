@@ -36,8 +36,8 @@ pub struct Facts {
 /// The smallest number of valid cells in any window of a pooling (same padding skips the
 /// padded cells), per axis multiplied.
 fn min_window_cells(shape: &[usize], cfg: &Pool2dConfig) -> Result<usize, Error> {
-    let axis = |name: &str, len: usize, k: usize, s: usize| -> Result<usize, Error> {
-        let (out, pad) = out_dim(name, len, k, s, 1, cfg.padding)?;
+    let axis = |name: &str, len: usize, k: usize, s: usize, p: Padding| -> Result<usize, Error> {
+        let (out, pad) = out_dim(name, len, k, s, 1, p)?;
         if cfg.padding == Padding::Valid {
             return Ok(k);
         }
@@ -51,8 +51,13 @@ fn min_window_cells(shape: &[usize], cfg: &Pool2dConfig) -> Result<usize, Error>
         }
         Ok(least)
     };
-    Ok(axis("rows", shape[0], cfg.size.0, cfg.stride.0)?
-        * axis("columns", shape[1], cfg.size.1, cfg.stride.1)?)
+    Ok(axis(
+        "rows",
+        shape[0],
+        cfg.size.0,
+        cfg.stride.0,
+        cfg.padding.transposed(),
+    )? * axis("columns", shape[1], cfg.size.1, cfg.stride.1, cfg.padding)?)
 }
 
 impl Model {

@@ -74,10 +74,16 @@ impl Graph {
     /// Checks the wiring against `layers`: every input an earlier value, each layer with as
     /// many inputs as its op takes, outputs that exist, names unique.
     pub fn check(&self, layers: &[Layer]) -> Result<(), ModelError> {
-        let n = layers.len();
+        let ops: Vec<_> = layers.iter().map(|l| (l.kind(), l.arity())).collect();
+        self.check_ops(&ops)
+    }
+
+    /// [`Graph::check`] over each layer's kind and arity `(least, most)` inputs.
+    pub fn check_ops(&self, ops: &[(&'static str, (usize, usize))]) -> Result<(), ModelError> {
+        let n = ops.len();
         let err = |index: usize, why: String| ModelError::Layer {
             index,
-            kind: layers[index].kind(),
+            kind: ops[index].0,
             source: Error::param("inputs", why),
         };
         if self.inputs.len() > n || self.names.len() > n {
@@ -86,7 +92,7 @@ impl Graph {
                 self.inputs.len().max(self.names.len())
             )));
         }
-        for (i, layer) in layers.iter().enumerate() {
+        for (i, &(_, (lo, hi))) in ops.iter().enumerate() {
             let ins = self.inputs_of(i);
             if let Some(v) = ins.iter().find(|&&v| v > i) {
                 return Err(err(
@@ -94,7 +100,6 @@ impl Graph {
                     format!("reads value {v}, which is not computed before it (a cycle or a later node)"),
                 ));
             }
-            let (lo, hi) = layer.arity();
             if ins.len() < lo || ins.len() > hi {
                 let want = if lo == hi {
                     format!("{lo}")

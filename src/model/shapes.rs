@@ -7,8 +7,8 @@
 use arkml_gadgets::{
     fixed::check_bound,
     layers::{
-        conv::{out_dim, window2d},
-        Conv2dConfig, Padding,
+        conv::{conv1d_config, window2d},
+        Conv2dConfig,
     },
     Error,
 };
@@ -154,14 +154,11 @@ fn layer_shape(
             if x.len() != 2 {
                 return Err(rank_err("conv1d input", 2, x));
             }
-            let (ol, _) = out_dim("length", x[0], w[0], *stride, *dilation, *padding)?;
-            if *padding == Padding::Same {
-                let pad = (ol - 1)
-                    .checked_mul(*stride)
-                    .and_then(|v| v.checked_add(x[0]))
-                    .ok_or_else(too_big)?;
-                within("padded input", &[pad, x[1]], limits)?;
-            }
+            // a 1D convolution is a 2D one on a single row, along the columns
+            let cfg = conv1d_config(*stride, *padding, *dilation);
+            let g = window2d(1, x[0], (1, w[0]), &cfg)?;
+            let ol = g.out.1;
+            within("padded input", &[g.padded.1, x[1]], limits)?;
             want("conv1d weights input channels", x[1], w[1])?;
             want("conv1d bias", w[2], b.len())?;
             vec![ol, w[2]]

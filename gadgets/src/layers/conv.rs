@@ -1,9 +1,11 @@
 //! Convolutions over HWC tensors: Conv2D, Conv1D, pointwise, depthwise, separable.
 //!
 //! Weights are `[kh][kw][cin][cout]` (Keras' layout), bias `[cout]`. Stride, dilation,
-//! non-square kernels, and padding `valid` or `same` with TensorFlow's rule
+//! non-square kernels, and padding `valid`, `same` with TensorFlow's rule
 //! (`out = ceil(in / stride)`, `pad = max((out-1)*stride + (k-1)*dilation + 1 - in, 0)`, the
-//! smaller half before). Padded cells are skipped, not multiplied.
+//! smaller half before), or explicit counts before and after (ONNX's and PyTorch's `pads`:
+//! `out = (in + before + after - ((k-1)*dilation + 1)) / stride + 1`). Padded cells are
+//! skipped, not multiplied.
 //!
 //! Cost: one constraint per multiplication of two variables, i.e.
 //! `out_h * out_w * cout * (valid cells per window) * cin` with private weights on a variable
@@ -22,6 +24,28 @@ pub enum Padding {
     Valid,
     /// TensorFlow's `same`: `out = ceil(in / stride)`.
     Same,
+    /// Explicit zero padding (ONNX / PyTorch `pads`): cells `before` and `after` the input,
+    /// as `(rows, columns)`. A 1D convolution runs along the columns.
+    Explicit {
+        /// Before the first row and column.
+        before: (usize, usize),
+        /// After the last row and column.
+        after: (usize, usize),
+    },
+}
+
+impl Padding {
+    /// The same padding with rows and columns swapped ([`out_dim`] reads an explicit
+    /// padding's columns entry; this gives the rows' view).
+    pub fn transposed(self) -> Padding {
+        match self {
+            Padding::Explicit { before, after } => Padding::Explicit {
+                before: (before.1, before.0),
+                after: (after.1, after.0),
+            },
+            other => other,
+        }
+    }
 }
 
 /// Stride, padding and dilation of a 2D convolution or pooling.
@@ -57,7 +81,8 @@ impl Conv2dConfig {
 }
 
 /// Output length and padding before, along one axis (checked arithmetic: an effective
-/// kernel or padding that overflows `usize` is an error).
+/// kernel or padding that overflows `usize` is an error). An explicit padding's columns
+/// entry is used (pass [`Padding::transposed`] for the rows).
 pub fn out_dim(
     axis: &str,
     input: usize,
@@ -112,6 +137,30 @@ pub fn out_dim(
                 .saturating_sub(input);
             Ok((out, total / 2))
         }
+        Padding::Explicit { before, after } => {
+            // every window keeps at least one real cell (ONNX requires pads < kernel)
+            if before.1 >= eff || after.1 >= eff {
+                return Err(Error::param(
+                    &format!("padding {axis}"),
+                    format!(
+                        "{} before, {} after: each must be smaller than the kernel's extent {eff}",
+                        before.1, after.1
+                    ),
+                ));
+            }
+            let padded = input
+                .checked_add(before.1)
+                .and_then(|v| v.checked_add(after.1))
+                .ok_or_else(|| Error::param(&format!("padding {axis}"), "overflows"))?;
+            if padded < eff {
+                return Err(Error::shape(
+                    &format!("padded input {axis}"),
+                    format!(">= {eff}"),
+                    padded,
+                ));
+            }
+            Ok(((padded - eff) / stride + 1, before.1))
+        }
     }
 }
 
@@ -135,21 +184,34 @@ pub fn window2d(
     kernel: (usize, usize),
     cfg: &Conv2dConfig,
 ) -> Result<Window2d> {
-    let axis =
-        |name: &str, len: usize, k: usize, s: usize, d: usize| -> Result<(usize, usize, usize)> {
-            let (out, pad) = out_dim(name, len, k, s, d, cfg.padding)?;
-            // rows the last window reaches: (out - 1) * s + (k - 1) * d + 1
-            let need = (out - 1)
-                .checked_mul(s)
-                .zip((k - 1).checked_mul(d))
-                .and_then(|(a, b)| a.checked_add(b)?.checked_add(1))
-                .zip(pad.checked_add(len))
-                .map(|(need, have)| need.max(have))
-                .ok_or_else(|| Error::param(&format!("padded input {name}"), "overflows"))?;
-            Ok((out, pad, need))
-        };
-    let (oh, ph, nh) = axis("rows", h, kernel.0, cfg.stride.0, cfg.dilation.0)?;
-    let (ow, pw, nw) = axis("columns", w, kernel.1, cfg.stride.1, cfg.dilation.1)?;
+    let axis = |name: &str,
+                len: usize,
+                k: usize,
+                s: usize,
+                d: usize,
+                p: Padding|
+     -> Result<(usize, usize, usize)> {
+        let (out, pad) = out_dim(name, len, k, s, d, p)?;
+        // rows the last window reaches: (out - 1) * s + (k - 1) * d + 1
+        let need = (out - 1)
+            .checked_mul(s)
+            .zip((k - 1).checked_mul(d))
+            .and_then(|(a, b)| a.checked_add(b)?.checked_add(1))
+            .zip(pad.checked_add(len))
+            .map(|(need, have)| need.max(have))
+            .ok_or_else(|| Error::param(&format!("padded input {name}"), "overflows"))?;
+        Ok((out, pad, need))
+    };
+    let rows = cfg.padding.transposed();
+    let (oh, ph, nh) = axis("rows", h, kernel.0, cfg.stride.0, cfg.dilation.0, rows)?;
+    let (ow, pw, nw) = axis(
+        "columns",
+        w,
+        kernel.1,
+        cfg.stride.1,
+        cfg.dilation.1,
+        cfg.padding,
+    )?;
     Ok(Window2d {
         out: (oh, ow),
         pad_before: (ph, pw),
@@ -242,6 +304,23 @@ pub fn conv2d<T: Scalar>(
     })
 }
 
+/// The 2D configuration a 1D convolution runs as: one row, along the columns (an explicit
+/// padding's rows entries do not apply and are dropped).
+pub fn conv1d_config(stride: usize, padding: Padding, dilation: usize) -> Conv2dConfig {
+    let padding = match padding {
+        Padding::Explicit { before, after } => Padding::Explicit {
+            before: (0, before.1),
+            after: (0, after.1),
+        },
+        other => other,
+    };
+    Conv2dConfig {
+        stride: (1, stride),
+        padding,
+        dilation: (1, dilation),
+    }
+}
+
 /// Conv1D over `[len][cin]` with weights `[k][cin][cout]`; `stride`, `dilation` and padding
 /// along the one axis.
 pub fn conv1d<T: Scalar>(
@@ -252,11 +331,7 @@ pub fn conv1d<T: Scalar>(
     padding: Padding,
     dilation: usize,
 ) -> Result<ndarray::Array2<T>> {
-    let cfg = Conv2dConfig {
-        stride: (1, stride),
-        padding,
-        dilation: (1, dilation),
-    };
+    let cfg = conv1d_config(stride, padding, dilation);
     let y = conv2d(x.insert_axis(Axis(0)), w.insert_axis(Axis(0)), b, &cfg)?;
     Ok(y.index_axis_move(Axis(0), 0))
 }

@@ -39,7 +39,8 @@ impl Pool2dConfig {
         }
     }
 
-    fn conv(&self) -> Conv2dConfig {
+    /// The window geometry as a convolution config (stride and padding, no dilation).
+    pub fn conv(&self) -> Conv2dConfig {
         Conv2dConfig::new(self.stride, self.padding)
     }
 }

@@ -1,0 +1,1732 @@
+//! ONNX import: an `.onnx` file (PyTorch's `torch.onnx.export`, `skl2onnx`, `tf2onnx`,
+//! Keras 3) to a [`FloatModel`], ready for [`crate::quant`] or [`crate::calibrate`].
+//!
+//! What the importer does:
+//! - **Layout.** ONNX is NCHW with a batch axis; arkml is HWC without one. A batch axis of
+//!   1 or symbolic (`N`, `batch_size`, `unk__0`) is dropped; any other symbolic dimension is
+//!   an error naming it. Convolution weights `[M][C][kh][kw]` become `[kh][kw][C][M]`; a
+//!   `Flatten` of an NCHW map is kept in arkml's HWC order and the following Gemm's / MatMul's
+//!   rows are permuted to match, so no transpose is ever proven. A `Transpose` that only
+//!   changes the layout (NHWC ↔ NCHW, tf2onnx's input transpose) costs nothing.
+//! - **Folding.** `BatchNormalization`, and a bias `Add` or a per-channel `Mul` / `Div` /
+//!   `Sub`, are folded into the Conv / Gemm / MatMul before them when it is their only
+//!   consumer (otherwise they become a per-channel affine layer). A zero `Pad` before a Conv
+//!   becomes the Conv's padding. `Dropout`, `Identity` and a `Cast` to float are dropped.
+//!   A `Softmax` on a model output is dropped with a note (it does not change the argmax):
+//!   the model outputs logits.
+//! - **Ops** (opset 7 to 22, default domain): Conv (1D, 2D; pads, strides, dilations,
+//!   `group` 1 or depthwise), Gemm, MatMul, Add, Sub, Mul, Div (by constants, or two
+//!   activations for Add / Sub), Relu, LeakyRelu, Clip (ReLU6), Sigmoid / Tanh (only with
+//!   [`ImportOptions::cubic`]: circomlib-ml's cubic approximations), MaxPool, AveragePool,
+//!   GlobalAveragePool, GlobalMaxPool, Flatten, Reshape (to a flatten or the same shape),
+//!   Transpose (a layout change), Concat (channels), Pad (zero, before a Conv), ArgMax,
+//!   BatchNormalization, Softmax (at an output), Dropout, Identity, Cast, Constant.
+//!   Anything else is [`OnnxError::Unsupported`], naming the op, the node and this list.
+//!
+//! Parsing uses `prost` on the schema's messages ([`proto`]); a malformed or truncated file
+//! is [`OnnxError::Decode`], never a panic (`tests/fuzz.rs` feeds it mutated fixtures).
+//!
+//! ```no_run
+//! use arkml::onnx::{load_onnx, ImportOptions};
+//! let imported = load_onnx("model.onnx".as_ref(), &ImportOptions { input_max: 16.0, ..Default::default() })?;
+//! for note in &imported.notes {
+//!     println!("note: {note}");
+//! }
+//! let q = arkml::quant::quantize(&imported.model, arkml_gadgets::fixed::Scale::Pow2(10))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod proto;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use arkml_gadgets::layers::{conv::window2d, Conv2dConfig, Padding, Pool2dConfig};
+use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
+use num_bigint::BigInt;
+use num_traits::Zero;
+use prost::Message;
+use thiserror::Error as ThisError;
+
+use crate::model::{Graph, Layer, ModelError};
+use crate::quant::{FloatLayer, FloatModel};
+use proto::{attr_type, data_type, AttributeProto, ModelProto, NodeProto, TensorProto};
+
+/// The ops the importer reads (for error messages and docs).
+pub const SUPPORTED_OPS: &str = "Conv, Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Clip, \
+Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Flatten, Reshape, \
+Transpose, Concat, Pad, ArgMax, BatchNormalization, Softmax, Dropout, Identity, Cast, Constant";
+
+/// The opsets the importer accepts for the default domain.
+pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=22;
+
+/// How to import.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// The largest absolute input value the model must accept (ONNX does not say; e.g. 16
+    /// for scikit-learn's 4-bit digits, 1 for images scaled to `[0, 1]`). Calibration sets
+    /// it from the samples.
+    pub input_max: f64,
+    /// Accept Sigmoid and Tanh as circomlib-ml's cubic approximations (error up to about
+    /// 0.02 for sigmoid on `[-4, 4]`, growing fast outside it; see
+    /// [`arkml_gadgets::activation`]).
+    pub cubic: bool,
+    /// End the model with an ArgMax, so that the proof reveals the class, not the logits.
+    pub argmax: bool,
+    /// The ONNX values to use as the model's outputs; empty: the graph's float outputs
+    /// (scikit-learn's integer `label` output is left out, with a note).
+    pub outputs: Vec<String>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            input_max: 1.0,
+            cubic: false,
+            argmax: false,
+            outputs: vec![],
+        }
+    }
+}
+
+/// An imported model and what the importer changed on the way.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The float model.
+    pub model: FloatModel,
+    /// What was folded, dropped or assumed, one line each.
+    pub notes: Vec<String>,
+}
+
+/// Why an import failed.
+#[derive(Debug, ThisError)]
+pub enum OnnxError {
+    /// Not a protobuf ONNX model (truncated, corrupted, another format).
+    #[error("not a valid ONNX file: {0}")]
+    Decode(String),
+    /// An opset outside what the importer reads.
+    #[error(
+        "opset {version} of domain {domain:?} is not supported (default domain: opsets 7 to 22)"
+    )]
+    Opset {
+        /// The domain (`""` is ONNX's default).
+        domain: String,
+        /// The version.
+        version: i64,
+    },
+    /// An op, or an op's attribute or input, the importer does not handle.
+    #[error("node {node:?} ({op}): {why}. Supported ops: {supported}")]
+    Unsupported {
+        /// The op type.
+        op: String,
+        /// The node's name (or its first output's).
+        node: String,
+        /// What is not supported.
+        why: String,
+        /// [`SUPPORTED_OPS`].
+        supported: &'static str,
+    },
+    /// A graph that does not fit together (missing input, shapes that disagree, bad data).
+    #[error("node {node:?}: {why}")]
+    Graph {
+        /// The node (or `"graph"`).
+        node: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The model's input.
+    #[error("input {name:?}: {why}")]
+    Input {
+        /// The input's name.
+        name: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The imported model is not well formed.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Reading the file.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Reads an ONNX file.
+pub fn load_onnx(path: &Path, opts: &ImportOptions) -> Result<Imported, OnnxError> {
+    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    import(&bytes, opts)
+}
+
+/// Whether `bytes` look like an ONNX model rather than JSON (the first byte is protobuf's
+/// tag of a `ModelProto` field, not `{` or whitespace).
+pub fn looks_like_onnx(bytes: &[u8]) -> bool {
+    !matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{') | Some(b'[') | None
+    )
+}
+
+/// How an ONNX tensor maps onto an arkml tensor (ONNX shapes without the batch axis).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lay {
+    /// ONNX `[C, H, W]`, arkml `[H, W, C]`.
+    Chw { c: usize, h: usize, w: usize },
+    /// ONNX `[H, W, C]`, arkml `[H, W, C]` (tf2onnx's NHWC before its transpose).
+    Hwc { h: usize, w: usize, c: usize },
+    /// ONNX `[C, L]`, arkml `[L, C]`.
+    Cl { c: usize, l: usize },
+    /// ONNX `[N]`, arkml `[N]`.
+    Vec(usize),
+    /// ONNX `[C, 1, 1]` (after global pooling), arkml `[C]`.
+    Pooled(usize),
+    /// ONNX `[C * H * W]` in CHW order, arkml `[H * W * C]` in HWC order.
+    FlatChw { c: usize, h: usize, w: usize },
+    /// ONNX `[]` or `[1]` after ArgMax, arkml `[]`.
+    Scalar,
+}
+
+impl Lay {
+    /// The ONNX shape without the batch axis.
+    fn onnx_shape(&self) -> Vec<usize> {
+        match *self {
+            Lay::Chw { c, h, w } => vec![c, h, w],
+            Lay::Hwc { h, w, c } => vec![h, w, c],
+            Lay::Cl { c, l } => vec![c, l],
+            Lay::Vec(n) => vec![n],
+            Lay::Pooled(c) => vec![c, 1, 1],
+            Lay::FlatChw { c, h, w } => vec![c * h * w],
+            Lay::Scalar => vec![],
+        }
+    }
+
+    /// The number of channels (arkml's last axis).
+    fn channels(&self) -> usize {
+        match *self {
+            Lay::Chw { c, .. } | Lay::Hwc { c, .. } | Lay::Cl { c, .. } | Lay::Pooled(c) => c,
+            Lay::Vec(n) => n,
+            Lay::FlatChw { c, h, w } => c * h * w,
+            Lay::Scalar => 1,
+        }
+    }
+
+    /// The ONNX axis (without batch) that arkml's last axis is.
+    fn channel_axis(&self) -> usize {
+        match self {
+            Lay::Hwc { .. } => 2,
+            _ => 0,
+        }
+    }
+
+    /// For arkml's flat index `p` (row-major over arkml's shape), the ONNX flat index.
+    fn onnx_index(&self, p: usize) -> usize {
+        match *self {
+            Lay::Chw { c, h, w } | Lay::FlatChw { c, h, w } => {
+                let (pix, ch) = (p / c, p % c);
+                let _ = h;
+                ch * h * w + (pix / w) * w + pix % w
+            }
+            Lay::Cl { c, l } => {
+                let (pos, ch) = (p / c, p % c);
+                ch * l + pos
+            }
+            _ => p,
+        }
+    }
+
+    /// The number of elements.
+    fn len(&self) -> usize {
+        self.onnx_shape().iter().product()
+    }
+}
+
+/// A value in the ONNX graph: a constant, or a float-model value with its layout. `pad`
+/// is a zero padding (`before`, `after` as rows, columns) waiting for the Conv that reads it.
+#[derive(Clone, Debug)]
+enum Val {
+    Const(ArrayD<f64>),
+    Dyn {
+        value: usize,
+        lay: Lay,
+        pad: Option<((usize, usize), (usize, usize))>,
+    },
+}
+
+struct Builder<'a> {
+    layers: Vec<FloatLayer>,
+    inputs: Vec<Vec<usize>>,
+    names: Vec<String>,
+    vals: HashMap<String, Val>,
+    uses: HashMap<String, usize>,
+    /// Per float value, the consumer slots (node inputs, model outputs) not yet processed
+    /// that read it under any ONNX name.
+    value_uses: HashMap<usize, usize>,
+    outputs: &'a [String],
+    notes: Vec<String>,
+    opts: &'a ImportOptions,
+    opset: i64,
+    /// Per ONNX value, the needed nodes that read it.
+    consumers: HashMap<String, Vec<&'a NodeProto>>,
+}
+
+/// Imports an ONNX model from its bytes.
+pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError> {
+    if !opts.input_max.is_finite() || opts.input_max <= 0.0 {
+        return Err(OnnxError::Input {
+            name: "input_max".into(),
+            why: format!("{} is not a positive finite number", opts.input_max),
+        });
+    }
+    let m = ModelProto::decode(bytes).map_err(|e| OnnxError::Decode(e.to_string()))?;
+    let mut opset = None;
+    for o in &m.opset_import {
+        if o.domain.is_empty() || o.domain == "ai.onnx" {
+            if !OPSETS.contains(&o.version) {
+                return Err(OnnxError::Opset {
+                    domain: o.domain.clone(),
+                    version: o.version,
+                });
+            }
+            opset = Some(o.version);
+        }
+    }
+    let g = m
+        .graph
+        .ok_or_else(|| OnnxError::Decode("the file holds no graph".into()))?;
+    let opset = opset.ok_or_else(|| OnnxError::Decode("no opset for the default domain".into()))?;
+    let mut notes = vec![];
+
+    let mut vals: HashMap<String, Val> = HashMap::new();
+    for t in &g.initializer {
+        vals.insert(t.name.clone(), Val::Const(tensor(t, &t.name)?));
+    }
+    // the one real input
+    let real: Vec<_> = g
+        .input
+        .iter()
+        .filter(|i| !vals.contains_key(&i.name))
+        .collect();
+    let input = match real.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(OnnxError::Graph {
+                node: "graph".into(),
+                why: "the model has no input".into(),
+            })
+        }
+        more => {
+            return Err(OnnxError::Graph {
+                node: "graph".into(),
+                why: format!(
+                    "the model has {} inputs ({}); arkml models take one",
+                    more.len(),
+                    more.iter()
+                        .map(|i| i.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        }
+    };
+    let in_err = |why: String| OnnxError::Input {
+        name: input.name.clone(),
+        why,
+    };
+    let tt = input
+        .r#type
+        .as_ref()
+        .and_then(|t| t.tensor_type.as_ref())
+        .ok_or_else(|| in_err("not a tensor".into()))?;
+    if tt.elem_type != data_type::FLOAT && tt.elem_type != data_type::DOUBLE {
+        return Err(in_err(format!(
+            "element type {} is not float or double",
+            tt.elem_type
+        )));
+    }
+    let dims = &tt
+        .shape
+        .as_ref()
+        .ok_or_else(|| in_err("has no shape".into()))?
+        .dim;
+    let mut shape = vec![];
+    for (axis, d) in dims.iter().enumerate() {
+        match (d.dim_value, &d.dim_param) {
+            (Some(v), _) if v > 0 => shape.push(v as usize),
+            (_, Some(p)) if axis == 0 => {
+                notes.push(format!("batch axis {p:?} of the input taken as 1"));
+                shape.push(1)
+            }
+            (Some(0) | None, None) if axis == 0 => shape.push(1),
+            (_, Some(p)) => {
+                return Err(in_err(format!(
+                    "dimension {axis} is symbolic ({p:?}); export with a static shape"
+                )))
+            }
+            (v, _) => {
+                return Err(in_err(format!(
+                    "dimension {axis} is {v:?}, not a positive size"
+                )))
+            }
+        }
+    }
+    let lay = match shape.as_slice() {
+        [1, n] => Lay::Vec(*n),
+        [1, c, l] => Lay::Cl { c: *c, l: *l },
+        [1, c, h, w] => Lay::Chw {
+            c: *c,
+            h: *h,
+            w: *w,
+        },
+        [n] if dims.len() == 1 => Lay::Vec(*n),
+        other => {
+            return Err(in_err(format!(
+                "shape {other:?}: expected [1, features], [1, C, L] or [1, C, H, W]"
+            )))
+        }
+    };
+    let usize_limit = |n: usize| n <= crate::model::Limits::default().max_elements;
+    if !usize_limit(lay.len()) {
+        return Err(in_err(format!("{} elements is too large", lay.len())));
+    }
+    let mut input_shape = arkml_shape(&lay);
+    vals.insert(
+        input.name.clone(),
+        Val::Dyn {
+            value: 0,
+            lay,
+            pad: None,
+        },
+    );
+
+    // outputs: chosen, or the graph's float outputs
+    let outputs: Vec<String> = if opts.outputs.is_empty() {
+        let mut outs = vec![];
+        for o in &g.output {
+            let elem = o
+                .r#type
+                .as_ref()
+                .and_then(|t| t.tensor_type.as_ref())
+                .map(|t| t.elem_type);
+            if matches!(
+                elem,
+                Some(data_type::FLOAT) | Some(data_type::DOUBLE) | None
+            ) {
+                outs.push(o.name.clone());
+            } else {
+                notes.push(format!(
+                    "output {:?} (element type {}) left out: not a float tensor",
+                    o.name,
+                    elem.unwrap_or(0)
+                ));
+            }
+        }
+        outs
+    } else {
+        opts.outputs.clone()
+    };
+    if outputs.is_empty() {
+        return Err(OnnxError::Graph {
+            node: "graph".into(),
+            why: "no float output to import (name one with the outputs option)".into(),
+        });
+    }
+    // only the nodes the outputs need
+    let producer: HashMap<&str, usize> = g
+        .node
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| n.output.iter().map(move |o| (o.as_str(), i)))
+        .collect();
+    let mut needed = vec![false; g.node.len()];
+    let mut stack: Vec<&str> = outputs.iter().map(|s| s.as_str()).collect();
+    for o in &stack {
+        if !producer.contains_key(o) && !vals.contains_key(*o) {
+            return Err(OnnxError::Graph {
+                node: "graph".into(),
+                why: format!("no node produces the output {o:?}"),
+            });
+        }
+    }
+    while let Some(v) = stack.pop() {
+        if let Some(&i) = producer.get(v) {
+            if !needed[i] {
+                needed[i] = true;
+                stack.extend(g.node[i].input.iter().map(|s| s.as_str()));
+            }
+        }
+    }
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    let mut consumers: HashMap<String, Vec<&NodeProto>> = HashMap::new();
+    for (i, n) in g.node.iter().enumerate() {
+        if needed[i] {
+            for x in &n.input {
+                *uses.entry(x.clone()).or_default() += 1;
+                consumers.entry(x.clone()).or_default().push(n);
+            }
+        }
+    }
+    // an NHWC input that is only transposed to NCHW (tf2onnx, Keras): arkml's own layout
+    if let (Lay::Chw { c, h, w }, Some(cs)) = (lay, consumers.get(&input.name)) {
+        let to_nchw = |n: &&NodeProto| {
+            n.op_type == "Transpose" && attr_ints(n, "perm").as_deref() == Some(&[0, 3, 1, 2][..])
+        };
+        if !cs.is_empty() && cs.iter().all(to_nchw) {
+            let hwc = Lay::Hwc { h: c, w: h, c: w };
+            input_shape = arkml_shape(&hwc);
+            vals.insert(
+                input.name.clone(),
+                Val::Dyn {
+                    value: 0,
+                    lay: hwc,
+                    pad: None,
+                },
+            );
+            notes.push(
+                "the input is NHWC (only transposed to NCHW): arkml's HWC, no transpose proven"
+                    .into(),
+            );
+        }
+    }
+    for o in &outputs {
+        *uses.entry(o.clone()).or_default() += 1;
+    }
+
+    let mut b = Builder {
+        layers: vec![],
+        inputs: vec![],
+        names: vec![],
+        vals,
+        uses,
+        value_uses: HashMap::new(),
+        outputs: &outputs,
+        notes,
+        opts,
+        opset,
+        consumers,
+    };
+    b.bind(&input.name, 0);
+    for (i, n) in g.node.iter().enumerate() {
+        if needed[i] {
+            let reads: Vec<usize> = n
+                .input
+                .iter()
+                .filter_map(|x| match b.vals.get(x) {
+                    Some(Val::Dyn { value, .. }) => Some(*value),
+                    _ => None,
+                })
+                .collect();
+            b.node(n)?;
+            for v in reads {
+                if let Some(u) = b.value_uses.get_mut(&v) {
+                    *u = u.saturating_sub(1);
+                }
+            }
+        }
+    }
+    let mut out_values = vec![];
+    for o in &outputs {
+        match b.vals.get(o) {
+            Some(Val::Dyn { value, lay, pad }) => {
+                if pad.is_some() {
+                    return Err(OnnxError::Graph {
+                        node: o.clone(),
+                        why: "a Pad output is a model output".into(),
+                    });
+                }
+                if let Lay::FlatChw { c, h, w } = lay {
+                    b.notes.push(format!(
+                        "output {o:?} is in HWC order (a flattened {c}x{h}x{w} map; ONNX's is CHW)"
+                    ));
+                }
+                out_values.push(*value)
+            }
+            Some(Val::Const(_)) | None => {
+                return Err(OnnxError::Graph {
+                    node: o.clone(),
+                    why: "the output does not depend on the input".into(),
+                })
+            }
+        }
+    }
+    if opts.argmax {
+        if out_values.len() != 1 {
+            return Err(OnnxError::Graph {
+                node: "graph".into(),
+                why: "an ArgMax needs exactly one output".into(),
+            });
+        }
+        let v = b.emit(
+            FloatLayer::Plain(Layer::ArgMax),
+            vec![out_values[0]],
+            "argmax",
+        );
+        out_values = vec![v];
+    }
+    if b.layers.is_empty() {
+        return Err(OnnxError::Graph {
+            node: "graph".into(),
+            why: "the model computes nothing".into(),
+        });
+    }
+    let last = b.layers.len();
+    let graph = Graph {
+        inputs: b.inputs,
+        names: b.names,
+        outputs: if out_values == [last] {
+            vec![]
+        } else {
+            out_values
+        },
+    };
+    let model = FloatModel {
+        input_shape,
+        input_max: opts.input_max,
+        layers: b.layers,
+        graph,
+    };
+    model.check()?;
+    Ok(Imported {
+        model,
+        notes: b.notes,
+    })
+}
+
+fn arkml_shape(lay: &Lay) -> Vec<usize> {
+    match *lay {
+        Lay::Chw { c, h, w } | Lay::Hwc { h, w, c } => vec![h, w, c],
+        Lay::Cl { c, l } => vec![l, c],
+        Lay::Vec(n) | Lay::Pooled(n) => vec![n],
+        Lay::FlatChw { c, h, w } => vec![h * w * c],
+        Lay::Scalar => vec![],
+    }
+}
+
+/// A constant tensor as f64, checking its size against its data.
+fn tensor(t: &TensorProto, node: &str) -> Result<ArrayD<f64>, OnnxError> {
+    let err = |why: String| OnnxError::Graph {
+        node: node.to_string(),
+        why,
+    };
+    if t.data_location == 1 {
+        return Err(err(format!(
+            "tensor {:?} keeps its data in an external file; save the model with the data inside",
+            t.name
+        )));
+    }
+    let mut shape = vec![];
+    let mut n: usize = 1;
+    for &d in &t.dims {
+        let d = usize::try_from(d).map_err(|_| err(format!("dimension {d} of {:?}", t.name)))?;
+        n = n
+            .checked_mul(d)
+            .filter(|&n| n <= crate::model::Limits::default().max_elements)
+            .ok_or_else(|| err(format!("tensor {:?} is too large", t.name)))?;
+        shape.push(d);
+    }
+    let raw = &t.raw_data;
+    let data: Vec<f64> = match t.data_type {
+        data_type::FLOAT if !raw.is_empty() => raw
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+            .collect(),
+        data_type::FLOAT => t.float_data.iter().map(|&v| v as f64).collect(),
+        data_type::DOUBLE if !raw.is_empty() => raw
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect(),
+        data_type::DOUBLE => t.double_data.clone(),
+        data_type::INT64 if !raw.is_empty() => raw
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f64)
+            .collect(),
+        data_type::INT64 => t.int64_data.iter().map(|&v| v as f64).collect(),
+        data_type::INT32 if !raw.is_empty() => raw
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+            .collect(),
+        data_type::INT32 => t.int32_data.iter().map(|&v| v as f64).collect(),
+        other => {
+            return Err(err(format!(
+                "tensor {:?} has element type {other}; float, double, int32 and int64 are read",
+                t.name
+            )))
+        }
+    };
+    if data.len() != n {
+        return Err(err(format!(
+            "tensor {:?} has {} values for shape {shape:?}",
+            t.name,
+            data.len()
+        )));
+    }
+    Ok(ArrayD::from_shape_vec(IxDyn(&shape), data).expect("length checked"))
+}
+
+fn attr<'n>(n: &'n NodeProto, name: &str) -> Option<&'n AttributeProto> {
+    n.attribute.iter().find(|a| a.name == name)
+}
+
+fn attr_int(n: &NodeProto, name: &str, default: i64) -> i64 {
+    attr(n, name)
+        .filter(|a| a.r#type == attr_type::INT || a.r#type == 0)
+        .map_or(default, |a| a.i)
+}
+
+fn attr_float(n: &NodeProto, name: &str, default: f32) -> f32 {
+    attr(n, name)
+        .filter(|a| a.r#type == attr_type::FLOAT || a.r#type == 0)
+        .map_or(default, |a| a.f)
+}
+
+fn attr_ints(n: &NodeProto, name: &str) -> Option<Vec<i64>> {
+    attr(n, name)
+        .filter(|a| a.r#type == attr_type::INTS || a.r#type == 0)
+        .map(|a| a.ints.clone())
+}
+
+fn attr_str(n: &NodeProto, name: &str) -> Option<String> {
+    attr(n, name)
+        .filter(|a| a.r#type == attr_type::STRING || a.r#type == 0)
+        .map(|a| String::from_utf8_lossy(&a.s).into_owned())
+}
+
+fn node_name(n: &NodeProto) -> String {
+    if n.name.is_empty() {
+        n.output.first().cloned().unwrap_or_default()
+    } else {
+        n.name.clone()
+    }
+}
+
+/// A per-channel or scalar constant, as per-channel values in arkml's channel order; `None`
+/// when it broadcasts another way.
+fn per_channel(c: &ArrayD<f64>, lay: &Lay) -> Option<Vec<f64>> {
+    let ch = lay.channels();
+    if c.len() == 1 {
+        return Some(vec![c.iter().next().copied().unwrap_or(0.0); ch]);
+    }
+    // drop leading batch-like ones
+    let mut shape: Vec<usize> = c.shape().to_vec();
+    let onnx = lay.onnx_shape();
+    while shape.len() > onnx.len() && shape[0] == 1 {
+        shape.remove(0);
+    }
+    let axis = lay.channel_axis();
+    let per_channel_shape: Vec<usize> = (0..onnx.len())
+        .map(|a| if a == axis { ch } else { 1 })
+        .collect();
+    let trailing_ones = shape.len() <= onnx.len()
+        && shape.len() > axis
+        && shape == per_channel_shape[onnx.len() - shape.len()..];
+    let flat_vec = matches!(lay, Lay::Vec(_) | Lay::Pooled(_)) && c.len() == ch;
+    if (trailing_ones && c.len() == ch) || flat_vec {
+        return Some(c.iter().copied().collect());
+    }
+    if let Lay::FlatChw { .. } = lay {
+        if c.len() == ch {
+            return Some(
+                (0..ch)
+                    .map(|p| c.iter().nth(lay.onnx_index(p)).copied().unwrap_or(0.0))
+                    .collect(),
+            );
+        }
+    }
+    None
+}
+
+/// A constant of the value's full shape, in arkml's layout; `None` when shapes differ.
+fn full(c: &ArrayD<f64>, lay: &Lay) -> Option<ArrayD<f64>> {
+    let mut shape: Vec<usize> = c.shape().to_vec();
+    while !shape.is_empty() && shape[0] == 1 && shape.len() > lay.onnx_shape().len() {
+        shape.remove(0);
+    }
+    if shape != lay.onnx_shape() {
+        return None;
+    }
+    let flat: Vec<f64> = c.iter().copied().collect();
+    let data: Vec<f64> = (0..flat.len()).map(|p| flat[lay.onnx_index(p)]).collect();
+    ArrayD::from_shape_vec(IxDyn(&arkml_shape(lay)), data).ok()
+}
+
+impl Builder<'_> {
+    fn emit(&mut self, l: FloatLayer, ins: Vec<usize>, name: &str) -> usize {
+        let mut name = name.replace(|c: char| c.is_whitespace(), "_");
+        if name.is_empty() || name == "input" || self.names.contains(&name) {
+            name = format!("{name}#{}", self.layers.len());
+        }
+        self.layers.push(l);
+        self.inputs.push(ins);
+        self.names.push(name);
+        self.layers.len()
+    }
+
+    fn unsupported(&self, n: &NodeProto, why: impl Into<String>) -> OnnxError {
+        OnnxError::Unsupported {
+            op: n.op_type.clone(),
+            node: node_name(n),
+            why: why.into(),
+            supported: SUPPORTED_OPS,
+        }
+    }
+
+    fn graph_err(&self, n: &NodeProto, why: impl Into<String>) -> OnnxError {
+        OnnxError::Graph {
+            node: node_name(n),
+            why: why.into(),
+        }
+    }
+
+    fn get(&self, n: &NodeProto, k: usize) -> Result<Option<Val>, OnnxError> {
+        match n.input.get(k) {
+            None => Ok(None),
+            Some(s) if s.is_empty() => Ok(None),
+            Some(s) => {
+                self.vals.get(s).cloned().map(Some).ok_or_else(|| {
+                    self.graph_err(n, format!("input {s:?} is not computed before it"))
+                })
+            }
+        }
+    }
+
+    fn need(&self, n: &NodeProto, k: usize) -> Result<Val, OnnxError> {
+        self.get(n, k)?
+            .ok_or_else(|| self.graph_err(n, format!("input {k} is missing")))
+    }
+
+    fn konst(&self, n: &NodeProto, k: usize, what: &str) -> Result<Option<ArrayD<f64>>, OnnxError> {
+        match self.get(n, k)? {
+            None => Ok(None),
+            Some(Val::Const(c)) => {
+                if c.iter().any(|v| !v.is_finite()) {
+                    return Err(self.graph_err(n, format!("{what} holds NaN or infinite values")));
+                }
+                Ok(Some(c))
+            }
+            Some(Val::Dyn { .. }) => Err(self.unsupported(
+                n,
+                format!("{what} must be a constant (an initializer), not computed from the input"),
+            )),
+        }
+    }
+
+    /// The dynamic input `k`, refusing a pending Pad.
+    fn dynamic(&self, n: &NodeProto, k: usize) -> Result<(usize, Lay), OnnxError> {
+        match self.need(n, k)? {
+            Val::Dyn {
+                value,
+                lay,
+                pad: None,
+            } => Ok((value, lay)),
+            Val::Dyn { .. } => Err(self.unsupported(n, "a Pad must feed a Conv")),
+            Val::Const(_) => Err(self.unsupported(n, "a constant-only computation")),
+        }
+    }
+
+    /// Counts the consumers of ONNX value `name`, now bound to float value `value`.
+    fn bind(&mut self, name: &str, value: usize) {
+        let u = self.uses.get(name).copied().unwrap_or(0);
+        *self.value_uses.entry(value).or_default() += u;
+    }
+
+    fn set(&mut self, n: &NodeProto, value: usize, lay: Lay) {
+        if let Some(o) = n.output.first() {
+            self.bind(o, value);
+            self.vals.insert(
+                o.clone(),
+                Val::Dyn {
+                    value,
+                    lay,
+                    pad: None,
+                },
+            );
+        }
+    }
+
+    fn alias(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let v = self.need(n, 0)?;
+        if let (Some(o), Val::Dyn { value, .. }) = (n.output.first(), &v) {
+            self.bind(o, *value);
+        }
+        if let Some(o) = n.output.first() {
+            self.vals.insert(o.clone(), v);
+        }
+        Ok(())
+    }
+
+    /// The linear layer that produced `value`, when `name` (the ONNX value) has no other
+    /// consumer and is not an output: it can absorb a following affine op.
+    fn foldable(&self, value: usize) -> Option<usize> {
+        // this node is the only consumer left (model outputs count as consumers)
+        let single = self.value_uses.get(&value).copied() == Some(1);
+        let i = value.checked_sub(1)?;
+        match self.layers.get(i)? {
+            FloatLayer::Linear {
+                layer:
+                    Layer::Dense { .. }
+                    | Layer::Conv2d { .. }
+                    | Layer::Conv1d { .. }
+                    | Layer::DepthwiseConv2d { .. },
+                ..
+            } if single => Some(i),
+            _ => None,
+        }
+    }
+
+    /// `y = a x + b` per channel: folded into the linear layer before it when that is its
+    /// only consumer, else a BatchNorm layer.
+    fn affine(&mut self, n: &NodeProto, a: Vec<f64>, b: Vec<f64>) -> Result<(), OnnxError> {
+        let (value, lay) = self.dynamic(n, 0)?;
+        if let Some(i) = self.foldable(value) {
+            if let FloatLayer::Linear { params, .. } = &mut self.layers[i] {
+                let ch = a.len();
+                for (k, v) in params[0].iter_mut().enumerate() {
+                    *v *= a[k % ch];
+                }
+                for (k, v) in params[1].iter_mut().enumerate() {
+                    *v = *v * a[k] + b[k];
+                }
+            }
+            self.notes.push(format!(
+                "{} ({}) folded into {}",
+                node_name(n),
+                n.op_type,
+                self.names[i]
+            ));
+            self.set(n, value, lay);
+            return Ok(());
+        }
+        let layer = FloatLayer::linear(
+            Layer::BatchNorm {
+                a: Array1::from_elem(a.len(), BigInt::zero()),
+                b: Array1::from_elem(b.len(), BigInt::zero()),
+            },
+            vec![Array1::from(a).into_dyn(), Array1::from(b).into_dyn()],
+        )
+        .map_err(|e| self.graph_err(n, e.to_string()))?;
+        let v = self.emit(layer, vec![value], &node_name(n));
+        self.set(n, v, lay);
+        Ok(())
+    }
+
+    fn node(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        if !(n.domain.is_empty() || n.domain == "ai.onnx") {
+            return Err(self.unsupported(n, format!("domain {:?}", n.domain)));
+        }
+        let op = n.op_type.as_str();
+        match op {
+            "Identity" | "Dropout" => self.alias(n),
+            "Cast" => {
+                let to = attr_int(n, "to", 0) as i32;
+                if to == data_type::FLOAT || to == data_type::DOUBLE {
+                    self.alias(n)
+                } else {
+                    Err(self.unsupported(n, format!("a cast to element type {to}")))
+                }
+            }
+            "Constant" => {
+                let t = if let Some(a) = attr(n, "value") {
+                    let t =
+                        a.t.as_ref()
+                            .ok_or_else(|| self.graph_err(n, "value is not a tensor"))?;
+                    tensor(t, &node_name(n))?
+                } else if let Some(a) = attr(n, "value_float") {
+                    ArrayD::from_elem(IxDyn(&[]), a.f as f64)
+                } else if let Some(a) = attr(n, "value_floats") {
+                    Array1::from(a.floats.iter().map(|&v| v as f64).collect::<Vec<_>>()).into_dyn()
+                } else if let Some(a) = attr(n, "value_int") {
+                    ArrayD::from_elem(IxDyn(&[]), a.i as f64)
+                } else if let Some(a) = attr(n, "value_ints") {
+                    Array1::from(a.ints.iter().map(|&v| v as f64).collect::<Vec<_>>()).into_dyn()
+                } else {
+                    return Err(
+                        self.unsupported(n, "a Constant without a tensor, float or int value")
+                    );
+                };
+                if let Some(o) = n.output.first() {
+                    self.vals.insert(o.clone(), Val::Const(t));
+                }
+                Ok(())
+            }
+            "Relu" => {
+                let (v, lay) = self.dynamic(n, 0)?;
+                let y = self.emit(FloatLayer::Plain(Layer::Relu), vec![v], &node_name(n));
+                self.set(n, y, lay);
+                Ok(())
+            }
+            "LeakyRelu" => {
+                let (v, lay) = self.dynamic(n, 0)?;
+                let alpha = attr_float(n, "alpha", 0.01) as f64;
+                let y = self.emit(FloatLayer::LeakyRelu { alpha }, vec![v], &node_name(n));
+                self.set(n, y, lay);
+                Ok(())
+            }
+            "Sigmoid" | "Tanh" => {
+                if !self.opts.cubic {
+                    return Err(self.unsupported(
+                        n,
+                        "sigmoid and tanh are proven as circomlib-ml's cubic approximations: opt in with --cubic (ImportOptions::cubic)",
+                    ));
+                }
+                let (v, lay) = self.dynamic(n, 0)?;
+                let l = if op == "Sigmoid" {
+                    FloatLayer::Sigmoid
+                } else {
+                    FloatLayer::Tanh
+                };
+                self.notes.push(format!(
+                    "{} ({op}) proven as circomlib-ml's cubic approximation",
+                    node_name(n)
+                ));
+                let y = self.emit(l, vec![v], &node_name(n));
+                self.set(n, y, lay);
+                Ok(())
+            }
+            "Clip" => {
+                let (v, lay) = self.dynamic(n, 0)?;
+                let scalar = |c: Option<ArrayD<f64>>| -> Option<f64> {
+                    c.and_then(|c| (c.len() == 1).then(|| c.iter().next().copied()).flatten())
+                };
+                let (lo, hi) = if self.opset >= 11 {
+                    (
+                        scalar(self.konst(n, 1, "min")?),
+                        scalar(self.konst(n, 2, "max")?),
+                    )
+                } else {
+                    (
+                        attr(n, "min").map(|a| a.f as f64),
+                        attr(n, "max").map(|a| a.f as f64),
+                    )
+                };
+                let l = match (lo, hi) {
+                    (Some(0.0), None) => FloatLayer::Plain(Layer::Relu),
+                    (Some(lo), Some(hi)) if lo <= hi => FloatLayer::Clip { lo, hi },
+                    (None, None) => return self.alias(n),
+                    (lo, hi) => {
+                        return Err(self.unsupported(
+                            n,
+                            format!("clip to [{lo:?}, {hi:?}] (both ends, or min 0 alone)"),
+                        ))
+                    }
+                };
+                let y = self.emit(l, vec![v], &node_name(n));
+                self.set(n, y, lay);
+                Ok(())
+            }
+            "Softmax" | "LogSoftmax" => {
+                let out = n.output.first().cloned().unwrap_or_default();
+                if self.only_to_output(&out, 0) {
+                    self.notes.push(format!(
+                        "{} ({op}) on the output dropped: the model outputs logits (the argmax is the same)",
+                        node_name(n)
+                    ));
+                    self.alias(n)
+                } else {
+                    Err(self.unsupported(
+                        n,
+                        "a softmax inside the model (only on an output, where it is dropped)",
+                    ))
+                }
+            }
+            "Conv" => self.conv(n),
+            "Gemm" | "MatMul" => self.gemm(n),
+            "BatchNormalization" => {
+                let (_, lay) = self.dynamic(n, 0)?;
+                let p = |k: usize, what: &str| -> Result<Vec<f64>, OnnxError> {
+                    let c = self
+                        .konst(n, k, what)?
+                        .ok_or_else(|| self.graph_err(n, format!("{what} is missing")))?;
+                    if c.len() != lay.channels() {
+                        return Err(self.graph_err(
+                            n,
+                            format!(
+                                "{what} has {} values for {} channels",
+                                c.len(),
+                                lay.channels()
+                            ),
+                        ));
+                    }
+                    Ok(c.iter().copied().collect())
+                };
+                let (scale, bias, mean, var) =
+                    (p(1, "scale")?, p(2, "B")?, p(3, "mean")?, p(4, "var")?);
+                let eps = attr_float(n, "epsilon", 1e-5) as f64;
+                let a: Vec<f64> = scale
+                    .iter()
+                    .zip(&var)
+                    .map(|(g, v)| g / (v + eps).sqrt())
+                    .collect();
+                let b: Vec<f64> = bias
+                    .iter()
+                    .zip(&mean)
+                    .zip(&a)
+                    .map(|((b, m), a)| b - m * a)
+                    .collect();
+                self.affine(n, a, b)
+            }
+            "Add" | "Sub" | "Mul" | "Div" => self.binary(n),
+            "MaxPool" | "AveragePool" => self.pool(n),
+            "GlobalAveragePool" | "GlobalMaxPool" => {
+                let (v, lay) = self.dynamic(n, 0)?;
+                let Lay::Chw { c, .. } = lay else {
+                    return Err(
+                        self.unsupported(n, "global pooling of a tensor that is not [N, C, H, W]")
+                    );
+                };
+                let l = if op == "GlobalAveragePool" {
+                    Layer::GlobalAvgPool2d
+                } else {
+                    Layer::GlobalMaxPool2d
+                };
+                let y = self.emit(FloatLayer::Plain(l), vec![v], &node_name(n));
+                self.set(n, y, Lay::Pooled(c));
+                Ok(())
+            }
+            "Flatten" => {
+                let axis = attr_int(n, "axis", 1);
+                if axis != 1 {
+                    return Err(self.unsupported(n, format!("flatten from axis {axis} (only 1)")));
+                }
+                self.flatten(n)
+            }
+            "Reshape" => {
+                let (_, lay) = self.dynamic(n, 0)?;
+                let target = self
+                    .konst(n, 1, "shape")?
+                    .ok_or_else(|| self.graph_err(n, "shape is missing"))?;
+                let current: Vec<usize> = std::iter::once(1).chain(lay.onnx_shape()).collect();
+                let mut t: Vec<i64> = target.iter().map(|&v| v as i64).collect();
+                for (k, v) in t.iter_mut().enumerate() {
+                    if *v == 0 {
+                        *v = current.get(k).copied().unwrap_or(0) as i64;
+                    }
+                }
+                let total: usize = current.iter().product();
+                let known: i64 = t.iter().filter(|&&v| v != -1).product();
+                if t.iter().filter(|&&v| v == -1).count() == 1 && known > 0 {
+                    let fill = total as i64 / known;
+                    t.iter_mut().filter(|v| **v == -1).for_each(|v| *v = fill);
+                }
+                let t: Vec<usize> = t.iter().map(|&v| v.max(0) as usize).collect();
+                if t == current {
+                    self.alias(n)
+                } else if t == [1, total] {
+                    self.flatten(n)
+                } else {
+                    Err(self.unsupported(
+                        n,
+                        format!("reshape {current:?} to {t:?} (only to [N, features] or the same shape)"),
+                    ))
+                }
+            }
+            "Transpose" => {
+                let (v, lay) = self.dynamic(n, 0)?;
+                let perm = attr_ints(n, "perm").unwrap_or_default();
+                let new = match (lay, perm.as_slice()) {
+                    (Lay::Hwc { h, w, c }, [0, 3, 1, 2]) => Lay::Chw { c, h, w },
+                    (Lay::Chw { c, h, w }, [0, 2, 3, 1]) => Lay::Hwc { h, w, c },
+                    (_, p) if p.iter().enumerate().all(|(i, &v)| i as i64 == v) => lay,
+                    (l, p) => {
+                        return Err(self.unsupported(
+                            n,
+                            format!(
+                                "transpose {p:?} of a {:?} tensor (only NHWC <-> NCHW)",
+                                l.onnx_shape()
+                            ),
+                        ))
+                    }
+                };
+                self.set(n, v, new);
+                Ok(())
+            }
+            "Concat" => {
+                let mut ins = vec![];
+                let mut lays = vec![];
+                for k in 0..n.input.len() {
+                    let (v, lay) = self.dynamic(n, k)?;
+                    ins.push(v);
+                    lays.push(lay);
+                }
+                let first = *lays.first().ok_or_else(|| self.graph_err(n, "no inputs"))?;
+                let rank = first.onnx_shape().len() as i64 + 1;
+                let axis = attr_int(n, "axis", 1);
+                let axis = if axis < 0 { axis + rank } else { axis };
+                let total: usize = lays.iter().map(|l| l.channels()).sum();
+                let same_but_channels = |a: &Lay| match (first, *a) {
+                    (Lay::Chw { h, w, .. }, Lay::Chw { h: h2, w: w2, .. }) => h == h2 && w == w2,
+                    (Lay::Cl { l, .. }, Lay::Cl { l: l2, .. }) => l == l2,
+                    (Lay::Vec(_), Lay::Vec(_)) | (Lay::Pooled(_), Lay::Pooled(_)) => true,
+                    _ => false,
+                };
+                if axis != 1 || !lays.iter().all(same_but_channels) {
+                    return Err(self.unsupported(
+                        n,
+                        "concat other than along channels (axis 1) of like tensors",
+                    ));
+                }
+                let new = match first {
+                    Lay::Chw { h, w, .. } => Lay::Chw { c: total, h, w },
+                    Lay::Cl { l, .. } => Lay::Cl { c: total, l },
+                    Lay::Pooled(_) => Lay::Pooled(total),
+                    _ => Lay::Vec(total),
+                };
+                let y = self.emit(FloatLayer::Plain(Layer::Concat), ins, &node_name(n));
+                self.set(n, y, new);
+                Ok(())
+            }
+            "Pad" => {
+                let (v, lay) = self.dynamic(n, 0)?;
+                let mode = attr_str(n, "mode").unwrap_or_else(|| "constant".into());
+                let pads: Vec<i64> = if self.opset >= 11 {
+                    self.konst(n, 1, "pads")?
+                        .map(|c| c.iter().map(|&v| v as i64).collect())
+                        .unwrap_or_default()
+                } else {
+                    attr_ints(n, "pads").unwrap_or_default()
+                };
+                let value = if self.opset >= 11 {
+                    self.konst(n, 2, "constant_value")?
+                        .and_then(|c| c.iter().next().copied())
+                        .unwrap_or(0.0)
+                } else {
+                    attr_float(n, "value", 0.0) as f64
+                };
+                if mode != "constant"
+                    || value != 0.0
+                    || n.input.get(3).is_some_and(|s| !s.is_empty())
+                {
+                    return Err(self.unsupported(
+                        n,
+                        format!("{mode} padding with {value} (only zeros, all axes)"),
+                    ));
+                }
+                let Lay::Chw { c, h, w } = lay else {
+                    return Err(self.unsupported(n, "padding of a tensor that is not [N, C, H, W]"));
+                };
+                let p = |k: usize| pads.get(k).copied().unwrap_or(0);
+                if pads.len() != 8 || pads.iter().any(|&v| v < 0) || p(0) + p(1) + p(4) + p(5) != 0
+                {
+                    return Err(self.unsupported(
+                        n,
+                        format!("pads {pads:?} (only non-negative H and W pads)"),
+                    ));
+                }
+                let (before, after) = (
+                    (p(2) as usize, p(3) as usize),
+                    (p(6) as usize, p(7) as usize),
+                );
+                if let Some(o) = n.output.first() {
+                    self.bind(o, v);
+                    self.vals.insert(
+                        o.clone(),
+                        Val::Dyn {
+                            value: v,
+                            lay: Lay::Chw {
+                                c,
+                                h: h + before.0 + after.0,
+                                w: w + before.1 + after.1,
+                            },
+                            pad: Some((before, after)),
+                        },
+                    );
+                }
+                Ok(())
+            }
+            "ArgMax" => {
+                let (v, lay) = self.dynamic(n, 0)?;
+                let axis = attr_int(n, "axis", 0);
+                if !matches!(lay, Lay::Vec(_) | Lay::Pooled(_))
+                    || !(axis == 1 || axis == -1)
+                    || attr_int(n, "select_last_index", 0) != 0
+                {
+                    return Err(self.unsupported(
+                        n,
+                        "argmax other than over the features of [N, features], first index",
+                    ));
+                }
+                let y = self.emit(FloatLayer::Plain(Layer::ArgMax), vec![v], &node_name(n));
+                self.set(n, y, Lay::Scalar);
+                Ok(())
+            }
+            _ => Err(self.unsupported(n, "op not supported")),
+        }
+    }
+
+    /// Whether ONNX value `name` only reaches model outputs, through Identity, Dropout and
+    /// float Casts.
+    fn only_to_output(&self, name: &str, depth: usize) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        let is_output = self.outputs.iter().any(|o| o == name);
+        let cs = self
+            .consumers
+            .get(name)
+            .map(|c| c.as_slice())
+            .unwrap_or(&[]);
+        let passes = cs.iter().all(|c| {
+            matches!(c.op_type.as_str(), "Identity" | "Dropout" | "Cast")
+                && c.output
+                    .first()
+                    .is_some_and(|o| self.only_to_output(o, depth + 1))
+        });
+        (is_output || !cs.is_empty()) && passes
+    }
+
+    fn flatten(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let new = match lay {
+            Lay::Vec(_) | Lay::Pooled(_) => {
+                let len = lay.channels();
+                self.set(n, v, Lay::Vec(len));
+                return Ok(());
+            }
+            Lay::Scalar => Lay::Vec(1),
+            Lay::FlatChw { .. } => lay,
+            Lay::Hwc { h, w, c } => Lay::Vec(h * w * c),
+            Lay::Chw { c, h, w } if c == 1 || h * w == 1 => Lay::Vec(c * h * w),
+            Lay::Chw { c, h, w } => Lay::FlatChw { c, h, w },
+            Lay::Cl { c, l } if c == 1 || l == 1 => Lay::Vec(c * l),
+            Lay::Cl { c, l } => Lay::FlatChw { c, h: 1, w: l },
+        };
+        let y = self.emit(FloatLayer::Plain(Layer::Flatten), vec![v], &node_name(n));
+        self.set(n, y, new);
+        Ok(())
+    }
+
+    fn conv(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (value, lay, extra) = match self.need(n, 0)? {
+            Val::Dyn { value, lay, pad } => (value, lay, pad),
+            Val::Const(_) => return Err(self.unsupported(n, "a convolution of a constant")),
+        };
+        let w = self
+            .konst(n, 1, "weights")?
+            .ok_or_else(|| self.graph_err(n, "weights are missing"))?;
+        let m = w.shape().first().copied().unwrap_or(0);
+        let b = match self.konst(n, 2, "bias")? {
+            Some(b) if b.len() == m => b.iter().copied().collect::<Vec<_>>(),
+            Some(b) => {
+                return Err(
+                    self.graph_err(n, format!("bias has {} values for {m} filters", b.len()))
+                )
+            }
+            None => vec![0.0; m],
+        };
+        let group = attr_int(n, "group", 1);
+        let ints = |name: &str, d: usize| -> Vec<usize> {
+            attr_ints(n, name)
+                .map(|v| v.iter().map(|&x| x.max(0) as usize).collect())
+                .unwrap_or_else(|| vec![1; d])
+        };
+        let auto_pad = attr_str(n, "auto_pad").unwrap_or_else(|| "NOTSET".into());
+        match (lay, w.ndim()) {
+            (Lay::Chw { c, h, w: width }, 4) => {
+                let (kh, kw) = (w.shape()[2], w.shape()[3]);
+                let strides = ints("strides", 2);
+                let dil = ints("dilations", 2);
+                let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 4]);
+                if strides.len() != 2
+                    || dil.len() != 2
+                    || pads.len() != 4
+                    || pads.iter().any(|&p| p < 0)
+                {
+                    return Err(self.graph_err(n, "strides, dilations or pads of the wrong length"));
+                }
+                let (mut before, mut after) = (
+                    (pads[0] as usize, pads[1] as usize),
+                    (pads[2] as usize, pads[3] as usize),
+                );
+                let (h0, w0) = if let Some((b0, a0)) = extra {
+                    before = (before.0 + b0.0, before.1 + b0.1);
+                    after = (after.0 + a0.0, after.1 + a0.1);
+                    (h - b0.0 - a0.0, width - b0.1 - a0.1)
+                } else {
+                    (h, width)
+                };
+                let padding = match auto_pad.as_str() {
+                    "NOTSET" if before == (0, 0) && after == (0, 0) => Padding::Valid,
+                    "NOTSET" => Padding::Explicit { before, after },
+                    "VALID" if extra.is_none() => Padding::Valid,
+                    "SAME_UPPER" if extra.is_none() => Padding::Same,
+                    other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
+                };
+                let cfg = Conv2dConfig {
+                    stride: (strides[0], strides[1]),
+                    padding,
+                    dilation: (dil[0], dil[1]),
+                };
+                let g = window2d(h0, w0, (kh, kw), &cfg)
+                    .map_err(|e| self.graph_err(n, e.to_string()))?;
+                let name = node_name(n);
+                let layer = if group == 1 {
+                    if w.shape()[1] != c {
+                        return Err(self.graph_err(
+                            n,
+                            format!("weights for {} channels, input has {c}", w.shape()[1]),
+                        ));
+                    }
+                    let wt =
+                        Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| w[[o, ci, a, bb]]);
+                    FloatLayer::Linear {
+                        layer: Layer::Conv2d {
+                            w: wt.map(|_| BigInt::zero()),
+                            b: Array1::from_elem(m, BigInt::zero()),
+                            cfg,
+                        },
+                        params: vec![wt.into_dyn(), Array1::from(b).into_dyn()],
+                    }
+                } else if group as usize == c && w.shape()[1] == 1 && m % c == 0 {
+                    let mult = m / c;
+                    let wt = Array4::from_shape_fn((kh, kw, c, mult), |(a, bb, ci, j)| {
+                        w[[ci * mult + j, 0, a, bb]]
+                    });
+                    FloatLayer::Linear {
+                        layer: Layer::DepthwiseConv2d {
+                            w: wt.map(|_| BigInt::zero()),
+                            b: Array1::from_elem(m, BigInt::zero()),
+                            cfg,
+                        },
+                        params: vec![wt.into_dyn(), Array1::from(b).into_dyn()],
+                    }
+                } else {
+                    return Err(self.unsupported(
+                        n,
+                        format!("group {group} (only 1, or depthwise: one per input channel)"),
+                    ));
+                };
+                let y = self.emit(layer, vec![value], &name);
+                self.set(
+                    n,
+                    y,
+                    Lay::Chw {
+                        c: m,
+                        h: g.out.0,
+                        w: g.out.1,
+                    },
+                );
+                Ok(())
+            }
+            (Lay::Cl { c, l }, 3) => {
+                if group != 1 || extra.is_some() {
+                    return Err(
+                        self.unsupported(n, "a 1D convolution with groups or a Pad before it")
+                    );
+                }
+                let k = w.shape()[2];
+                if w.shape()[1] != c {
+                    return Err(self.graph_err(
+                        n,
+                        format!("weights for {} channels, input has {c}", w.shape()[1]),
+                    ));
+                }
+                let s = ints("strides", 1);
+                let d = ints("dilations", 1);
+                let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 2]);
+                if s.len() != 1 || d.len() != 1 || pads.len() != 2 || pads.iter().any(|&p| p < 0) {
+                    return Err(self.graph_err(n, "strides, dilations or pads of the wrong length"));
+                }
+                let padding = match auto_pad.as_str() {
+                    "NOTSET" if pads == [0, 0] => Padding::Valid,
+                    "NOTSET" => Padding::Explicit {
+                        before: (0, pads[0] as usize),
+                        after: (0, pads[1] as usize),
+                    },
+                    "VALID" => Padding::Valid,
+                    "SAME_UPPER" => Padding::Same,
+                    other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
+                };
+                let cfg = arkml_gadgets::layers::conv::conv1d_config(s[0], padding, d[0]);
+                let g =
+                    window2d(1, l, (1, k), &cfg).map_err(|e| self.graph_err(n, e.to_string()))?;
+                let wt = Array3::from_shape_fn((k, c, m), |(a, ci, o)| w[[o, ci, a]]);
+                let layer = FloatLayer::Linear {
+                    layer: Layer::Conv1d {
+                        w: wt.map(|_| BigInt::zero()),
+                        b: Array1::from_elem(m, BigInt::zero()),
+                        stride: s[0],
+                        padding,
+                        dilation: d[0],
+                    },
+                    params: vec![wt.into_dyn(), Array1::from(b).into_dyn()],
+                };
+                let y = self.emit(layer, vec![value], &node_name(n));
+                self.set(n, y, Lay::Cl { c: m, l: g.out.1 });
+                Ok(())
+            }
+            (l, r) => Err(self.unsupported(
+                n,
+                format!(
+                    "a convolution with rank-{r} weights of a {:?} tensor",
+                    l.onnx_shape()
+                ),
+            )),
+        }
+    }
+
+    fn gemm(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (value, lay) = self.dynamic(n, 0)?;
+        let k_in = match lay {
+            Lay::Vec(k) | Lay::Pooled(k) => k,
+            Lay::FlatChw { c, h, w } => c * h * w,
+            l => {
+                return Err(self.unsupported(
+                    n,
+                    format!(
+                        "a matrix product of a {:?} tensor (flatten it first)",
+                        l.onnx_shape()
+                    ),
+                ))
+            }
+        };
+        let bmat = self
+            .konst(n, 1, "B")?
+            .ok_or_else(|| self.graph_err(n, "B is missing"))?;
+        if bmat.ndim() != 2 {
+            return Err(
+                self.unsupported(n, format!("B of shape {:?} (only a matrix)", bmat.shape()))
+            );
+        }
+        let gemm = n.op_type == "Gemm";
+        let (alpha, beta) = if gemm {
+            (
+                attr_float(n, "alpha", 1.0) as f64,
+                attr_float(n, "beta", 1.0) as f64,
+            )
+        } else {
+            (1.0, 1.0)
+        };
+        if gemm && attr_int(n, "transA", 0) != 0 {
+            return Err(self.unsupported(n, "transA = 1"));
+        }
+        let trans_b = gemm && attr_int(n, "transB", 0) != 0;
+        let bm = bmat.into_dimensionality::<ndarray::Ix2>().expect("rank 2");
+        let bm = if trans_b { bm.t().to_owned() } else { bm };
+        let (k, out) = bm.dim();
+        if k != k_in {
+            return Err(self.graph_err(n, format!("B has {k} rows for {k_in} inputs")));
+        }
+        // arkml row p is ONNX row onnx_index(p)
+        let wt = Array2::from_shape_fn((k, out), |(p, j)| alpha * bm[[lay.onnx_index(p), j]]);
+        let bias = match if gemm { self.konst(n, 2, "C")? } else { None } {
+            None => vec![0.0; out],
+            Some(c) if c.len() == out => c.iter().map(|v| beta * v).collect(),
+            Some(c) if c.len() == 1 => vec![beta * c.iter().next().copied().unwrap_or(0.0); out],
+            Some(c) => return Err(self.unsupported(n, format!("C of shape {:?}", c.shape()))),
+        };
+        let layer = FloatLayer::Linear {
+            layer: Layer::Dense {
+                w: wt.map(|_| BigInt::zero()),
+                b: Array1::from_elem(out, BigInt::zero()),
+            },
+            params: vec![wt.into_dyn(), Array1::from(bias).into_dyn()],
+        };
+        let y = self.emit(layer, vec![value], &node_name(n));
+        self.set(n, y, Lay::Vec(out));
+        Ok(())
+    }
+
+    fn binary(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let op = n.op_type.as_str();
+        let (x, y) = (self.need(n, 0)?, self.need(n, 1)?);
+        match (x, y) {
+            (Val::Const(a), Val::Const(b)) => {
+                let r = match op {
+                    "Add" => ndarray_broadcast(&a, &b, |p, q| p + q),
+                    "Sub" => ndarray_broadcast(&a, &b, |p, q| p - q),
+                    "Mul" => ndarray_broadcast(&a, &b, |p, q| p * q),
+                    _ => ndarray_broadcast(&a, &b, |p, q| p / q),
+                }
+                .ok_or_else(|| self.unsupported(n, "constants that do not broadcast"))?;
+                if let Some(o) = n.output.first() {
+                    self.vals.insert(o.clone(), Val::Const(r));
+                }
+                Ok(())
+            }
+            (Val::Dyn { .. }, Val::Dyn { .. }) => {
+                if !matches!(op, "Add" | "Sub") {
+                    return Err(self.unsupported(
+                        n,
+                        "a product or quotient of two activations (not a fixed-point affine op)",
+                    ));
+                }
+                let (a, la) = self.dynamic(n, 0)?;
+                let (b, lb) = self.dynamic(n, 1)?;
+                if la != lb {
+                    return Err(self.graph_err(
+                        n,
+                        format!(
+                            "inputs of shapes {:?} and {:?}",
+                            la.onnx_shape(),
+                            lb.onnx_shape()
+                        ),
+                    ));
+                }
+                let l = if op == "Add" { Layer::Add } else { Layer::Sub };
+                let v = self.emit(FloatLayer::Plain(l), vec![a, b], &node_name(n));
+                self.set(n, v, la);
+                Ok(())
+            }
+            (x, y) => {
+                let const_first = matches!(x, Val::Const(_));
+                let k = if const_first { 0 } else { 1 };
+                let c = self.konst(n, k, "the constant operand")?.expect("present");
+                if const_first {
+                    // the dynamic operand is input 1; affine() reads input 0
+                    let mut swapped = n.clone();
+                    swapped.input.swap(0, 1);
+                    return self.binary_const(&swapped, c, op, true);
+                }
+                let _ = y;
+                self.binary_const(n, c, op, false)
+            }
+        }
+    }
+
+    /// `x op c` (or `c op x` when `reversed`), `x` being input 0 of `n`.
+    fn binary_const(
+        &mut self,
+        n: &NodeProto,
+        c: ArrayD<f64>,
+        op: &str,
+        reversed: bool,
+    ) -> Result<(), OnnxError> {
+        let (value, lay) = self.dynamic(n, 0)?;
+        let ch = lay.channels();
+        if let Some(pc) = per_channel(&c, &lay) {
+            let (a, b): (Vec<f64>, Vec<f64>) = match (op, reversed) {
+                ("Add", _) => (vec![1.0; ch], pc),
+                ("Sub", false) => (vec![1.0; ch], pc.iter().map(|v| -v).collect()),
+                ("Sub", true) => (vec![-1.0; ch], pc),
+                ("Mul", _) => (pc, vec![0.0; ch]),
+                ("Div", false) => {
+                    if pc.contains(&0.0) {
+                        return Err(self.graph_err(n, "division by zero"));
+                    }
+                    (pc.iter().map(|v| 1.0 / v).collect(), vec![0.0; ch])
+                }
+                _ => return Err(self.unsupported(n, "a constant divided by an activation")),
+            };
+            return self.affine(n, a, b);
+        }
+        match (op, full(&c, &lay)) {
+            ("Mul", Some(f)) => {
+                let layer = FloatLayer::Linear {
+                    layer: Layer::Mul {
+                        c: f.map(|_| BigInt::zero()),
+                    },
+                    params: vec![f],
+                };
+                let _ = value;
+                let y = self.emit(layer, vec![value], &node_name(n));
+                self.set(n, y, lay);
+                Ok(())
+            }
+            _ => Err(self.unsupported(
+                n,
+                format!(
+                    "{op} by a constant of shape {:?} on a {:?} tensor (per channel or scalar; Mul also elementwise)",
+                    c.shape(),
+                    lay.onnx_shape()
+                ),
+            )),
+        }
+    }
+
+    fn pool(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let Lay::Chw { c, h, w } = lay else {
+            return Err(self.unsupported(n, "pooling of a tensor that is not [N, C, H, W]"));
+        };
+        let k = attr_ints(n, "kernel_shape").unwrap_or_default();
+        let s = attr_ints(n, "strides").unwrap_or_else(|| vec![1, 1]);
+        let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 4]);
+        let dil = attr_ints(n, "dilations").unwrap_or_else(|| vec![1, 1]);
+        if k.len() != 2
+            || s.len() != 2
+            || pads.len() != 4
+            || k.iter().chain(&s).chain(&pads).any(|&x| x < 0)
+        {
+            return Err(self.graph_err(n, "kernel_shape, strides or pads of the wrong length"));
+        }
+        if attr_int(n, "ceil_mode", 0) != 0 || dil.iter().any(|&d| d != 1) {
+            return Err(self.unsupported(n, "ceil_mode or dilations"));
+        }
+        let avg = n.op_type == "AveragePool";
+        if avg && pads.iter().any(|&p| p != 0) && attr_int(n, "count_include_pad", 0) != 0 {
+            return Err(self.unsupported(n, "count_include_pad = 1 with padding"));
+        }
+        let (before, after) = (
+            (pads[0] as usize, pads[1] as usize),
+            (pads[2] as usize, pads[3] as usize),
+        );
+        let auto_pad = attr_str(n, "auto_pad").unwrap_or_else(|| "NOTSET".into());
+        let padding = match auto_pad.as_str() {
+            "NOTSET" if before == (0, 0) && after == (0, 0) => Padding::Valid,
+            "NOTSET" => Padding::Explicit { before, after },
+            "VALID" => Padding::Valid,
+            "SAME_UPPER" => Padding::Same,
+            other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
+        };
+        let cfg = Pool2dConfig {
+            size: (k[0] as usize, k[1] as usize),
+            stride: (s[0] as usize, s[1] as usize),
+            padding,
+        };
+        let g =
+            window2d(h, w, cfg.size, &cfg.conv()).map_err(|e| self.graph_err(n, e.to_string()))?;
+        let l = if avg {
+            Layer::AvgPool2d(cfg)
+        } else {
+            Layer::MaxPool2d(cfg)
+        };
+        let y = self.emit(FloatLayer::Plain(l), vec![v], &node_name(n));
+        self.set(
+            n,
+            y,
+            Lay::Chw {
+                c,
+                h: g.out.0,
+                w: g.out.1,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// Numpy-style broadcasting of two constants.
+fn ndarray_broadcast(
+    a: &ArrayD<f64>,
+    b: &ArrayD<f64>,
+    f: impl Fn(f64, f64) -> f64,
+) -> Option<ArrayD<f64>> {
+    let rank = a.ndim().max(b.ndim());
+    let pad = |s: &[usize]| -> Vec<usize> {
+        std::iter::repeat_n(1, rank - s.len())
+            .chain(s.iter().copied())
+            .collect()
+    };
+    let (sa, sb) = (pad(a.shape()), pad(b.shape()));
+    let shape: Vec<usize> = sa
+        .iter()
+        .zip(&sb)
+        .map(|(&x, &y)| {
+            if x == y || y == 1 {
+                Some(x)
+            } else if x == 1 {
+                Some(y)
+            } else {
+                None
+            }
+        })
+        .collect::<Option<_>>()?;
+    let a = a.broadcast(IxDyn(&shape))?;
+    let b = b.broadcast(IxDyn(&shape))?;
+    let mut out = a.to_owned();
+    out.zip_mut_with(&b, |x, y| *x = f(*x, *y));
+    Some(out)
+}
