@@ -18,6 +18,7 @@ pub use ark_groth16;
 pub use arkml_gadgets::{ark_bn254, ark_ff, ark_r1cs_std, ark_relations, ndarray, num_bigint};
 
 pub mod bounty;
+pub mod calibrate;
 pub mod circuit;
 pub mod file;
 pub mod groth16;

@@ -8,6 +8,8 @@
 //! arkml prove MODEL INPUT --pk PK [--salt SALT] -o PROOF   writes PROOF and PROOF.public.json
 //! arkml verify --vk VK PROOF [--model M] [--input X] [--commitment C]
 //!                                           checks PROOF; only the output comes from PROOF.public.json
+//! arkml import MODEL.onnx [--input-max X] [--argmax] [--cubic] -o FLOAT_MODEL   ONNX to a float model
+//! arkml calibrate FLOAT_MODEL --data SAMPLES [--nchw] -o MODEL   the cheapest scale that agrees
 //! arkml quantize FLOAT_MODEL --scale 2^16 [--fold-bn] -o MODEL   float weights to integers
 //! arkml quantize FLOAT_MODEL --budget 40 [--base 10] -o MODEL   largest scale within 40 bits
 //! arkml export snarkjs --vk VK PROOF -o DIR  verification_key.json, proof.json, public.json
@@ -17,6 +19,7 @@
 //! Setup and prove show a spinner with the stage and elapsed time on a terminal, nothing
 //! when stderr is not one.
 //! MODEL is the format of `arkml::file`; INPUT a tensor file `{"shape": .., "data": ..}`.
+//! FLOAT_MODEL is a float model file or an ONNX file (imported as `arkml import` does).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,7 +35,7 @@ use arkml::quant::{quantize, quantize_within};
 use arkml_gadgets::fixed::from_field;
 use arkml_gadgets::fixed::Scale;
 use arkml_gadgets::tensor::Visibility;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use ndarray::{ArrayD, IxDyn};
 use num_bigint::BigInt;
 use num_bigint::BigUint;
@@ -50,8 +53,65 @@ struct Cli {
     cmd: Cmd,
 }
 
+/// How to read an ONNX file.
+#[derive(Args, Clone)]
+struct OnnxArgs {
+    /// The largest absolute input value (ONNX does not record it; default 1, or the
+    /// samples' largest with `calibrate`).
+    #[arg(long)]
+    input_max: Option<f64>,
+    /// End the model with an ArgMax: proofs reveal the class, not the logits.
+    #[arg(long)]
+    argmax: bool,
+    /// Accept Sigmoid / Tanh as circomlib-ml's cubic approximations.
+    #[arg(long)]
+    cubic: bool,
+    /// The ONNX value(s) to use as outputs (default: the graph's float outputs).
+    #[arg(long = "output")]
+    outputs: Vec<String>,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
+    /// Import an ONNX model (PyTorch, scikit-learn, Keras via tf2onnx) as a float model file;
+    /// prints what was folded or dropped.
+    Import {
+        /// The `.onnx` file.
+        model: PathBuf,
+        #[command(flatten)]
+        onnx: OnnxArgs,
+        /// Where to write the float model.
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+    /// Choose the scale from data: for each scale, the constraints, the argmax agreement
+    /// with the float model on the samples, the largest output error and the widest layer;
+    /// writes the model at the cheapest scale that meets the target.
+    Calibrate {
+        /// A float model file or an ONNX file.
+        model: PathBuf,
+        /// The samples: `.npy` (first axis: samples) or JSON (an array of arrays, or
+        /// `{"x": [...]}`).
+        #[arg(long)]
+        data: PathBuf,
+        /// The samples are in ONNX's layout (NCHW rows), not arkml's HWC.
+        #[arg(long)]
+        nchw: bool,
+        /// The exponents to try, `LO..HI`.
+        #[arg(long, default_value = "2..24")]
+        scales: String,
+        /// Scales `2^k` (2) or `10^k` (10).
+        #[arg(long, default_value_t = 2)]
+        base: u32,
+        /// The argmax agreement to reach, in percent.
+        #[arg(long, default_value_t = 100.0)]
+        target: f64,
+        #[command(flatten)]
+        onnx: OnnxArgs,
+        /// Where to write the quantised model.
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
     /// Print the per-layer table: output shape, proven bound, constraints.
     Inspect { model: PathBuf },
     /// Native integer inference; prints every layer's output (and remainder) as JSON.
@@ -93,6 +153,10 @@ enum Cmd {
         /// values beyond its input bound).
         #[arg(long)]
         float: bool,
+        /// With --float: the input is in ONNX's layout (`[C, H, W]`, optionally with a batch
+        /// axis of 1), as the framework takes it; it is transposed to arkml's HWC.
+        #[arg(long, requires = "float")]
+        nchw: bool,
         /// The proving key from `arkml setup` for this model.
         #[arg(long)]
         pk: PathBuf,
@@ -156,6 +220,8 @@ enum Cmd {
         /// fewer per folded pair).
         #[arg(long)]
         fold_bn: bool,
+        #[command(flatten)]
+        onnx: OnnxArgs,
         #[arg(short = 'o', long)]
         out: PathBuf,
     },
@@ -193,6 +259,35 @@ fn spinner(msg: &'static str) -> indicatif::ProgressBar {
     pb.set_message(msg);
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
+}
+
+/// A float model from a float model file or an ONNX file (by content, not extension).
+fn load_float(
+    path: &Path,
+    o: &OnnxArgs,
+) -> Result<arkml::quant::FloatModel, Box<dyn std::error::Error>> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !arkml::onnx::looks_like_onnx(&bytes) {
+        return Ok(file::float_model_from_json(
+            std::str::from_utf8(&bytes).map_err(|e| format!("{}: {e}", path.display()))?,
+            &path.display().to_string(),
+        )?);
+    }
+    let opts = arkml::onnx::ImportOptions {
+        input_max: o.input_max.unwrap_or(1.0),
+        cubic: o.cubic,
+        argmax: o.argmax,
+        outputs: o.outputs.clone(),
+    };
+    let imported =
+        arkml::onnx::import(&bytes, &opts).map_err(|e| format!("{}: {e}", path.display()))?;
+    for n in &imported.notes {
+        eprintln!("note: {n}");
+    }
+    if o.input_max.is_none() {
+        eprintln!("note: inputs assumed within [-1, 1] (--input-max sets the range)");
+    }
+    Ok(imported.model)
 }
 
 fn parse_scale(s: &str) -> Result<Scale, String> {
@@ -376,6 +471,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             model,
             input,
             float,
+            nchw,
             pk,
             salt,
             out,
@@ -397,7 +493,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     .scale
                     .as_ref()
                     .ok_or("--float: the model declares no \"scale\" to quantise the input at")?;
-                file::load_float_tensor(&input, scale, m.input_bound)?
+                let x = file::fit_input(file::read_float_tensor(&input)?, &m.input_shape, nchw)?;
+                file::quantize_float_tensor(&x, scale, m.input_bound)?
             } else {
                 file::load_tensor(&input)?
             };
@@ -580,9 +677,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             budget,
             base,
             fold_bn,
+            onnx,
             out,
         } => {
-            let mut fm = file::load_float_model(&model)?;
+            let mut fm = load_float(&model, &onnx)?;
             if fold_bn {
                 fm = arkml::quant::fold_batch_norm(&fm);
             }
@@ -601,6 +699,60 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             print!("{}", q.report(&fm));
             file::save_model(&out, &q.model)?;
             eprintln!("wrote {}", out.display());
+        }
+        Cmd::Import { model, onnx, out } => {
+            let fm = load_float(&model, &onnx)?;
+            file::save_float_model(&out, &fm)?;
+            let linear = fm
+                .layers
+                .iter()
+                .filter(|l| matches!(l, arkml::quant::FloatLayer::Linear { .. }))
+                .count();
+            println!(
+                "{} layers ({linear} with weights), input {:?} (arkml's HWC), inputs within [-{}, {}]",
+                fm.layers.len(),
+                fm.input_shape,
+                fm.input_max,
+                fm.input_max
+            );
+            eprintln!("wrote {}", out.display());
+        }
+        Cmd::Calibrate {
+            model,
+            data,
+            nchw,
+            scales,
+            base,
+            target,
+            onnx,
+            out,
+        } => {
+            let fm = load_float(&model, &onnx)?;
+            let samples = file::load_samples(&data, &fm.input_shape, nchw)?;
+            let (lo, hi) = scales
+                .split_once("..")
+                .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+                .filter(|(a, b)| a <= b)
+                .ok_or_else(|| format!("--scales {scales:?}: expected LO..HI, e.g. 2..24"))?;
+            let opts = arkml::calibrate::CalibrateOptions {
+                base: match base {
+                    2 => Scale::Pow2(0),
+                    10 => Scale::Pow10(0),
+                    other => return Err(format!("--base {other}: expected 2 or 10").into()),
+                },
+                exponents: lo..=hi,
+                target: target / 100.0,
+            };
+            let c = arkml::calibrate::calibrate(&fm, &samples, &opts)?;
+            print!("{}", c.table());
+            let q = c.quantized.ok_or("no scale chosen")?;
+            file::save_model(&out, &q.model)?;
+            eprintln!(
+                "wrote {} ({} samples, input bound {} bits)",
+                out.display(),
+                samples.len(),
+                q.model.input_bound
+            );
         }
     }
     Ok(())
