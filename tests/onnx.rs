@@ -126,6 +126,19 @@ fn scikit_learn_mlp() {
 }
 
 #[test]
+fn keras_cnn_via_tf2onnx() {
+    // tf2onnx: NHWC input reshaped to NCHW, Shape/Gather/Concat computing the flatten's
+    // shape, MatMul + bias Add, Softmax
+    let imported = load("keras_cnn", &ImportOptions::default());
+    assert!(
+        imported.notes.iter().any(|n| n.contains("NHWC")),
+        "{:?}",
+        imported.notes
+    );
+    check_model("keras_cnn", &[8, 8, 1], false);
+}
+
+#[test]
 fn pytorch_lenet() {
     check_model("lenet", &[8, 8, 1], true);
 }
@@ -160,6 +173,184 @@ fn op_zoo_matches_onnxruntime() {
             }
         }
     }
+}
+
+use arkml::onnx::proto::{
+    attr_type, data_type, AttributeProto, Dimension, GraphProto, ModelProto, NodeProto,
+    OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor, ValueInfoProto,
+};
+use prost::Message;
+
+fn value(name: &str, dims: &[Result<i64, &str>]) -> ValueInfoProto {
+    ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            tensor_type: Some(TypeProtoTensor {
+                elem_type: data_type::FLOAT,
+                shape: Some(TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|d| match d {
+                            Ok(v) => Dimension {
+                                dim_value: Some(*v),
+                                dim_param: None,
+                            },
+                            Err(p) => Dimension {
+                                dim_value: None,
+                                dim_param: Some(p.to_string()),
+                            },
+                        })
+                        .collect(),
+                }),
+            }),
+        }),
+    }
+}
+
+fn weights(name: &str, dims: &[i64], v: &[f32]) -> TensorProto {
+    TensorProto {
+        dims: dims.to_vec(),
+        data_type: data_type::FLOAT,
+        float_data: v.to_vec(),
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+fn node(op: &str, name: &str, ins: &[&str], outs: &[&str]) -> NodeProto {
+    NodeProto {
+        input: ins.iter().map(|s| s.to_string()).collect(),
+        output: outs.iter().map(|s| s.to_string()).collect(),
+        name: name.into(),
+        op_type: op.into(),
+        ..Default::default()
+    }
+}
+
+/// A one-input model: `x [batch, 3] -> Gemm -> op -> y`.
+fn tiny(op: NodeProto, opset: i64, batch: Result<i64, &str>, w: &[f32]) -> Vec<u8> {
+    ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: opset,
+        }],
+        graph: Some(GraphProto {
+            node: vec![node("Gemm", "fc", &["x", "w"], &["h"]), op],
+            name: "tiny".into(),
+            initializer: vec![weights("w", &[3, 2], w)],
+            input: vec![value("x", &[batch, Ok(3)])],
+            output: vec![value("y", &[batch, Ok(2)])],
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+#[test]
+fn bad_models_are_typed_errors() {
+    let o = ImportOptions::default();
+    let w = [0.5, -1.0, 0.25, 2.0, 1.0, 0.0];
+    let relu = || node("Relu", "act", &["h"], &["y"]);
+    // the baseline imports and runs
+    let ok = import(&tiny(relu(), 13, Err("N"), &w), &o).unwrap();
+    let x = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1.0, -1.0, 0.5]).unwrap();
+    assert_eq!(ok.model.forward(&x).unwrap().last().unwrap().len(), 2);
+    // opsets outside 7..=22
+    for v in [6, 23] {
+        match import(&tiny(relu(), v, Ok(1), &w), &o) {
+            Err(OnnxError::Opset { version, .. }) => assert_eq!(version, v),
+            other => panic!("opset {v}: {:?}", other.map(|_| ())),
+        }
+    }
+    // an op outside the list names the op, the node and the list
+    let e = import(
+        &tiny(node("Erf", "gelu_part", &["h"], &["y"]), 13, Ok(1), &w),
+        &o,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("Erf") && e.contains("gelu_part") && e.contains("Conv, Gemm"),
+        "{e}"
+    );
+    // sigmoid only with the opt-in
+    let sig = || node("Sigmoid", "s", &["h"], &["y"]);
+    let e = import(&tiny(sig(), 13, Ok(1), &w), &o)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--cubic"), "{e}");
+    let cubic = ImportOptions {
+        cubic: true,
+        ..Default::default()
+    };
+    assert!(import(&tiny(sig(), 13, Ok(1), &w), &cubic).is_ok());
+    // a symbolic dimension other than the batch (tf2onnx's unk__)
+    let mut m = ModelProto::decode(tiny(relu(), 13, Ok(1), &w).as_slice()).unwrap();
+    m.graph.as_mut().unwrap().input = vec![value("x", &[Ok(1), Err("unk__7")])];
+    let e = import(&m.encode_to_vec(), &o).unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Input { why, .. } if why.contains("unk__7")),
+        "{e}"
+    );
+    // NaN and infinite weights
+    let mut bad = w;
+    bad[3] = f32::NAN;
+    let e = import(&tiny(relu(), 13, Ok(1), &bad), &o)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("NaN"), "{e}");
+    // weights of the wrong shape for the input
+    let mut m = ModelProto::decode(tiny(relu(), 13, Ok(1), &w).as_slice()).unwrap();
+    m.graph.as_mut().unwrap().initializer = vec![weights("w", &[2, 3], &w)];
+    assert!(matches!(
+        import(&m.encode_to_vec(), &o),
+        Err(OnnxError::Graph { .. })
+    ));
+    // a tensor whose data does not fill its shape
+    let mut m = ModelProto::decode(tiny(relu(), 13, Ok(1), &w).as_slice()).unwrap();
+    m.graph.as_mut().unwrap().initializer = vec![weights("w", &[3, 2], &w[..5])];
+    assert!(matches!(
+        import(&m.encode_to_vec(), &o),
+        Err(OnnxError::Graph { .. })
+    ));
+    // two inputs
+    let mut m = ModelProto::decode(tiny(relu(), 13, Ok(1), &w).as_slice()).unwrap();
+    m.graph
+        .as_mut()
+        .unwrap()
+        .input
+        .push(value("x2", &[Ok(1), Ok(3)]));
+    assert!(matches!(
+        import(&m.encode_to_vec(), &o),
+        Err(OnnxError::Graph { .. })
+    ));
+    // an unsupported attribute: Gemm with transA
+    let mut m = ModelProto::decode(tiny(relu(), 13, Ok(1), &w).as_slice()).unwrap();
+    m.graph.as_mut().unwrap().node[0]
+        .attribute
+        .push(AttributeProto {
+            name: "transA".into(),
+            r#type: attr_type::INT,
+            i: 1,
+            ..Default::default()
+        });
+    let e = import(&m.encode_to_vec(), &o).unwrap_err().to_string();
+    assert!(e.contains("transA"), "{e}");
+    // an input of the wrong shape, NaN inputs, and calibration samples of the wrong shape
+    let fm = &ok.model;
+    assert!(fm
+        .forward(&ArrayD::from_shape_vec(IxDyn(&[4]), vec![0.0; 4]).unwrap())
+        .is_err());
+    let q = quantize(fm, Scale::Pow2(8)).unwrap();
+    assert!(q
+        .quantize_input(&ArrayD::from_shape_vec(IxDyn(&[3]), vec![f64::NAN, 0.0, 0.0]).unwrap())
+        .is_err());
+    let bad_samples = vec![ArrayD::from_shape_vec(IxDyn(&[2]), vec![0.0; 2]).unwrap()];
+    assert!(matches!(
+        arkml::calibrate::calibrate(fm, &bad_samples, &Default::default()),
+        Err(arkml::calibrate::CalibrateError::Samples(_))
+    ));
 }
 
 #[test]

@@ -55,7 +55,8 @@ use proto::{attr_type, data_type, AttributeProto, ModelProto, NodeProto, TensorP
 /// The ops the importer reads (for error messages and docs).
 pub const SUPPORTED_OPS: &str = "Conv, Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Clip, \
 Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Flatten, Reshape, \
-Transpose, Concat, Pad, ArgMax, BatchNormalization, Softmax, Dropout, Identity, Cast, Constant";
+Transpose, Concat, Pad, ArgMax, BatchNormalization, Softmax, Dropout, Identity, Cast, Constant, \
+and on constants (shape computations) Shape, Gather, Slice, Unsqueeze, Squeeze";
 
 /// The opsets the importer accepts for the default domain.
 pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=22;
@@ -239,11 +240,6 @@ impl Lay {
             _ => p,
         }
     }
-
-    /// The number of elements.
-    fn len(&self) -> usize {
-        self.onnx_shape().iter().product()
-    }
 }
 
 /// A value in the ONNX graph: a constant, or a float-model value with its layout. `pad`
@@ -375,6 +371,16 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
             }
         }
     }
+    let limit = crate::model::Limits::default().max_elements;
+    if shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_none_or(|n| n > limit)
+    {
+        return Err(in_err(format!(
+            "shape {shape:?} has more than {limit} elements"
+        )));
+    }
     let lay = match shape.as_slice() {
         [1, n] => Lay::Vec(*n),
         [1, c, l] => Lay::Cl { c: *c, l: *l },
@@ -390,10 +396,7 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
             )))
         }
     };
-    let usize_limit = |n: usize| n <= crate::model::Limits::default().max_elements;
-    if !usize_limit(lay.len()) {
-        return Err(in_err(format!("{} elements is too large", lay.len())));
-    }
+
     let mut input_shape = arkml_shape(&lay);
     vals.insert(
         input.name.clone(),
@@ -473,8 +476,16 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
     }
     // an NHWC input that is only transposed to NCHW (tf2onnx, Keras): arkml's own layout
     if let (Lay::Chw { c, h, w }, Some(cs)) = (lay, consumers.get(&input.name)) {
+        // a Transpose to NCHW, or (one channel) a Reshape to [N, 1, H, W] doing the same
         let to_nchw = |n: &&NodeProto| {
-            n.op_type == "Transpose" && attr_ints(n, "perm").as_deref() == Some(&[0, 3, 1, 2][..])
+            (n.op_type == "Transpose"
+                && attr_ints(n, "perm").as_deref() == Some(&[0, 3, 1, 2][..]))
+                || (n.op_type == "Reshape"
+                    && w == 1
+                    && n.input.get(1).and_then(|s| vals.get(s)).is_some_and(|v| {
+                        matches!(v, Val::Const(t) if t.iter().copied().collect::<Vec<f64>>().get(1..)
+                            == Some(&[1.0, c as f64, h as f64][..]))
+                    }))
         };
         if !cs.is_empty() && cs.iter().all(to_nchw) {
             let hwc = Lay::Hwc { h: c, w: h, c: w };
@@ -595,6 +606,16 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
         model,
         notes: b.notes,
     })
+}
+
+/// Whether arkml's row-major element order is ONNX's for this layout.
+fn order_preserving(lay: &Lay) -> bool {
+    match *lay {
+        Lay::Vec(_) | Lay::Pooled(_) | Lay::Scalar | Lay::Hwc { .. } => true,
+        Lay::Chw { c, h, w } => c == 1 || h * w == 1,
+        Lay::Cl { c, l } => c == 1 || l == 1,
+        Lay::FlatChw { c, h, w } => c == 1 || h * w == 1,
+    }
 }
 
 fn arkml_shape(lay: &Lay) -> Vec<usize> {
@@ -923,6 +944,11 @@ impl Builder<'_> {
             "Identity" | "Dropout" => self.alias(n),
             "Cast" => {
                 let to = attr_int(n, "to", 0) as i32;
+                if let Some(Val::Const(c)) = self.get(n, 0)? {
+                    let int = to == data_type::INT64 || to == data_type::INT32;
+                    let c = if int { c.mapv(f64::trunc) } else { c };
+                    return self.constant(n, c);
+                }
                 if to == data_type::FLOAT || to == data_type::DOUBLE {
                     self.alias(n)
                 } else {
@@ -1033,6 +1059,17 @@ impl Builder<'_> {
                     ))
                 }
             }
+            "Shape" => {
+                let (_, lay) = self.dynamic(n, 0)?;
+                if attr(n, "start").is_some() || attr(n, "end").is_some() {
+                    return Err(self.unsupported(n, "Shape with start or end"));
+                }
+                let dims: Vec<f64> = std::iter::once(1.0)
+                    .chain(lay.onnx_shape().iter().map(|&d| d as f64))
+                    .collect();
+                self.constant(n, Array1::from(dims).into_dyn())
+            }
+            "Gather" | "Slice" | "Unsqueeze" | "Squeeze" => self.fold_constant(n),
             "Conv" => self.conv(n),
             "Gemm" | "MatMul" => self.gemm(n),
             "BatchNormalization" => {
@@ -1107,21 +1144,54 @@ impl Builder<'_> {
                     }
                 }
                 let total: usize = current.iter().product();
-                let known: i64 = t.iter().filter(|&&v| v != -1).product();
-                if t.iter().filter(|&&v| v == -1).count() == 1 && known > 0 {
-                    let fill = total as i64 / known;
-                    t.iter_mut().filter(|v| **v == -1).for_each(|v| *v = fill);
+                let known = t
+                    .iter()
+                    .filter(|&&v| v != -1)
+                    .try_fold(1i64, |a, &v| a.checked_mul(v));
+                if let Some(known) = known.filter(|&k| k > 0) {
+                    if t.iter().filter(|&&v| v == -1).count() == 1 {
+                        let fill = total as i64 / known;
+                        t.iter_mut().filter(|v| **v == -1).for_each(|v| *v = fill);
+                    }
                 }
                 let t: Vec<usize> = t.iter().map(|&v| v.max(0) as usize).collect();
+                if t.iter().try_fold(1usize, |a, &v| a.checked_mul(v)) != Some(total) {
+                    return Err(
+                        self.graph_err(n, format!("reshape {current:?} to {t:?}: sizes differ"))
+                    );
+                }
                 if t == current {
-                    self.alias(n)
-                } else if t == [1, total] {
-                    self.flatten(n)
-                } else {
-                    Err(self.unsupported(
+                    return self.alias(n);
+                }
+                if t == [1, total] {
+                    return self.flatten(n);
+                }
+                // a reshape that keeps arkml's element order is a relabelling: zero constraints
+                let new = match t.as_slice() {
+                    [1, c, h, w] if *c == 1 || h * w == 1 => Some(Lay::Chw {
+                        c: *c,
+                        h: *h,
+                        w: *w,
+                    }),
+                    [1, c, l] if *c == 1 || *l == 1 => Some(Lay::Cl { c: *c, l: *l }),
+                    _ => None,
+                };
+                match new {
+                    Some(new) if order_preserving(&lay) => {
+                        let (v, _) = self.dynamic(n, 0)?;
+                        let shape = arkml_shape(&new);
+                        let y = if shape == arkml_shape(&lay) {
+                            v
+                        } else {
+                            self.emit(FloatLayer::Plain(Layer::Reshape(shape)), vec![v], &node_name(n))
+                        };
+                        self.set(n, y, new);
+                        Ok(())
+                    }
+                    _ => Err(self.unsupported(
                         n,
-                        format!("reshape {current:?} to {t:?} (only to [N, features] or the same shape)"),
-                    ))
+                        format!("reshape {current:?} to {t:?} (only to [N, features], the same shape, or one that keeps the element order)"),
+                    )),
                 }
             }
             "Transpose" => {
@@ -1143,6 +1213,26 @@ impl Builder<'_> {
                 };
                 self.set(n, v, new);
                 Ok(())
+            }
+            "Concat"
+                if (0..n.input.len())
+                    .all(|k| matches!(self.vals.get(&n.input[k]), Some(Val::Const(_)))) =>
+            {
+                let cs: Vec<ArrayD<f64>> = n
+                    .input
+                    .iter()
+                    .filter_map(|k| match self.vals.get(k) {
+                        Some(Val::Const(c)) => Some(c.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let rank = cs.first().map_or(1, |c| c.ndim()) as i64;
+                let axis = attr_int(n, "axis", 0);
+                let axis = if axis < 0 { axis + rank } else { axis };
+                let views: Vec<_> = cs.iter().map(|c| c.view()).collect();
+                let c = ndarray::concatenate(ndarray::Axis(axis.max(0) as usize), &views)
+                    .map_err(|e| self.graph_err(n, format!("concat of constants: {e}")))?;
+                self.constant(n, c)
             }
             "Concat" => {
                 let mut ins = vec![];
@@ -1220,17 +1310,18 @@ impl Builder<'_> {
                     (p(2) as usize, p(3) as usize),
                     (p(6) as usize, p(7) as usize),
                 );
+                let (ph, pw) = h
+                    .checked_add(before.0)
+                    .and_then(|v| v.checked_add(after.0))
+                    .zip(w.checked_add(before.1).and_then(|v| v.checked_add(after.1)))
+                    .ok_or_else(|| self.graph_err(n, "pads overflow"))?;
                 if let Some(o) = n.output.first() {
                     self.bind(o, v);
                     self.vals.insert(
                         o.clone(),
                         Val::Dyn {
                             value: v,
-                            lay: Lay::Chw {
-                                c,
-                                h: h + before.0 + after.0,
-                                w: w + before.1 + after.1,
-                            },
+                            lay: Lay::Chw { c, h: ph, w: pw },
                             pad: Some((before, after)),
                         },
                     );
@@ -1276,6 +1367,117 @@ impl Builder<'_> {
                     .is_some_and(|o| self.only_to_output(o, depth + 1))
         });
         (is_output || !cs.is_empty()) && passes
+    }
+
+    fn constant(&mut self, n: &NodeProto, c: ArrayD<f64>) -> Result<(), OnnxError> {
+        if let Some(o) = n.output.first() {
+            self.vals.insert(o.clone(), Val::Const(c));
+        }
+        Ok(())
+    }
+
+    /// Gather, Slice, Unsqueeze and Squeeze on constants (shape computations such as
+    /// tf2onnx's `Shape -> Gather -> Concat -> Reshape`).
+    fn fold_constant(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let c =
+            match self.get(n, 0)? {
+                Some(Val::Const(c)) => c,
+                _ => return Err(self.unsupported(
+                    n,
+                    "only on constants (shape computations); on activations it is not supported",
+                )),
+            };
+        let ints = |v: Option<ArrayD<f64>>| -> Vec<i64> {
+            v.map(|a| a.iter().map(|&x| x as i64).collect())
+                .unwrap_or_default()
+        };
+        let rank = c.ndim() as i64;
+        let norm = |a: i64, r: i64| if a < 0 { a + r } else { a };
+        let out = match n.op_type.as_str() {
+            "Gather" => {
+                let axis = norm(attr_int(n, "axis", 0), rank);
+                let idx = self
+                    .konst(n, 1, "indices")?
+                    .ok_or_else(|| self.graph_err(n, "indices are missing"))?;
+                if axis != 0 || c.ndim() != 1 {
+                    return Err(self.unsupported(n, "gather other than from a 1-D constant"));
+                }
+                let len = c.len() as i64;
+                let picked: Vec<f64> = idx
+                    .iter()
+                    .map(|&i| {
+                        let i = norm(i as i64, len);
+                        c.get(i.max(0) as usize).copied()
+                    })
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| self.graph_err(n, "index out of range"))?;
+                ArrayD::from_shape_vec(idx.raw_dim(), picked).expect("same length")
+            }
+            "Slice" => {
+                if c.ndim() != 1 {
+                    return Err(self.unsupported(n, "slice other than of a 1-D constant"));
+                }
+                let (starts, ends) = if self.opset >= 10 {
+                    (
+                        ints(self.konst(n, 1, "starts")?),
+                        ints(self.konst(n, 2, "ends")?),
+                    )
+                } else {
+                    (
+                        attr_ints(n, "starts").unwrap_or_default(),
+                        attr_ints(n, "ends").unwrap_or_default(),
+                    )
+                };
+                let steps = ints(self.konst(n, 4, "steps")?);
+                if starts.len() != 1 || ends.len() != 1 || steps.iter().any(|&s| s != 1) {
+                    return Err(self.unsupported(n, "slice of more than one axis or with steps"));
+                }
+                let len = c.len() as i64;
+                let clamp = |v: i64| norm(v, len).clamp(0, len) as usize;
+                let (a, b) = (clamp(starts[0]), clamp(ends[0]));
+                let v: Vec<f64> = c
+                    .iter()
+                    .skip(a)
+                    .take(b.saturating_sub(a))
+                    .copied()
+                    .collect();
+                Array1::from(v).into_dyn()
+            }
+            _ => {
+                let axes = if self.opset >= 13 {
+                    ints(self.konst(n, 1, "axes")?)
+                } else {
+                    attr_ints(n, "axes").unwrap_or_default()
+                };
+                let mut shape: Vec<usize> = c.shape().to_vec();
+                if n.op_type == "Unsqueeze" {
+                    let r = (shape.len() + axes.len()) as i64;
+                    let mut axes: Vec<usize> =
+                        axes.iter().map(|&a| norm(a, r).max(0) as usize).collect();
+                    axes.sort_unstable();
+                    for a in axes {
+                        if a > shape.len() {
+                            return Err(self.graph_err(n, "axis out of range"));
+                        }
+                        shape.insert(a, 1);
+                    }
+                } else {
+                    let axes: Vec<usize> = axes
+                        .iter()
+                        .map(|&a| norm(a, rank).max(0) as usize)
+                        .collect();
+                    shape = shape
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, &d)| !(d == 1 && (axes.is_empty() || axes.contains(i))))
+                        .map(|(_, &d)| d)
+                        .collect();
+                }
+                c.into_shape_with_order(IxDyn(&shape))
+                    .map_err(|e| self.graph_err(n, e.to_string()))?
+            }
+        };
+        self.constant(n, out)
     }
 
     fn flatten(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
@@ -1724,6 +1926,10 @@ fn ndarray_broadcast(
             }
         })
         .collect::<Option<_>>()?;
+    shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&n| n <= crate::model::Limits::default().max_elements)?;
     let a = a.broadcast(IxDyn(&shape))?;
     let b = b.broadcast(IxDyn(&shape))?;
     let mut out = a.to_owned();

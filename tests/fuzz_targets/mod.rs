@@ -129,6 +129,25 @@ fn model(b: &[u8]) {
     }
 }
 
+fn onnx(b: &[u8]) {
+    let opts = arkml::onnx::ImportOptions {
+        cubic: true,
+        ..Default::default()
+    };
+    if let Ok(imported) = arkml::onnx::import(b, &opts) {
+        let fm = imported.model;
+        let n = fm
+            .input_shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d));
+        if n.is_some_and(|n| n <= 4096) {
+            let x = ndarray::ArrayD::zeros(ndarray::IxDyn(&fm.input_shape));
+            let _ = fm.forward(&x);
+            let _ = arkml::quant::quantize(&fm, arkml_gadgets::fixed::Scale::Pow2(8));
+        }
+    }
+}
+
 fn float_model(b: &[u8]) {
     if let Ok(fm) = file::float_model_from_json(text(b), "fuzz") {
         if fm
@@ -286,6 +305,11 @@ pub fn targets() -> Vec<Target> {
         sj(arkml::snarkjs::proof_to_json(&proof_)),
         sj(arkml::snarkjs::public_to_json(&c.public_inputs())),
     ];
+    let onnx_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/onnx/");
+    let onnx_seeds: Vec<Vec<u8>> = ["lenet", "zoo", "conv1d", "skl_mlp", "keras_cnn"]
+        .iter()
+        .filter_map(|n| std::fs::read(format!("{onnx_dir}{n}.onnx")).ok())
+        .collect();
     let mut pgm_seed = b"P5\n4 4\n255\n".to_vec();
     pgm_seed.extend(0u8..16);
     vec![
@@ -293,6 +317,11 @@ pub fn targets() -> Vec<Target> {
             name: "model JSON (v1 chain, v2 graph)",
             seeds: models,
             run: model,
+        },
+        Target {
+            name: "ONNX model",
+            seeds: onnx_seeds,
+            run: onnx,
         },
         Target {
             name: "float model JSON",
