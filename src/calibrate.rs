@@ -6,7 +6,9 @@
 //! widest proven bound (the one that stops larger scales). It stops at the first scale whose
 //! agreement meets the target (default: every sample): proven bounds, and so constraints,
 //! only grow with the scale, so that is the cheapest. When none does, the error says the
-//! best agreement reached and, for a scale that does not build, which layer and why.
+//! best agreement reached and, for a scale that does not build, which layer and why. With a
+//! [`CalibrateOptions::margin`], the model is quantised that many bits above the cheapest
+//! scale (headroom for inputs the samples do not cover).
 //!
 //! ```
 //! use arkml::calibrate::{calibrate, CalibrateOptions};
@@ -49,6 +51,10 @@ pub struct CalibrateOptions {
     pub exponents: std::ops::RangeInclusive<u32>,
     /// The fraction of samples whose argmax must agree with the float model (0 to 1).
     pub target: f64,
+    /// Bits added to the cheapest scale meeting the target: headroom for inputs the samples
+    /// do not cover (near-ties of the top two logits flip at small scales). The model is
+    /// quantised at `base^(k + margin)`, reported as its own row.
+    pub margin: u32,
 }
 
 impl Default for CalibrateOptions {
@@ -57,6 +63,7 @@ impl Default for CalibrateOptions {
             base: Scale::Pow2(0),
             exponents: 2..=24,
             target: 1.0,
+            margin: 0,
         }
     }
 }
@@ -171,77 +178,42 @@ pub fn calibrate(
             }
         })
         .collect();
+    let reference = Reference {
+        samples,
+        float: &float,
+        class: &float_class,
+        ends_in_argmax,
+    };
+    let scale_of = |k: u32| match opts.base {
+        Scale::Pow2(_) => Scale::Pow2(k),
+        Scale::Pow10(_) => Scale::Pow10(k),
+    };
     let mut reports = vec![];
     let mut best: Option<(usize, usize)> = None; // (constraints, index) of the chosen
     let mut quantized = vec![];
     for k in opts.exponents.clone() {
-        let scale = match opts.base {
-            Scale::Pow2(_) => Scale::Pow2(k),
-            Scale::Pow10(_) => Scale::Pow10(k),
-        };
-        let mut r = ScaleReport {
-            scale,
-            constraints: None,
-            agreement: None,
-            max_error: None,
-            widest: None,
-            failure: None,
-        };
-        let q = match quantize(&fm, scale) {
-            Ok(q) => q,
-            Err(QuantError::Model(e @ (ModelError::Layer { .. } | ModelError::Input(_)))) => {
-                r.failure = Some(e.to_string());
-                reports.push(r);
-                quantized.push(None);
-                // larger scales only widen the bounds
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let facts = q.model.facts().map_err(QuantError::from)?;
-        r.widest = facts
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, f)| f.bound)
-            .map(|(i, f)| (q.model.graph.name_of(i), q.model.layers[i].kind(), f.bound));
-        r.constraints = Some(
-            q.model
-                .analyse()
-                .map_err(QuantError::from)?
-                .iter()
-                .map(|l| l.constraints)
-                .sum(),
-        );
-        let s = q.scale.value().to_f64().unwrap_or(f64::INFINITY);
-        let (mut agree, mut err) = (0usize, 0f64);
-        for ((x, f), c) in samples.iter().zip(&float).zip(&float_class) {
-            let outs = q
-                .model
-                .infer(&q.quantize_input(x)?)
-                .map_err(QuantError::from)?;
-            let y = q.model.output_of(&q.quantize_input(x)?, &outs);
-            let y: Vec<f64> = y.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
-            let class = if ends_in_argmax {
-                y.first().copied().unwrap_or(-1.0) as usize
-            } else {
-                for (a, b) in f.iter().zip(&y) {
-                    err = err.max((a - b / s).abs());
-                }
-                argmax(y.iter())
-            };
-            agree += usize::from(class == *c);
-        }
-        let agreement = agree as f64 / samples.len() as f64;
-        r.agreement = Some(agreement);
-        r.max_error = (!ends_in_argmax).then_some(err);
-        let meets = agreement >= opts.target;
+        let (r, q) = evaluate(&fm, scale_of(k), &reference)?;
+        let meets = r.agreement.is_some_and(|a| a >= opts.target);
+        let failed = r.failure.is_some();
         if meets {
             best = Some((r.constraints.unwrap_or(usize::MAX), reports.len()));
         }
         reports.push(r);
-        quantized.push(Some(q));
+        quantized.push(q);
+        if failed {
+            // larger scales only widen the bounds
+            break;
+        }
         if meets {
             // bounds only widen with the scale, so no larger scale is cheaper
+            if opts.margin > 0 {
+                let (r, q) = evaluate(&fm, scale_of(k + opts.margin), &reference)?;
+                if r.failure.is_none() {
+                    best = Some((r.constraints.unwrap_or(usize::MAX), reports.len()));
+                }
+                reports.push(r);
+                quantized.push(q);
+            }
             break;
         }
     }
@@ -276,6 +248,77 @@ pub fn calibrate(
         chosen,
         quantized,
     })
+}
+
+/// The float model's outputs on the samples, to compare each scale against.
+struct Reference<'a> {
+    samples: &'a [ArrayD<f64>],
+    float: &'a [Vec<f64>],
+    class: &'a [usize],
+    ends_in_argmax: bool,
+}
+
+/// One scale's report, and the model quantised at it (`None` when it does not build).
+fn evaluate(
+    fm: &FloatModel,
+    scale: Scale,
+    reference: &Reference<'_>,
+) -> Result<(ScaleReport, Option<Quantized>), CalibrateError> {
+    let mut r = ScaleReport {
+        scale,
+        constraints: None,
+        agreement: None,
+        max_error: None,
+        widest: None,
+        failure: None,
+    };
+    let q = match quantize(fm, scale) {
+        Ok(q) => q,
+        Err(QuantError::Model(e @ (ModelError::Layer { .. } | ModelError::Input(_)))) => {
+            r.failure = Some(e.to_string());
+            return Ok((r, None));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let facts = q.model.facts().map_err(QuantError::from)?;
+    r.widest = facts
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, f)| f.bound)
+        .map(|(i, f)| (q.model.graph.name_of(i), q.model.layers[i].kind(), f.bound));
+    r.constraints = Some(
+        q.model
+            .analyse()
+            .map_err(QuantError::from)?
+            .iter()
+            .map(|l| l.constraints)
+            .sum(),
+    );
+    let s = q.scale.value().to_f64().unwrap_or(f64::INFINITY);
+    let (mut agree, mut err) = (0usize, 0f64);
+    for ((x, f), c) in reference
+        .samples
+        .iter()
+        .zip(reference.float)
+        .zip(reference.class)
+    {
+        let xi = q.quantize_input(x)?;
+        let outs = q.model.infer(&xi).map_err(QuantError::from)?;
+        let y = q.model.output_of(&xi, &outs);
+        let y: Vec<f64> = y.iter().map(|v| v.to_f64().unwrap_or(f64::NAN)).collect();
+        let class = if reference.ends_in_argmax {
+            y.first().copied().unwrap_or(-1.0) as usize
+        } else {
+            for (a, b) in f.iter().zip(&y) {
+                err = err.max((a - b / s).abs());
+            }
+            argmax(y.iter())
+        };
+        agree += usize::from(class == *c);
+    }
+    r.agreement = Some(agree as f64 / reference.samples.len() as f64);
+    r.max_error = (!reference.ends_in_argmax).then_some(err);
+    Ok((r, Some(q)))
 }
 
 fn scale_name(s: &Scale) -> String {

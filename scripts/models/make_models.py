@@ -22,6 +22,11 @@ writes, under tests/fixtures/onnx/:
                         constants, Concat, Clip, AveragePool with pads, GlobalMaxPool,
                         Reshape, a Sub of two activations), built with onnx.helper
   conv1d.onnx           random weights: Conv1D with pads and stride, Relu, Flatten, Gemm
+  resnet20_cifar.onnx   ResNet-20 for CIFAR-10 shapes (32x32x3, stages of 16/32/64 channels,
+                        three basic blocks each, BatchNorm, global average pooling) with
+                        random weights and BatchNorm statistics (no dataset can be downloaded
+                        here; the circuit's cost does not depend on the values); made with
+                        `--only resnet20`
   <name>.ref.json       per model: onnxruntime's float outputs on the held-out inputs (the
                         independent reference), and the framework's accuracy
 
@@ -30,6 +35,7 @@ for the pinned versions (training runs on one CPU thread with fixed seeds).
 """
 import json
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -255,8 +261,43 @@ def conv1d(rng):
     return path
 
 
+class ResNet20(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        blocks, cin = [], 16
+        for cout, stride in [(16, 1), (32, 2), (64, 2)]:
+            for i in range(3):
+                blocks.append(Block(cin, cout, stride if i == 0 else 1))
+                cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def resnet20():
+    torch.manual_seed(20)
+    m = ResNet20()
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            mod.running_mean.uniform_(-0.1, 0.1)
+            mod.running_var.uniform_(0.5, 1.5)
+            mod.weight.data.uniform_(0.5, 1.5)
+            mod.bias.data.uniform_(-0.1, 0.1)
+    m.eval()
+    path = export(m, "resnet20_cifar", (1, 3, 32, 32))
+    params = sum(p.numel() for p in m.parameters())
+    print(f"resnet20_cifar: {params} parameters, {os.path.getsize(path)} bytes")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if "--only" in sys.argv:
+        {"resnet20": resnet20}[sys.argv[sys.argv.index("--only") + 1]]()
+        return
     x_train, x_test, y_train, y_test = data()
     with open(os.path.join(OUT, "digits_test.json"), "w") as f:
         json.dump({"x": [[repr(float(v)) for v in r] for r in x_test], "y": [int(v) for v in y_test]}, f)

@@ -106,6 +106,10 @@ enum Cmd {
         /// The argmax agreement to reach, in percent.
         #[arg(long, default_value_t = 100.0)]
         target: f64,
+        /// Bits of headroom above the cheapest scale meeting the target (inputs the
+        /// samples do not cover can flip near-tied logits at the bare minimum).
+        #[arg(long, default_value_t = 0)]
+        margin: u32,
         #[command(flatten)]
         onnx: OnnxArgs,
         /// Where to write the quantised model.
@@ -724,6 +728,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             scales,
             base,
             target,
+            margin,
             onnx,
             out,
         } => {
@@ -742,6 +747,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 },
                 exponents: lo..=hi,
                 target: target / 100.0,
+                margin,
             };
             let c = arkml::calibrate::calibrate(&fm, &samples, &opts)?;
             print!("{}", c.table());
