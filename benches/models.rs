@@ -1,0 +1,100 @@
+//! The framework models through ONNX and Bionetta's MLP shape: proving time (criterion) with
+//! CPU-seconds (user + sys) and peak memory printed beside it.
+//!
+//! `cargo bench --bench models` runs the PyTorch LeNet and ResNet fixtures
+//! (`tests/fixtures/onnx`, imported with an ArgMax, quantised at 2^8) and the 2M-parameter
+//! MLP of `examples/mlp2m.rs` (setup about 25 CPU-s first). `ARKML_BENCH_FULL=1` adds
+//! ResNet-20 on CIFAR-10 shapes: synthesis only (witness and matrices, about 15M
+//! constraints with bounds from the interval analysis; its Groth16 keys do not fit this
+//! machine's memory — see docs/performance.md).
+
+#[path = "../examples/mlp2m.rs"]
+#[allow(dead_code)]
+mod mlp2m;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use arkml::measure::{cpu_seconds, peak_rss_mb};
+use arkml::model::{Model, ModelCircuit};
+use arkml::onnx::{load_onnx, ImportOptions};
+use arkml::quant::quantize;
+use arkml_gadgets::fixed::Scale;
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
+use ndarray::{ArrayD, IxDyn};
+
+fn onnx(name: &str, input_max: f64) -> (Model, ArrayD<num_bigint::BigInt>) {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/onnx/{name}.onnx"));
+    let opts = ImportOptions {
+        input_max,
+        argmax: true,
+        ..Default::default()
+    };
+    let fm = load_onnx(&path, &opts).expect("fixture").model;
+    let q = quantize(&fm, Scale::Pow2(8)).expect("quantises");
+    let x = ArrayD::from_elem(IxDyn(&fm.input_shape), 0.5);
+    let xi = q.quantize_input(&x).expect("in range");
+    (q.model, xi)
+}
+
+fn prove(c: &mut Criterion, name: &str, model: Model, x: ArrayD<num_bigint::BigInt>) {
+    let circuit = ModelCircuit::new(Arc::new(model), x).expect("circuit");
+    let mut rng = StdRng::seed_from_u64(1);
+    let pk = circuit.setup(&mut rng).expect("setup");
+    let mut g = c.benchmark_group(name);
+    g.sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    let (mut cpu, mut n) = (0.0, 0u64);
+    g.bench_function("prove", |b| {
+        b.iter_custom(|iters| {
+            let c0 = cpu_seconds().unwrap_or(0.0);
+            let t = Instant::now();
+            for _ in 0..iters {
+                circuit.prove(&pk, &mut rng).expect("prove");
+            }
+            cpu += cpu_seconds().unwrap_or(0.0) - c0;
+            n += iters;
+            t.elapsed()
+        })
+    });
+    g.finish();
+    println!(
+        "{name}: {} constraints, prove {:.2} CPU-s per proof, peak memory {:.0} MB",
+        circuit.info().map(|i| i.constraints).unwrap_or(0),
+        cpu / n.max(1) as f64,
+        peak_rss_mb().unwrap_or(f64::NAN)
+    );
+}
+
+fn models(c: &mut Criterion) {
+    let (m, x) = onnx("lenet", 1.0);
+    prove(c, "lenet", m, x);
+    let (m, x) = onnx("resnet", 1.0);
+    prove(c, "resnet_digits", m, x);
+    let q = mlp2m::mlp(20, 300, 8);
+    let x = mlp2m::input(&q);
+    prove(c, "mlp2m", q.model, x);
+    if std::env::var_os("ARKML_BENCH_FULL").is_some() {
+        let (m, x) = onnx("resnet20_cifar", 3.0);
+        let m = Arc::new(m);
+        let mut g = c.benchmark_group("resnet20_cifar");
+        g.sampling_mode(SamplingMode::Flat).sample_size(10);
+        g.bench_function("synthesis", |b| {
+            b.iter(|| {
+                ModelCircuit::new(m.clone(), x.clone())
+                    .expect("circuit")
+                    .info()
+                    .expect("synthesis")
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, models);
+criterion_main!(benches);
