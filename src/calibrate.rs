@@ -39,8 +39,10 @@ use ndarray::ArrayD;
 use num_traits::ToPrimitive;
 use thiserror::Error as ThisError;
 
-use crate::model::{Layer, ModelError};
+use crate::model::{Layer, Model, ModelError};
 use crate::quant::{quantize, FloatLayer, FloatModel, QuantError, Quantized};
+use arkml_gadgets::fixed::bits_for;
+use num_bigint::BigInt;
 
 /// What to search.
 #[derive(Clone, Debug)]
@@ -55,6 +57,11 @@ pub struct CalibrateOptions {
     /// do not cover (near-ties of the top two logits flip at small scales). The model is
     /// quantised at `base^(k + margin)`, reported as its own row.
     pub margin: u32,
+    /// Calibrate activation widths too: each rescale's quotient is range-checked to the
+    /// widest value the samples reach plus this many bits of headroom
+    /// ([`calibrate_widths`]), in place of the worst case of the bound analysis. `None`:
+    /// worst-case bounds only.
+    pub widths: Option<u32>,
 }
 
 impl Default for CalibrateOptions {
@@ -64,6 +71,7 @@ impl Default for CalibrateOptions {
             exponents: 2..=24,
             target: 1.0,
             margin: 0,
+            widths: None,
         }
     }
 }
@@ -95,6 +103,9 @@ pub struct Calibration {
     pub chosen: Option<usize>,
     /// The model quantised at the chosen scale.
     pub quantized: Option<Quantized>,
+    /// With [`CalibrateOptions::widths`]: the chosen model's constraints before and after
+    /// calibrating its activation widths.
+    pub widths: Option<(usize, usize)>,
 }
 
 /// Why calibration could not run.
@@ -218,7 +229,17 @@ pub fn calibrate(
         }
     }
     let chosen = best.map(|(_, i)| i);
-    let quantized = chosen.and_then(|i| quantized[i].take());
+    let mut quantized = chosen.and_then(|i| quantized[i].take());
+    let mut widths = None;
+    if let (Some(h), Some(q)) = (opts.widths, quantized.as_mut()) {
+        let ints = samples
+            .iter()
+            .map(|x| q.quantize_input(x))
+            .collect::<Result<Vec<_>, _>>()?;
+        let before = count(&q.model)?;
+        q.model = calibrate_widths(&q.model, &ints, h).map_err(QuantError::from)?;
+        widths = Some((before, count(&q.model)?));
+    }
     if chosen.is_none() {
         let top = reports
             .iter()
@@ -247,7 +268,49 @@ pub fn calibrate(
         reports,
         chosen,
         quantized,
+        widths,
     })
+}
+
+fn count(m: &Model) -> Result<usize, QuantError> {
+    Ok(m.analyse()?.iter().map(|l| l.constraints).sum())
+}
+
+/// The model with each [`Layer::Rescale`] replaced by a [`Layer::RescaleWithin`] whose
+/// width is the widest quotient the samples reach plus `headroom` bits (where that is below
+/// the bound analysis's width). The integers computed are the same; every layer after a
+/// rescale sees a smaller proven bound, so comparisons, ReLUs and later rescales cost less.
+/// The proof stays sound for any input (the widths are range-checked); an input that
+/// exceeds a width cannot be proven, and says so naming the layer.
+pub fn calibrate_widths(
+    model: &Model,
+    samples: &[ArrayD<BigInt>],
+    headroom: u32,
+) -> Result<Model, ModelError> {
+    let mut widest: Vec<u32> = vec![0; model.layers.len()];
+    for x in samples {
+        for (i, o) in model.infer(x)?.iter().enumerate() {
+            if matches!(model.layers[i], Layer::Rescale(_)) {
+                let w = o.out.iter().map(bits_for).max().unwrap_or(0);
+                widest[i] = widest[i].max(w);
+            }
+        }
+    }
+    let facts = model.facts()?;
+    let mut m = model.clone();
+    for (i, l) in m.layers.iter_mut().enumerate() {
+        if let Layer::Rescale(n) = l {
+            let bits = widest[i].saturating_add(headroom);
+            if bits < facts[i].bound {
+                *l = Layer::RescaleWithin {
+                    divisor: n.clone(),
+                    bits,
+                };
+            }
+        }
+    }
+    m.facts()?;
+    Ok(m)
 }
 
 /// The float model's outputs on the samples, to compare each scale against.
@@ -358,6 +421,11 @@ impl Calibration {
                 r.widest
                     .as_ref()
                     .map_or("-".into(), |(n, k, b)| format!("{n} ({k}) {b} bits")),
+            ));
+        }
+        if let Some((before, after)) = self.widths {
+            s.push_str(&format!(
+                "activation widths calibrated from the samples: {before} -> {after} constraints\n"
             ));
         }
         s

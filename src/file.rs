@@ -278,6 +278,9 @@ enum LayerFile {
     },
     Rescale {
         divisor: String,
+        /// A calibrated quotient width (`Layer::RescaleWithin`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bits: Option<u32>,
     },
     Relu,
     LeakyRelu {
@@ -643,7 +646,17 @@ fn to_layer(i: usize, l: &LayerFile, t: &mut TensorReader<'_>) -> Result<Layer, 
             a: r(t("a", a, 1)?),
             b: r(t("b", b, 1)?),
         },
-        LayerFile::Rescale { divisor } => Layer::Rescale(positive(i, &kind, "divisor", divisor)?),
+        LayerFile::Rescale {
+            divisor,
+            bits: None,
+        } => Layer::Rescale(positive(i, &kind, "divisor", divisor)?),
+        LayerFile::Rescale {
+            divisor,
+            bits: Some(bits),
+        } => Layer::RescaleWithin {
+            divisor: positive(i, &kind, "divisor", divisor)?,
+            bits: *bits,
+        },
         LayerFile::Relu => Layer::Relu,
         LayerFile::LeakyRelu { a, d, .. } => {
             let a_s = required(i, &kind, "a", a)?;
@@ -1115,7 +1128,12 @@ fn layer_file_with(l: &Layer, floats: Option<&[ArrayD<f64>]>) -> LayerFile {
             dilation: *dilation,
         },
         Layer::BatchNorm { a, b } => LayerFile::BatchNorm { a: tf(a), b: tf(b) },
+        Layer::RescaleWithin { divisor, bits } => LayerFile::Rescale {
+            divisor: divisor.to_string(),
+            bits: Some(*bits),
+        },
         Layer::Rescale(n) => LayerFile::Rescale {
+            bits: None,
             divisor: n.to_string(),
         },
         Layer::Relu => LayerFile::Relu,

@@ -333,7 +333,10 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
             layers.len()
         };
         let out = match l {
-            FloatLayer::Plain(p) if p.is_linear() || matches!(p, Layer::Rescale(_)) => {
+            FloatLayer::Plain(p)
+                if p.is_linear()
+                    || matches!(p, Layer::Rescale(_) | Layer::RescaleWithin { .. }) =>
+            {
                 return Err(QuantError::Unsupported {
                     index,
                     kind,

@@ -133,8 +133,111 @@ pub fn rescale_with_claim<F: PrimeField>(
     n: &BigUint,
     claim: impl FnOnce() -> core::result::Result<(BigInt, BigInt), SynthesisError>,
 ) -> Result<Rescaled<F>> {
+    rescale_bounded(v, v_bound, n, quotient_bound(v_bound, n), claim)
+}
+
+/// Floor-divides `v` by `n` as [`rescale`] does, but range-checks the quotient to a
+/// narrower width `q_bound` (a bound calibrated from data, below [`quotient_bound`]): the
+/// output is proven within `[-2^q_bound, 2^q_bound)`, so every layer after it sees a small
+/// bound, and the rescale costs `q_bound` in place of `quotient_bound(v_bound, n)`.
+///
+/// Still sound: `v = q*n + r` holds in the field with `|q*n + r| < 2^(q_bound + bits(n))`
+/// and `|v| < 2^v_bound`, both below `p / 2`, so it holds over the integers and `q` is the
+/// floor. What is lost is completeness: a `v` whose quotient exceeds the width cannot be
+/// proven — natively that is [`Error::OutOfRange`], before any constraint. Cost
+/// ([`rescale_within_cost`]): [`rescale_cost`] with `q_bound` for the quotient width.
+/// Dividing by 1 is free and narrows nothing (the output keeps `v_bound`).
+///
+/// ```
+/// use ark_bn254::Fr;
+/// use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar, GR1CSVar};
+/// use ark_relations::gr1cs::ConstraintSystem;
+/// use arkml_gadgets::{fixed::{to_field, from_field}, rescale::{rescale_within, rescale_within_cost}};
+/// use num_bigint::{BigInt, BigUint};
+///
+/// let cs = ConstraintSystem::<Fr>::new_ref();
+/// let n = BigUint::from(256u32);
+/// let v = FpVar::new_witness(cs.clone(), || Ok(to_field::<Fr>(&BigInt::from(-5000)))).unwrap();
+/// // v is declared up to 2^60, but its quotient is known (calibrated) within 2^6
+/// let out = rescale_within(&v, 60, &n, 6).unwrap();
+/// assert_eq!(from_field(out.quotient.value().unwrap()), BigInt::from(-20));
+/// assert_eq!(out.quotient_bound, 6);
+/// assert_eq!(cs.num_constraints(), rescale_within_cost(60, &n, 6));
+/// assert!(cs.is_satisfied().unwrap());
+/// // a value whose quotient is beyond the width is refused, not proven
+/// let big = FpVar::new_witness(cs.clone(), || Ok(to_field::<Fr>(&BigInt::from(1 << 20)))).unwrap();
+/// assert!(rescale_within(&big, 60, &n, 6).is_err());
+/// ```
+pub fn rescale_within<F: PrimeField>(
+    v: &FpVar<F>,
+    v_bound: u32,
+    n: &BigUint,
+    q_bound: u32,
+) -> Result<Rescaled<F>> {
     validate::<F>(v_bound, n)?;
-    let bq = quotient_bound(v_bound, n);
+    let bq = within_bound(v_bound, n, q_bound);
+    check_value(
+        "rescale input",
+        v,
+        |x| fits_signed(x, v_bound),
+        || format!("[-2^{v_bound}, 2^{v_bound})"),
+    )?;
+    check_value(
+        "rescale quotient (calibrated width)",
+        v,
+        |x| fits_signed(&floor_div(x, n).0, bq),
+        || format!("a quotient in [-2^{bq}, 2^{bq}) after dividing by {n}"),
+    )?;
+    let n2 = n.clone();
+    rescale_bounded(v, v_bound, n, bq, || {
+        let x = from_field(v.value()?);
+        Ok(floor_div(&x, &n2))
+    })
+}
+
+/// [`rescale_within`] with the prover's claimed `(q, r)` from `claim` and nothing checked
+/// natively: the gadget as a dishonest prover sees it (for tamper tests).
+pub fn rescale_within_with_claim<F: PrimeField>(
+    v: &FpVar<F>,
+    v_bound: u32,
+    n: &BigUint,
+    q_bound: u32,
+    claim: impl FnOnce() -> core::result::Result<(BigInt, BigInt), SynthesisError>,
+) -> Result<Rescaled<F>> {
+    rescale_bounded(v, v_bound, n, within_bound(v_bound, n, q_bound), claim)
+}
+
+/// The width [`rescale_within`] proves: `q_bound`, at most [`quotient_bound`], and
+/// `v_bound` when `n = 1` (nothing is checked, so nothing narrows).
+pub fn within_bound(v_bound: u32, n: &BigUint, q_bound: u32) -> u32 {
+    if n.is_one() {
+        v_bound
+    } else {
+        q_bound.min(quotient_bound(v_bound, n))
+    }
+}
+
+/// The exact number of constraints [`rescale_within`] writes for a variable `v`.
+pub fn rescale_within_cost(v_bound: u32, n: &BigUint, q_bound: u32) -> usize {
+    if n.is_one() {
+        return 0;
+    }
+    let k = remainder_bits(n) as usize;
+    let bq = q_bound.min(quotient_bound(v_bound, n)) as usize;
+    let extra = if is_pow2(n) { 0 } else { k + 1 };
+    k + bq + 1 + 1 + extra
+}
+
+/// [`rescale_with_claim`] with the quotient range-checked to `bq` bits (at most
+/// [`quotient_bound`]; [`rescale_within`] checks the width is sound).
+fn rescale_bounded<F: PrimeField>(
+    v: &FpVar<F>,
+    v_bound: u32,
+    n: &BigUint,
+    bq: u32,
+    claim: impl FnOnce() -> core::result::Result<(BigInt, BigInt), SynthesisError>,
+) -> Result<Rescaled<F>> {
+    validate::<F>(v_bound, n)?;
     if n.is_one() {
         return Ok(Rescaled {
             quotient: v.clone(),

@@ -6,7 +6,8 @@ use ark_bn254::Fr;
 use ark_r1cs_std::{eq::EqGadget, GR1CSVar};
 use arkml_gadgets::fixed::{floor_div, from_field, modulus, pow2, remainder_bits, to_field};
 use arkml_gadgets::rescale::{
-    native_rescale, quotient_bound, rescale, rescale_cost, rescale_with_claim,
+    native_rescale, quotient_bound, rescale, rescale_cost, rescale_with_claim, rescale_within,
+    rescale_within_cost, rescale_within_with_claim, within_bound,
 };
 use arkml_gadgets::testing::{assert_all_witnesses_pinned, free_witnesses, satisfied};
 use arkml_gadgets::Error;
@@ -45,6 +46,65 @@ proptest! {
         prop_assert!(cs.is_satisfied().unwrap());
         prop_assert_eq!(cs.num_constraints(), rescale_cost(b, &n));
         assert_all_witnesses_pinned(&cs);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A calibrated width: the same floor division, the narrower cost, every witness pinned.
+    #[test]
+    fn within_matches_floor_division(
+        (b, v) in (1u32..=200).prop_flat_map(|b| (Just(b), in_bound(b))),
+        n in divisor(),
+        headroom in 0u32..4,
+    ) {
+        prop_assume!(quotient_bound(b, &n) + (n.bits() as u32) < 252);
+        let (q, r) = native_rescale(&v, &n);
+        let width = arkml_gadgets::fixed::bits_for(&q) + headroom;
+        let cs = cs();
+        let x = input(&cs, &v);
+        let out = rescale_within(&x, b, &n, width).unwrap();
+        prop_assert_eq!(from_field(out.quotient.value().unwrap()), q);
+        prop_assert_eq!(from_field(out.remainder.value().unwrap()), r);
+        prop_assert_eq!(out.quotient_bound, within_bound(b, &n, width));
+        prop_assert!(cs.is_satisfied().unwrap());
+        prop_assert_eq!(cs.num_constraints(), rescale_within_cost(b, &n, width));
+        if n > BigUint::from(1u32) {
+            assert_all_witnesses_pinned(&cs);
+        }
+    }
+}
+
+fn lie_within(v: i64, b: u32, n: u64, width: u32, q: BigInt, r: BigInt) -> bool {
+    let cs = cs();
+    let x = witness(&cs, &bi(v));
+    rescale_within_with_claim(&x, b, &BigUint::from(n), width, || Ok((q, r))).unwrap();
+    cs.is_satisfied().unwrap()
+}
+
+#[test]
+fn within_lies_fail() {
+    // v = 5000 declared up to 2^40, quotient calibrated to 2^4 (5000 / 1000 = 5)
+    let (b, n, w) = (40, 1000u64, 4);
+    assert!(lie_within(5000, b, n, w, bi(5), bi(0)));
+    assert!(!lie_within(5000, b, n, w, bi(4), bi(1000)));
+    assert!(!lie_within(5000, b, n, w, bi(6), bi(-1000)));
+    // circomlib-ml's field-division quotient: huge, far beyond the width
+    let q_field: Fr =
+        (to_field::<Fr>(&bi(5000)) - to_field::<Fr>(&bi(7))) / to_field::<Fr>(&BigInt::from(n));
+    assert!(!lie_within(5000, b, n, w, from_field(q_field), bi(7)));
+    // a quotient that needs more than the width cannot be claimed: v = 40000, q = 40
+    assert!(!lie_within(40_000, b, n, w, bi(40), bi(0)));
+}
+
+#[test]
+fn within_refuses_a_value_beyond_the_width() {
+    let cs = cs();
+    let x = witness(&cs, &bi(40_000));
+    match rescale_within(&x, 40, &BigUint::from(1000u32), 4) {
+        Err(Error::OutOfRange { what, .. }) => assert!(what.contains("calibrated"), "{what}"),
+        other => panic!("{:?}", other.map(|_| ())),
     }
 }
 

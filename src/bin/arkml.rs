@@ -110,6 +110,11 @@ enum Cmd {
         /// samples do not cover can flip near-tied logits at the bare minimum).
         #[arg(long, default_value_t = 0)]
         margin: u32,
+        /// Calibrate activation widths from the samples too, with this many bits of
+        /// headroom: each rescale's output is range-checked to what the samples reach (much
+        /// cheaper for deep models; an input beyond a width cannot be proven).
+        #[arg(long)]
+        widths: Option<u32>,
         #[command(flatten)]
         onnx: OnnxArgs,
         /// Where to write the quantised model.
@@ -729,6 +734,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             base,
             target,
             margin,
+            widths,
             onnx,
             out,
         } => {
@@ -748,6 +754,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 exponents: lo..=hi,
                 target: target / 100.0,
                 margin,
+                widths,
             };
             let c = arkml::calibrate::calibrate(&fm, &samples, &opts)?;
             print!("{}", c.table());

@@ -143,6 +143,10 @@ impl Model {
                 nonzero(n, "divisor")?;
                 (quotient_bound(b, n), false)
             }
+            Layer::RescaleWithin { divisor: n, bits } => {
+                nonzero(n, "divisor")?;
+                (arkml_gadgets::rescale::within_bound(b, n, *bits), false)
+            }
             Layer::Relu => (b, true),
             Layer::LeakyRelu { a, d } => {
                 nonzero(d, "slope denominator")?;
@@ -214,9 +218,13 @@ impl Model {
                         .unwrap_or_default()
                         .pow(l.weight_factors()),
                 ),
-                Layer::Rescale(n) if (&s % n).is_zero() => Some(s / n),
+                Layer::Rescale(n) | Layer::RescaleWithin { divisor: n, .. }
+                    if (&s % n).is_zero() =>
+                {
+                    Some(s / n)
+                }
                 Layer::PolyRaw(n) => Some(s * n),
-                Layer::ArgMax | Layer::Rescale(_) => None,
+                Layer::ArgMax | Layer::Rescale(_) | Layer::RescaleWithin { .. } => None,
                 _ => Some(s),
             }
         };

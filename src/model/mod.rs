@@ -33,7 +33,7 @@ use arkml_gadgets::{
         reshape, separable_conv2d, sum_pool2d, upsample2d, Conv2dConfig, Padding, Pool2dConfig,
     },
     range::enforce_bound,
-    rescale::{native_rescale_tensor, rescale},
+    rescale::{native_rescale_tensor, rescale, rescale_within},
     tensor::{alloc_tensor, try_map, Scalar, Visibility},
     Error,
 };
@@ -115,6 +115,17 @@ pub enum Layer {
     },
     /// Floor division by `n` (back to the activation scale).
     Rescale(BigUint),
+    /// Floor division by `divisor` with the quotient range-checked to `bits` (a width
+    /// calibrated from data, below what the bound analysis gives): every later layer sees
+    /// the small bound. Sound for any input; an input whose quotient does not fit cannot be
+    /// proven and is a typed error naming the layer
+    /// ([`arkml_gadgets::rescale::rescale_within`]).
+    RescaleWithin {
+        /// The divisor.
+        divisor: BigUint,
+        /// The quotient's proven width: `-2^bits <= q < 2^bits`.
+        bits: u32,
+    },
     /// ReLU.
     Relu,
     /// LeakyReLU with slope `a / d` on negative inputs (floored).
@@ -191,7 +202,7 @@ impl Layer {
             Layer::SeparableConv2d { .. } => "Separable",
             Layer::PointwiseConv2d { .. } => "Pointwise",
             Layer::BatchNorm { .. } => "BatchNorm",
-            Layer::Rescale(_) => "Rescale",
+            Layer::Rescale(_) | Layer::RescaleWithin { .. } => "Rescale",
             Layer::Relu => "ReLU",
             Layer::LeakyRelu { .. } => "LeakyReLU",
             Layer::Poly(_) => "Poly",
@@ -333,6 +344,22 @@ impl Layer {
             .filter(|(_, p)| *p == Param::Weight)
             .count() as u32
     }
+}
+
+/// A rescale's quotients, checking the proven bound against the facts pass and keeping the
+/// quotients' sign bits for a following ReLU.
+fn rescaled(
+    parts: ArrayD<arkml_gadgets::rescale::Rescaled<Fr>>,
+    fresh_signs: &mut Option<ArrayD<Boolean<Fr>>>,
+    agrees: impl Fn(u32) -> Result<(), ModelError>,
+) -> Result<ArrayD<FpVar<Fr>>, ModelError> {
+    if let Some(p) = parts.iter().next() {
+        agrees(p.quotient_bound)?;
+    }
+    if parts.iter().all(|p| !p.quotient_bits.is_empty()) {
+        *fresh_signs = Some(parts.map(|p| p.quotient_bits.last().expect("non-empty").clone()));
+    }
+    Ok(parts.map(|p| p.quotient.clone()))
 }
 
 /// Any ndarray as a dynamic-rank copy (lets [`Layer::params`] treat every rank alike).
@@ -689,6 +716,24 @@ impl Model {
                     let (q, r) = native_rescale_tensor(x, n);
                     (q, Some(r))
                 }
+                Layer::RescaleWithin { divisor: n, bits } => {
+                    nonzero(n, "divisor").map_err(e)?;
+                    let (q, r) = native_rescale_tensor(x, n);
+                    if let Some((at, v)) = q
+                        .indexed_iter()
+                        .find(|(_, v)| !arkml_gadgets::fixed::fits_signed(v, *bits))
+                    {
+                        return Err(e(Error::OutOfRange {
+                            what: format!(
+                                "activation {:?} (beyond the width calibrated from data; recalibrate with more headroom)",
+                                at.slice()
+                            ),
+                            value: v.to_string(),
+                            range: format!("[-2^{bits}, 2^{bits})"),
+                        }));
+                    }
+                    (q, Some(r))
+                }
                 Layer::Relu => (x.map(native_relu), None),
                 Layer::LeakyRelu { a, d } => {
                     nonzero(d, "slope denominator").map_err(e)?;
@@ -1006,14 +1051,12 @@ impl Model {
                 }
                 Layer::Rescale(n) => {
                     let parts = try_map(&x, |v| rescale(v, bound, n)).map_err(e)?;
-                    if let Some(p) = parts.iter().next() {
-                        agrees(p.quotient_bound)?;
-                    }
-                    if parts.iter().all(|p| !p.quotient_bits.is_empty()) {
-                        fresh_signs =
-                            Some(parts.map(|p| p.quotient_bits.last().expect("non-empty").clone()));
-                    }
-                    parts.map(|p| p.quotient.clone())
+                    rescaled(parts, &mut fresh_signs, agrees)?
+                }
+                Layer::RescaleWithin { divisor, bits } => {
+                    let parts =
+                        try_map(&x, |v| rescale_within(v, bound, divisor, *bits)).map_err(e)?;
+                    rescaled(parts, &mut fresh_signs, agrees)?
                 }
                 Layer::Relu => match signs[ins[0]].clone() {
                     Some(sg) => {

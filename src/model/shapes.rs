@@ -170,6 +170,7 @@ fn layer_shape(
             x.to_vec()
         }
         Layer::Rescale(_)
+        | Layer::RescaleWithin { .. }
         | Layer::Relu
         | Layer::LeakyRelu { .. }
         | Layer::Poly(_)
