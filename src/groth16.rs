@@ -245,6 +245,18 @@ impl Synthesized {
         )
     }
 
+    /// The R1CS matrices (A, B, C; rows are constraints, columns the full assignment's
+    /// indices), the number of instance variables (the constant one and the public inputs)
+    /// and the number of variables in all.
+    pub fn parts(&self) -> (&[Matrix<Fr>], usize, usize) {
+        (&self.matrices, self.num_inputs, self.full.len())
+    }
+
+    /// The full assignment: the constant one, the public inputs, then the witness.
+    pub fn assignment(&self) -> &[Fr] {
+        &self.full
+    }
+
     /// The public inputs the witness assigns, in the circuit's order.
     pub fn public_inputs(&self) -> &[Fr] {
         &self.full[1..self.num_inputs]

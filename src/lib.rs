@@ -23,6 +23,7 @@ pub mod circuit;
 pub mod file;
 pub mod groth16;
 pub mod handover;
+pub mod iden3;
 pub mod measure;
 pub mod model;
 pub mod onnx;

@@ -14,6 +14,8 @@
 //! arkml quantize FLOAT_MODEL --budget 40 [--base 10] -o MODEL   largest scale within 40 bits
 //! arkml export snarkjs --vk VK PROOF -o DIR  verification_key.json, proof.json, public.json
 //! arkml export solidity --vk VK -o Verifier.sol
+//! arkml export r1cs MODEL -o circuit.r1cs   the circuit in iden3's .r1cs format (snarkjs, rapidsnark)
+//! arkml witness MODEL INPUT [--float] [--salt SALT] -o witness.wtns   the witness, iden3's .wtns
 //! arkml report [MODEL] [--svg FILE]         constraint report: gadgets (and a model's layers)
 //! ```
 //! Setup and prove show a spinner with the stage and elapsed time on a terminal, nothing
@@ -205,6 +207,25 @@ enum Cmd {
         #[command(subcommand)]
         what: Export,
     },
+    /// Write one inference's witness as an iden3 `.wtns` file (`snarkjs wtns check`,
+    /// `snarkjs groth16 prove`, rapidsnark) for the circuit `arkml export r1cs` writes.
+    Witness {
+        /// The integer model file.
+        model: PathBuf,
+        /// The input tensor (integers, or reals with --float).
+        input: PathBuf,
+        /// The input holds real numbers (quantised at the model's scale).
+        #[arg(long)]
+        float: bool,
+        /// With --float: the input is in ONNX's layout.
+        #[arg(long, requires = "float")]
+        nchw: bool,
+        /// The salt file (private weights).
+        #[arg(long)]
+        salt: Option<PathBuf>,
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
     /// Print the constraint report: every gadget at standard sizes beside circomlib-ml's
     /// counts, and every layer of MODEL if given (optionally as an SVG bar chart).
     Report {
@@ -254,6 +275,14 @@ enum Export {
     Solidity {
         #[arg(long)]
         vk: PathBuf,
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+    /// The model's circuit as an iden3 `.r1cs` file (snarkjs `r1cs info`, `groth16 setup`
+    /// for a phase-2 ceremony). Wire 0 is one, then the public inputs in arkml's order.
+    R1cs {
+        /// The integer model file.
+        model: PathBuf,
         #[arg(short = 'o', long)]
         out: PathBuf,
     },
@@ -333,6 +362,37 @@ fn bound_circuit(
         Visibility::Private => c.with_commitment(salt),
         _ => c,
     })
+}
+
+/// The salt for a model's circuit: required (from `arkml commit`) for private weights.
+fn salt_for(m: &Model, salt: Option<PathBuf>) -> Result<Fr, Box<dyn std::error::Error>> {
+    match (m.weights.visibility, salt) {
+        (Visibility::Private, None) => Err("the weights are private: give --salt (from \
+                                            `arkml commit`), so the proof binds them to \
+                                            their commitment"
+            .into()),
+        (_, Some(path)) => load_salt(&path),
+        (_, None) => Ok(Fr::zero()),
+    }
+}
+
+/// The model's input from a tensor file: integers, or reals quantised at the model's scale
+/// with `float` (in ONNX's layout with `nchw`).
+fn load_input(
+    m: &Model,
+    input: &Path,
+    float: bool,
+    nchw: bool,
+) -> Result<ArrayD<BigInt>, Box<dyn std::error::Error>> {
+    if !float {
+        return Ok(file::load_tensor(input)?);
+    }
+    let scale = m
+        .scale
+        .as_ref()
+        .ok_or("--float: the model declares no \"scale\" to quantise the input at")?;
+    let x = file::fit_input(file::read_float_tensor(input)?, &m.input_shape, nchw)?;
+    Ok(file::quantize_float_tensor(&x, scale, m.input_bound)?)
 }
 
 fn load_salt(path: &Path) -> Result<Fr, Box<dyn std::error::Error>> {
@@ -487,27 +547,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             out,
         } => {
             let m = Arc::new(file::load_model(&model)?);
-            let salt = match (m.weights.visibility, salt) {
-                (Visibility::Private, None) => {
-                    return Err(
-                        "the weights are private: give --salt (from `arkml commit`), \
-                                so the proof binds them to their commitment"
-                            .into(),
-                    )
-                }
-                (_, Some(path)) => load_salt(&path)?,
-                (_, None) => Fr::zero(),
-            };
-            let x = if float {
-                let scale = m
-                    .scale
-                    .as_ref()
-                    .ok_or("--float: the model declares no \"scale\" to quantise the input at")?;
-                let x = file::fit_input(file::read_float_tensor(&input)?, &m.input_shape, nchw)?;
-                file::quantize_float_tensor(&x, scale, m.input_bound)?
-            } else {
-                file::load_tensor(&input)?
-            };
+            let salt = salt_for(&m, salt)?;
+            let x = load_input(&m, &input, float, nchw)?;
             let circuit = bound_circuit(m.clone(), x, salt)?;
             // the key's header first: a key for another circuit is refused before loading
             let meta = file::proving_key_meta(&pk)?;
@@ -667,7 +708,38 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 std::fs::write(&out, arkml::solidity::verifier(&key))?;
                 eprintln!("wrote {}", out.display());
             }
+            Export::R1cs { model, out } => {
+                let m = Arc::new(file::load_model(&model)?);
+                // the constraint system does not depend on the input or the salt
+                let s = bound_circuit(m.clone(), zeros(&m), Fr::zero())?.synthesize()?;
+                std::fs::write(&out, arkml::iden3::r1cs(&s))?;
+                let (_, inputs, wires) = s.parts();
+                println!(
+                    "{} constraints, {} public inputs, {wires} wires, circuit {}",
+                    s.info().constraints,
+                    inputs - 1,
+                    s.info().fingerprint
+                );
+                eprintln!("wrote {}", out.display());
+            }
         },
+        Cmd::Witness {
+            model,
+            input,
+            float,
+            nchw,
+            salt,
+            out,
+        } => {
+            let m = Arc::new(file::load_model(&model)?);
+            let salt = salt_for(&m, salt)?;
+            let x = load_input(&m, &input, float, nchw)?;
+            let circuit = bound_circuit(m.clone(), x, salt)?;
+            let s = circuit.synthesize()?;
+            std::fs::write(&out, arkml::iden3::wtns(&s))?;
+            println!("{}", describe_output(&circuit.output, &m));
+            eprintln!("wrote {} ({} values)", out.display(), s.assignment().len());
+        }
         Cmd::Report { model, svg } => {
             print!("{}", arkml::report::gadget_table());
             if let Some(path) = model {
