@@ -31,3 +31,4 @@ pub mod quant;
 pub mod report;
 pub mod snarkjs;
 pub mod solidity;
+pub mod zkey;

@@ -170,8 +170,12 @@ enum Cmd {
         #[arg(long, requires = "float")]
         nchw: bool,
         /// The proving key from `arkml setup` for this model.
+        #[arg(long, required_unless_present = "zkey", conflicts_with = "zkey")]
+        pk: Option<PathBuf>,
+        /// Instead of --pk: a snarkjs Groth16 `.zkey` for this model's circuit (from a
+        /// phase-2 ceremony on `arkml export r1cs`).
         #[arg(long)]
-        pk: PathBuf,
+        zkey: Option<PathBuf>,
         /// The salt file from `arkml commit` (required for private weights).
         #[arg(long)]
         salt: Option<PathBuf>,
@@ -395,6 +399,43 @@ fn load_input(
     Ok(file::quantize_float_tensor(&x, scale, m.input_bound)?)
 }
 
+/// The JSON value of a file when it is JSON (snarkjs' files), `None` for a binary file.
+fn json_file(p: &Path) -> Result<Option<serde_json::Value>, Box<dyn std::error::Error>> {
+    let b = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    if b.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
+        return Ok(None);
+    }
+    Ok(Some(
+        serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", p.display()))?,
+    ))
+}
+
+/// An arkml verifying key file (with its record), or snarkjs' `verification_key.json`.
+fn load_vk_any(
+    p: &Path,
+) -> Result<
+    (ark_groth16::VerifyingKey<ark_bn254::Bn254>, Option<KeyMeta>),
+    Box<dyn std::error::Error>,
+> {
+    Ok(match json_file(p)? {
+        Some(v) => (arkml::snarkjs::vk_from_json(&v)?, None),
+        None => {
+            let (k, m) = file::load_verifying_key(p)?;
+            (k, Some(m))
+        }
+    })
+}
+
+/// An arkml proof file, or snarkjs' `proof.json`.
+fn load_proof_any(
+    p: &Path,
+) -> Result<ark_groth16::Proof<ark_bn254::Bn254>, Box<dyn std::error::Error>> {
+    Ok(match json_file(p)? {
+        Some(v) => arkml::snarkjs::proof_from_json(&v)?,
+        None => file::load_proof(p)?,
+    })
+}
+
 fn load_salt(path: &Path) -> Result<Fr, Box<dyn std::error::Error>> {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -543,6 +584,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             float,
             nchw,
             pk,
+            zkey,
             salt,
             out,
         } => {
@@ -550,6 +592,27 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let salt = salt_for(&m, salt)?;
             let x = load_input(&m, &input, float, nchw)?;
             let circuit = bound_circuit(m.clone(), x, salt)?;
+            if let Some(zkey) = zkey {
+                let z = arkml::zkey::read_zkey(&std::fs::read(&zkey)?)
+                    .map_err(|e| format!("{}: {e}", zkey.display()))?;
+                let pb = spinner("proving");
+                let proof = arkml::zkey::prove_with_zkey(&circuit.synthesize()?, &z, &mut OsRng)?;
+                pb.finish_and_clear();
+                file::save_proof(&out, &proof)?;
+                file::save_public(
+                    &public_path(&out),
+                    &circuit.layout(),
+                    &circuit.public_inputs(),
+                )?;
+                println!("{}", describe_output(&circuit.output, &m));
+                eprintln!(
+                    "wrote {} and {}",
+                    out.display(),
+                    public_path(&out).display()
+                );
+                return Ok(());
+            }
+            let pk = pk.ok_or("give --pk or --zkey")?;
             // the key's header first: a key for another circuit is refused before loading
             let meta = file::proving_key_meta(&pk)?;
             let pb = spinner("synthesising");
@@ -593,11 +656,28 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             input,
             commitment,
         } => {
-            let (key, meta) = file::load_verifying_key(&vk)?;
-            let p = file::load_proof(&proof)?;
+            let (key, meta) = load_vk_any(&vk)?;
+            let p = load_proof_any(&proof)?;
             let public_file = public.unwrap_or_else(|| public_path(&proof));
             let entries = file::load_public(&public_file)?;
             let n = key.gamma_abc_g1.len() - 1;
+            // the roles of the public inputs: the key's record, else the model's circuit
+            let layout: Vec<Part> = match (&meta, &model) {
+                (Some(m), _) => m.public.clone(),
+                (None, Some(path)) => {
+                    let m = Arc::new(file::load_model(path)?);
+                    eprintln!(
+                        "note: a snarkjs key records no circuit fingerprint; the public inputs \
+                         are checked against {}",
+                        path.display()
+                    );
+                    bound_circuit(m.clone(), zeros(&m), Fr::zero())?.layout()
+                }
+                (None, None) => vec![Part {
+                    role: Role::Output,
+                    count: n,
+                }],
+            };
             if entries.len() != n {
                 return Err(StatementError::Count {
                     expected: n,
@@ -606,7 +686,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .into());
             }
             for (index, e) in entries.iter().enumerate() {
-                let expected = role_at(&meta.public, index).ok_or("key layout too short")?;
+                let expected = role_at(&layout, index).ok_or("key layout too short")?;
                 if let Some(got) = e.role {
                     if got != expected {
                         return Err(StatementError::RoleMismatch {
@@ -625,15 +705,17 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 // the key must be this model's circuit
                 let c = bound_circuit(m.clone(), zeros(&m), Fr::zero())?;
                 let info = c.info()?;
-                if meta.fingerprint().as_ref() != Some(&info.fingerprint) {
-                    return Err(format!(
-                        "{}: the verifying key is for another circuit ({}) than {} ({})",
-                        vk.display(),
-                        meta.fingerprint,
-                        path.display(),
-                        info.fingerprint
-                    )
-                    .into());
+                if let Some(meta) = &meta {
+                    if meta.fingerprint().as_ref() != Some(&info.fingerprint) {
+                        return Err(format!(
+                            "{}: the verifying key is for another circuit ({}) than {} ({})",
+                            vk.display(),
+                            meta.fingerprint,
+                            path.display(),
+                            info.fingerprint
+                        )
+                        .into());
+                    }
                 }
                 expect = Expectation::for_model(&m);
                 loaded = Some(m);
@@ -645,7 +727,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 expect = expect.with_commitment(parse_commitment(c)?);
             }
             let claimed: Vec<Fr> = entries.iter().map(|e| e.value).collect();
-            let inputs = match expect.public_inputs(&meta.public, &claimed) {
+            let inputs = match expect.public_inputs(&layout, &claimed) {
                 Ok(v) => v,
                 Err(e @ StatementError::Differs { .. }) => {
                     println!("INVALID");
@@ -661,7 +743,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let out: Vec<BigInt> = entries
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| role_at(&meta.public, *i) == Some(Role::Output))
+                .filter(|(i, _)| role_at(&layout, *i) == Some(Role::Output))
                 .map(|(_, e)| from_field(e.value))
                 .collect();
             if !out.is_empty() {
@@ -679,8 +761,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 public,
                 out,
             } => {
-                let (key, _) = file::load_verifying_key(&vk)?;
-                let p = file::load_proof(&proof)?;
+                let (key, _) = load_vk_any(&vk)?;
+                let p = load_proof_any(&proof)?;
                 let public: Vec<Fr> =
                     file::load_public(&public.unwrap_or_else(|| public_path(&proof)))?
                         .iter()
