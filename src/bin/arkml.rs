@@ -786,7 +786,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 eprintln!("wrote snarkjs files to {}", out.display());
             }
             Export::Solidity { vk, out } => {
-                let (key, _) = file::load_verifying_key(&vk)?;
+                let (key, _) = load_vk_any(&vk)?;
                 std::fs::write(&out, arkml::solidity::verifier(&key))?;
                 eprintln!("wrote {}", out.display());
             }
