@@ -112,3 +112,18 @@ fn a_lying_owner_cannot_prove() {
     p.ciphertext[1] += Fr::from(1u64);
     assert!(decrypt(&p, &recipient_secret()).is_err());
 }
+
+/// The hand-over circuit in the circom world's files: `.r1cs` and `.wtns` check out, as for
+/// any circuit arkml synthesises (the bounty's too), ready for a snarkjs ceremony.
+#[test]
+fn handover_circuit_as_r1cs_and_wtns() {
+    let s = arkml::groth16::synthesize(handover(weights(10, 1))).unwrap();
+    let (r1cs, wtns) = (arkml::iden3::r1cs(&s), arkml::iden3::wtns(&s));
+    assert_eq!(
+        arkml::iden3::check(&r1cs, &wtns).unwrap(),
+        s.info().constraints
+    );
+    // the public inputs come first, in the circuit's order
+    let (_, inputs, _) = s.parts();
+    assert_eq!(inputs - 1, s.public_inputs().len());
+}
