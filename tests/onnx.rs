@@ -380,3 +380,40 @@ fn import_errors_are_typed() {
         Err(OnnxError::Input { .. })
     ));
 }
+
+/// More exporter patterns (PRelu, nearest Resize, ReduceMean, Squeeze, a constant
+/// Transpose, Softmax then an int64 ArgMax output) against onnxruntime.
+#[test]
+fn zoo2_matches_onnxruntime() {
+    let imported = load("zoo2", &ImportOptions::default());
+    let m = &imported.model;
+    assert_eq!(m.input_shape, vec![5, 5, 3]);
+    let layer = |name: &str| {
+        (0..m.layers.len())
+            .find(|&i| m.graph.name_of(i) == name)
+            .unwrap_or_else(|| panic!("no layer {name}"))
+    };
+    let (fc, am) = (layer("fc"), layer("argmax"));
+    let r = json("zoo2.ref.json");
+    let q = quantize(m, Scale::Pow2(14)).unwrap();
+    let classes = r["argmax"].as_array().unwrap();
+    for ((x, w), c) in rows(&r["inputs"])
+        .into_iter()
+        .zip(rows(&r["outputs"]))
+        .zip(classes)
+    {
+        // ONNX's [C][H][W] to arkml's [H][W][C]
+        let x = ArrayD::from_shape_fn(IxDyn(&[5, 5, 3]), |i| x[i[2] * 25 + i[0] * 5 + i[1]]);
+        let outs = m.forward(&x).unwrap();
+        for (g, w) in outs[fc].iter().zip(&w) {
+            assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{g} vs {w}");
+        }
+        let class = c.as_u64().unwrap() as f64;
+        assert_eq!(outs[am].iter().next().copied(), Some(class));
+        let ints = q.model.infer(&q.quantize_input(&x).unwrap()).unwrap();
+        assert_eq!(
+            ints[q.ends[am]].out.iter().next().and_then(|v| v.to_f64()),
+            Some(class)
+        );
+    }
+}

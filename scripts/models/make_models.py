@@ -22,6 +22,8 @@ writes, under tests/fixtures/onnx/:
                         constants, Concat, Clip, AveragePool with pads, GlobalMaxPool,
                         Reshape, a Sub of two activations), built with onnx.helper
   conv1d.onnx           random weights: Conv1D with pads and stride, Relu, Flatten, Gemm
+  zoo2.onnx             random weights: PRelu, nearest Resize, ReduceMean, Squeeze, a
+                        constant Transpose, Softmax then ArgMax (`--only zoo2`)
   resnet20_cifar.onnx   ResNet-20 for CIFAR-10 shapes (32x32x3, stages of 16/32/64 channels,
                         three basic blocks each, BatchNorm, global average pooling) with
                         random weights and BatchNorm statistics (no dataset can be downloaded
@@ -231,6 +233,47 @@ def zoo(rng):
     return path
 
 
+def zoo2(rng):
+    """More exporter patterns: PRelu, nearest Resize, ReduceMean over H and W, Squeeze, a
+    Gemm whose weights pass through a constant Transpose, Softmax then ArgMax (int64)."""
+    f = lambda *s: rng.normal(0, 0.5, s).astype(np.float32)
+    n = helper.make_node
+    init = [
+        numpy_helper.from_array(f(4, 3, 3, 3), "w"),
+        numpy_helper.from_array(f(4), "b"),
+        numpy_helper.from_array(np.array([0.1], dtype=np.float32), "slope"),
+        numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales"),
+        numpy_helper.from_array(np.array([2, 3], dtype=np.int64), "axes"),
+        numpy_helper.from_array(f(5, 4), "gT"),
+        numpy_helper.from_array(f(5), "gb"),
+    ]
+    nodes = [
+        n("Conv", ["x", "w", "b"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name="conv"),
+        n("PRelu", ["c", "slope"], ["p"], name="prelu"),
+        n("Resize", ["p", "", "scales"], ["r"], mode="nearest", name="up"),
+        n("ReduceMean", ["r"], ["m"], axes=[2, 3], keepdims=1, name="mean"),
+        n("Squeeze", ["m", "axes"], ["s"], name="squeeze"),
+        n("Transpose", ["gT"], ["g"], perm=[1, 0], name="wt"),
+        n("Gemm", ["s", "g", "gb"], ["logits"], name="fc"),
+        n("Softmax", ["logits"], ["probs"], axis=1, name="softmax"),
+        n("ArgMax", ["probs"], ["cls"], axis=1, keepdims=0, name="argmax"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "zoo2",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 5, 5])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 5]),
+         helper.make_tensor_value_info("cls", TensorProto.INT64, [1])],
+        init,
+    )
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    onnx.checker.check_model(m, full_check=True)
+    path = os.path.join(OUT, "zoo2.onnx")
+    onnx.save(m, path)
+    return path
+
+
 def conv1d(rng):
     f = lambda *s: rng.normal(0, 0.5, s).astype(np.float32)
     n = helper.make_node
@@ -259,6 +302,23 @@ def conv1d(rng):
     path = os.path.join(OUT, "conv1d.onnx")
     onnx.save(m, path)
     return path
+
+
+def zoo2_ref():
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-1, 1, (20, 3, 5, 5))
+    path = zoo2(rng)
+    s = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    outs, classes = [], []
+    for row in x:
+        logits, cls = s.run(None, {"x": row[None].astype(np.float32)})
+        outs.append(logits.reshape(-1).astype(np.float64).tolist())
+        classes.append(int(cls.reshape(-1)[0]))
+    ref = {"inputs": [[repr(float(v)) for v in r.ravel()] for r in x],
+           "outputs": [[repr(v) for v in o] for o in outs], "argmax": classes}
+    with open(os.path.join(OUT, "zoo2.ref.json"), "w") as f:
+        json.dump(ref, f)
+    print("zoo2: written")
 
 
 class ResNet20(nn.Module):
@@ -296,7 +356,7 @@ def resnet20():
 def main():
     os.makedirs(OUT, exist_ok=True)
     if "--only" in sys.argv:
-        {"resnet20": resnet20}[sys.argv[sys.argv.index("--only") + 1]]()
+        {"resnet20": resnet20, "zoo2": lambda: zoo2_ref()}[sys.argv[sys.argv.index("--only") + 1]]()
         return
     x_train, x_test, y_train, y_test = data()
     with open(os.path.join(OUT, "digits_test.json"), "w") as f:

@@ -20,7 +20,9 @@
 //!   [`ImportOptions::cubic`]: circomlib-ml's cubic approximations), MaxPool, AveragePool,
 //!   GlobalAveragePool, GlobalMaxPool, Flatten, Reshape (to a flatten or the same shape),
 //!   Transpose (a layout change), Concat (channels), Pad (zero, before a Conv), ArgMax,
-//!   BatchNormalization, Softmax (at an output), Dropout, Identity, Cast, Constant.
+//!   BatchNormalization, Softmax (at an output or before an ArgMax), Dropout, Identity,
+//!   Cast, Constant, ReduceMean (over H and W), PRelu (one slope), Resize / Upsample
+//!   (nearest, integer factors), Squeeze / Unsqueeze (`[N, C]` ↔ `[N, C, 1, 1]`).
 //!   Anything else is [`OnnxError::Unsupported`], naming the op, the node and this list.
 //!
 //! Parsing uses `prost` on the schema's messages ([`proto`]); a malformed or truncated file
@@ -56,7 +58,9 @@ use proto::{attr_type, data_type, AttributeProto, ModelProto, NodeProto, TensorP
 pub const SUPPORTED_OPS: &str = "Conv, Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Clip, \
 Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Flatten, Reshape, \
 Transpose, Concat, Pad, ArgMax, BatchNormalization, Softmax, Dropout, Identity, Cast, Constant, \
-and on constants (shape computations) Shape, Gather, Slice, Unsqueeze, Squeeze";
+ReduceMean (over H and W), PRelu (one slope), Resize / Upsample (nearest, integer factors), \
+Squeeze / Unsqueeze ([N, C] <-> [N, C, 1, 1]), and on constants (shape computations) Shape, \
+Gather, Slice, Unsqueeze, Squeeze, Transpose";
 
 /// The opsets the importer accepts for the default domain.
 pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=22;
@@ -417,10 +421,16 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
                 .as_ref()
                 .and_then(|t| t.tensor_type.as_ref())
                 .map(|t| t.elem_type);
+            // float outputs, and the class an ArgMax computes
+            let from_argmax = g
+                .node
+                .iter()
+                .any(|n| n.op_type == "ArgMax" && n.output.first() == Some(&o.name));
             if matches!(
                 elem,
                 Some(data_type::FLOAT) | Some(data_type::DOUBLE) | None
-            ) {
+            ) || from_argmax
+            {
                 outs.push(o.name.clone());
             } else {
                 notes.push(format!(
@@ -1070,7 +1080,143 @@ impl Builder<'_> {
                     .collect();
                 self.constant(n, Array1::from(dims).into_dyn())
             }
+            "Unsqueeze" | "Squeeze" if matches!(self.get(n, 0)?, Some(Val::Dyn { .. })) => {
+                // only the layout-free cases: [N, C, 1, 1] <-> [N, C]
+                let (v, lay) = self.dynamic(n, 0)?;
+                let axes: Vec<i64> = if self.opset >= 13 {
+                    self.konst(n, 1, "axes")?
+                        .map(|c| c.iter().map(|&x| x as i64).collect())
+                        .unwrap_or_default()
+                } else {
+                    attr_ints(n, "axes").unwrap_or_default()
+                };
+                let mut axes: Vec<i64> = axes
+                    .iter()
+                    .map(|&a| if a < 0 { a + 4 } else { a })
+                    .collect();
+                axes.sort_unstable();
+                let new = match (op, lay, axes.as_slice()) {
+                    ("Squeeze", Lay::Pooled(c), [2, 3] | []) => Lay::Vec(c),
+                    ("Unsqueeze", Lay::Vec(c), [2, 3]) => Lay::Pooled(c),
+                    _ => return Err(self.unsupported(
+                        n,
+                        format!(
+                            "{op} of a {:?} tensor on axes {axes:?} (only [N, C] <-> [N, C, 1, 1])",
+                            lay.onnx_shape()
+                        ),
+                    )),
+                };
+                self.set(n, v, new);
+                Ok(())
+            }
             "Gather" | "Slice" | "Unsqueeze" | "Squeeze" => self.fold_constant(n),
+            "Transpose" if matches!(self.get(n, 0)?, Some(Val::Const(_))) => {
+                let Some(Val::Const(c)) = self.get(n, 0)? else {
+                    return Err(self.graph_err(n, "input is missing"));
+                };
+                let perm: Vec<usize> = attr_ints(n, "perm")
+                    .unwrap_or_else(|| (0..c.ndim() as i64).rev().collect())
+                    .iter()
+                    .map(|&a| a.max(0) as usize)
+                    .collect();
+                let mut seen = perm.clone();
+                seen.sort_unstable();
+                if seen != (0..c.ndim()).collect::<Vec<_>>() {
+                    return Err(self.graph_err(n, format!("perm {perm:?} for rank {}", c.ndim())));
+                }
+                let t = c
+                    .permuted_axes(IxDyn(&perm))
+                    .as_standard_layout()
+                    .to_owned();
+                self.constant(n, t)
+            }
+            "ReduceMean" => {
+                // the mean over H and W: global average pooling
+                let (v, lay) = self.dynamic(n, 0)?;
+                let axes: Vec<i64> = if self.opset >= 18 {
+                    self.konst(n, 1, "axes")?
+                        .map(|c| c.iter().map(|&x| x as i64).collect())
+                        .unwrap_or_default()
+                } else {
+                    attr_ints(n, "axes").unwrap_or_default()
+                };
+                let mut axes: Vec<i64> = axes
+                    .iter()
+                    .map(|&a| if a < 0 { a + 4 } else { a })
+                    .collect();
+                axes.sort_unstable();
+                let Lay::Chw { c, .. } = lay else {
+                    return Err(self.unsupported(n, "a mean of a tensor that is not [N, C, H, W]"));
+                };
+                if axes != [2, 3] {
+                    return Err(
+                        self.unsupported(n, format!("a mean over axes {axes:?} (only H and W)"))
+                    );
+                }
+                let y = self.emit(
+                    FloatLayer::Plain(Layer::GlobalAvgPool2d),
+                    vec![v],
+                    &node_name(n),
+                );
+                let keep = attr_int(n, "keepdims", 1) != 0;
+                self.set(n, y, if keep { Lay::Pooled(c) } else { Lay::Vec(c) });
+                Ok(())
+            }
+            "PRelu" => {
+                let (v, lay) = self.dynamic(n, 0)?;
+                let slope = self
+                    .konst(n, 1, "slope")?
+                    .ok_or_else(|| self.graph_err(n, "slope is missing"))?;
+                let first = slope.iter().next().copied().unwrap_or(0.0);
+                if slope.iter().any(|&a| a != first) {
+                    return Err(self.unsupported(n, "a per-channel slope (only one slope for all)"));
+                }
+                let y = self.emit(
+                    FloatLayer::LeakyRelu { alpha: first },
+                    vec![v],
+                    &node_name(n),
+                );
+                self.set(n, y, lay);
+                Ok(())
+            }
+            "Resize" | "Upsample" => {
+                // nearest-neighbour by integer factors on H and W: UpSampling2D
+                let (v, lay) = self.dynamic(n, 0)?;
+                let Lay::Chw { c, h, w } = lay else {
+                    return Err(self.unsupported(n, "resizing a tensor that is not [N, C, H, W]"));
+                };
+                let mode = attr_str(n, "mode").unwrap_or_else(|| "nearest".into());
+                let k = if op == "Upsample" { 1 } else { 2 };
+                let scales: Vec<f64> = match self.konst(n, k, "scales")? {
+                    Some(c) if c.len() == 4 => c.iter().copied().collect(),
+                    _ => match self.konst(n, 3, "sizes")? {
+                        Some(sz) if sz.len() == 4 => vec![
+                            1.0,
+                            1.0,
+                            sz.iter().nth(2).copied().unwrap_or(0.0) / h as f64,
+                            sz.iter().nth(3).copied().unwrap_or(0.0) / w as f64,
+                        ],
+                        _ => {
+                            return Err(
+                                self.unsupported(n, "resize without constant scales or sizes")
+                            )
+                        }
+                    },
+                };
+                let int =
+                    |x: f64| (x >= 1.0 && x.fract() == 0.0 && x <= 64.0).then_some(x as usize);
+                match (mode.as_str(), scales[0], scales[1], int(scales[2]), int(scales[3])) {
+                    ("nearest", 1.0, 1.0, Some(sh), Some(sw)) => {
+                        let y = self.emit(FloatLayer::Plain(Layer::UpSample2d((sh, sw))), vec![v], &node_name(n));
+                        self.set(n, y, Lay::Chw { c, h: h * sh, w: w * sw });
+                        Ok(())
+                    }
+                    _ => Err(self.unsupported(
+                        n,
+                        format!("{mode} resize by {scales:?} (only nearest, integer factors on H and W)"),
+                    )),
+                }
+            }
             "Conv" => self.conv(n),
             "Gemm" | "MatMul" => self.gemm(n),
             "BatchNormalization" => {
@@ -1361,11 +1507,13 @@ impl Builder<'_> {
             .get(name)
             .map(|c| c.as_slice())
             .unwrap_or(&[]);
+        // an ArgMax reading it sees the same maximum in the logits
         let passes = cs.iter().all(|c| {
-            matches!(c.op_type.as_str(), "Identity" | "Dropout" | "Cast")
-                && c.output
-                    .first()
-                    .is_some_and(|o| self.only_to_output(o, depth + 1))
+            c.op_type == "ArgMax"
+                || (matches!(c.op_type.as_str(), "Identity" | "Dropout" | "Cast")
+                    && c.output
+                        .first()
+                        .is_some_and(|o| self.only_to_output(o, depth + 1)))
         });
         (is_output || !cs.is_empty()) && passes
     }
