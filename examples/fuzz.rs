@@ -1,5 +1,6 @@
-//! The long fuzz runs: `cargo run --release --example fuzz -- [INPUTS]` feeds INPUTS
-//! (default 1,000,000) mutated inputs to every loader and reports inputs, time and panics.
+//! The long fuzz runs: `cargo run --release --example fuzz -- [INPUTS] [NAME]` feeds INPUTS
+//! (default 1,000,000) mutated inputs to every loader (or those whose name contains NAME,
+//! e.g. `ONNX`) and reports inputs, time and panics.
 //! A panic prints the seed that reproduces it (arbtest) and fails the run.
 #[path = "../tests/fuzz_targets/mod.rs"]
 mod fuzz_targets;
@@ -11,7 +12,11 @@ fn main() {
         .unwrap_or(1_000_000);
     // panics are what we look for: keep their messages short
     std::panic::set_hook(Box::new(|info| eprintln!("PANIC: {info}")));
+    let only = std::env::args().nth(2);
     for t in fuzz_targets::targets() {
+        if only.as_ref().is_some_and(|o| !t.name.contains(o.as_str())) {
+            continue;
+        }
         let start = std::time::Instant::now();
         let mut n = 0u64;
         while n < want {

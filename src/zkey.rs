@@ -62,6 +62,37 @@ pub struct Zkey {
     pub n_public: usize,
     /// The QAP domain's size.
     pub domain_size: usize,
+    /// The circuit the zkey was made for: its A and B matrices as `(matrix, constraint,
+    /// wire, coefficient)`, sorted (with snarkjs' extra rows for the public inputs).
+    coeffs: Vec<(u32, u32, u32, [u64; 4])>,
+}
+
+impl Zkey {
+    /// Whether the zkey was made for this circuit: its A and B matrices, as the zkey records
+    /// them, are the circuit's (the one binding a zkey has to a circuit; the verifying key
+    /// alone names none).
+    pub fn matches(&self, s: &Synthesized) -> bool {
+        let (matrices, num_inputs, wires) = s.parts();
+        if wires != self.n_vars || num_inputs != self.n_public + 1 {
+            return false;
+        }
+        let constraints = matrices.first().map_or(0, |m| m.len()) as u32;
+        let mut ours: Vec<(u32, u32, u32, [u64; 4])> = vec![];
+        for (k, m) in matrices.iter().take(2).enumerate() {
+            for (row, lc) in m.iter().enumerate() {
+                for (coeff, wire) in lc {
+                    if !coeff.is_zero() {
+                        ours.push((k as u32, row as u32, *wire as u32, coeff.into_bigint().0));
+                    }
+                }
+            }
+        }
+        for i in 0..num_inputs as u32 {
+            ours.push((0, constraints + i, i, Fr::from(1u64).into_bigint().0));
+        }
+        ours.sort_unstable();
+        ours == self.coeffs
+    }
 }
 
 struct Reader<'a> {
@@ -209,6 +240,30 @@ pub fn read_zkey(bytes: &[u8]) -> Result<Zkey, ZkeyError> {
         }
         (0..count).map(|i| s.g1(what, i)).collect()
     };
+    let mut c4 = sec(4)?;
+    let n_coeffs = c4.u32()? as usize;
+    if c4.b.len() != 4 + n_coeffs.saturating_mul(44) {
+        return Err(ZkeyError::Malformed(format!(
+            "section 4 holds {} bytes for {n_coeffs} coefficients",
+            c4.b.len()
+        )));
+    }
+    let mut coeffs = Vec::with_capacity(n_coeffs);
+    for _ in 0..n_coeffs {
+        let (m, c, w) = (c4.u32()?, c4.u32()?, c4.u32()?);
+        // stored as Montgomery form of (value * R): two reductions
+        let l = BigInt::new(c4.limbs()?);
+        if l >= Fr::MODULUS {
+            return Err(ZkeyError::Malformed(
+                "a coefficient at or above the modulus".into(),
+            ));
+        }
+        let v = Fr::new_unchecked(Fr::new_unchecked(l).into_bigint());
+        if !v.is_zero() {
+            coeffs.push((m, c, w, v.into_bigint().0));
+        }
+    }
+    coeffs.sort_unstable();
     let ic = g1s(3, "IC", n_public + 1)?;
     let a_query = g1s(5, "A", n_vars)?;
     let b_g1_query = g1s(6, "B1", n_vars)?;
@@ -244,6 +299,7 @@ pub fn read_zkey(bytes: &[u8]) -> Result<Zkey, ZkeyError> {
         n_vars,
         n_public,
         domain_size,
+        coeffs,
     })
 }
 
@@ -260,9 +316,10 @@ pub fn prove_with_zkey<R: RngCore + CryptoRng>(
     let domain = ark_poly::GeneralEvaluationDomain::<Fr>::new(constraints + num_inputs)
         .map(|d| d.size())
         .unwrap_or(0);
-    if z.n_vars != wires || z.n_public + 1 != num_inputs || z.domain_size != domain {
+    if z.n_vars != wires || z.n_public + 1 != num_inputs || z.domain_size != domain || !z.matches(s)
+    {
         return Err(ProveError::WrongKey(format!(
-            "the zkey is for a circuit of {} wires, {} public inputs and domain {}; this one has {wires}, {} and {domain}",
+            "the zkey is for another circuit ({} wires, {} public inputs, domain {}; this one has {wires}, {} and {domain}, and its A and B matrices must be the zkey's)",
             z.n_vars,
             z.n_public,
             z.domain_size,

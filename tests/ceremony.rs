@@ -139,7 +139,30 @@ fn a_snarkjs_ceremony_for_an_arkml_circuit() {
         "proof.json",
         "public.json",
     ]);
+    // (the zkey's recorded circuit must be the model's)
     let out = ark(&[
+        "verify",
+        "--zkey",
+        &p("final.zkey"),
+        &p("proof.json"),
+        "--public",
+        &p("public.json"),
+        "--model",
+        &p("m.json"),
+    ]);
+    assert!(out.contains("valid") && out.contains("class: 7"), "{out}");
+    // without a model, snarkjs' vk.json checks the claim alone
+    let out = ark(&[
+        "verify",
+        "--vk",
+        &p("vk.json"),
+        &p("proof.json"),
+        "--public",
+        &p("public.json"),
+    ]);
+    assert!(out.contains("valid"), "{out}");
+    // a vk.json names no circuit: it cannot vouch for a model
+    let (ok, _, err) = cli::arkml(&[
         "verify",
         "--vk",
         &p("vk.json"),
@@ -149,7 +172,7 @@ fn a_snarkjs_ceremony_for_an_arkml_circuit() {
         "--model",
         &p("m.json"),
     ]);
-    assert!(out.contains("valid") && out.contains("class: 7"), "{out}");
+    assert!(!ok && err.contains("does not name its circuit"), "{err}");
     // a forged class is refused
     std::fs::write(dir.join("forged.json"), "[\"3\"]").unwrap();
     let (ok, out, _) = cli::arkml(&[
@@ -177,7 +200,19 @@ fn a_snarkjs_ceremony_for_an_arkml_circuit() {
         "-o",
         &p("o.proof"),
     ]);
-    assert!(!ok && err.contains("zkey is for a circuit"), "{err}");
+    assert!(!ok && err.contains("zkey is for another circuit"), "{err}");
+    // and a verifier told to expect the other model refuses the zkey's proofs
+    let (ok, _, err) = cli::arkml(&[
+        "verify",
+        "--zkey",
+        &p("final.zkey"),
+        &p("proof.json"),
+        "--public",
+        &p("public.json"),
+        "--model",
+        &p("other.json"),
+    ]);
+    assert!(!ok && err.contains("another circuit"), "{err}");
 
     // malformed zkeys: typed errors
     let z = std::fs::read(dir.join("final.zkey")).unwrap();

@@ -188,9 +188,14 @@ enum Cmd {
     /// the key is this model's circuit), --input (a public input), --commitment (private
     /// weights).
     Verify {
-        /// The verifying key.
+        /// The verifying key: arkml's, or snarkjs' `verification_key.json` (which names no
+        /// circuit: then --model is refused; use --zkey).
+        #[arg(long, required_unless_present = "zkey", conflicts_with = "zkey")]
+        vk: Option<PathBuf>,
+        /// Instead of --vk: the ceremony's `.zkey`; its verifying key is used, and with
+        /// --model its recorded circuit must be the model's.
         #[arg(long)]
-        vk: PathBuf,
+        zkey: Option<PathBuf>,
         /// The proof.
         proof: PathBuf,
         /// The prover's public file (default `<proof>.public.json`).
@@ -650,13 +655,35 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Cmd::Verify {
             vk,
+            zkey,
             proof,
             public,
             model,
             input,
             commitment,
         } => {
-            let (key, meta) = load_vk_any(&vk)?;
+            let (key, meta, zk) = match (&vk, &zkey) {
+                (_, Some(z)) => {
+                    let zk = arkml::zkey::read_zkey(&std::fs::read(z)?)
+                        .map_err(|e| format!("{}: {e}", z.display()))?;
+                    (zk.pk.vk.clone(), None, Some(zk))
+                }
+                (Some(v), None) => {
+                    let (k, m) = load_vk_any(v)?;
+                    if m.is_none() && model.is_some() {
+                        return Err(format!(
+                            "{}: a snarkjs verification key does not name its circuit, so it \
+                             cannot be checked against --model; give the ceremony's --zkey \
+                             instead of --vk",
+                            v.display()
+                        )
+                        .into());
+                    }
+                    (k, m, None)
+                }
+                (None, None) => return Err("give --vk or --zkey".into()),
+            };
+            let vk = vk.or(zkey).unwrap_or_default();
             let p = load_proof_any(&proof)?;
             let public_file = public.unwrap_or_else(|| public_path(&proof));
             let entries = file::load_public(&public_file)?;
@@ -665,13 +692,19 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let layout: Vec<Part> = match (&meta, &model) {
                 (Some(m), _) => m.public.clone(),
                 (None, Some(path)) => {
+                    // a zkey: its recorded circuit must be this model's
                     let m = Arc::new(file::load_model(path)?);
-                    eprintln!(
-                        "note: a snarkjs key records no circuit fingerprint; the public inputs \
-                         are checked against {}",
-                        path.display()
-                    );
-                    bound_circuit(m.clone(), zeros(&m), Fr::zero())?.layout()
+                    let c = bound_circuit(m.clone(), zeros(&m), Fr::zero())?;
+                    let s = c.synthesize()?;
+                    if !zk.as_ref().is_some_and(|z| z.matches(&s)) {
+                        return Err(format!(
+                            "{}: the zkey is for another circuit than {}",
+                            vk.display(),
+                            path.display()
+                        )
+                        .into());
+                    }
+                    c.layout()
                 }
                 (None, None) => vec![Part {
                     role: Role::Output,

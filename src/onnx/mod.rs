@@ -1098,13 +1098,15 @@ impl Builder<'_> {
                 let new = match (op, lay, axes.as_slice()) {
                     ("Squeeze", Lay::Pooled(c), [2, 3] | []) => Lay::Vec(c),
                     ("Unsqueeze", Lay::Vec(c), [2, 3]) => Lay::Pooled(c),
-                    _ => return Err(self.unsupported(
-                        n,
-                        format!(
+                    _ => {
+                        return Err(self.unsupported(
+                            n,
+                            format!(
                             "{op} of a {:?} tensor on axes {axes:?} (only [N, C] <-> [N, C, 1, 1])",
                             lay.onnx_shape()
                         ),
-                    )),
+                        ))
+                    }
                 };
                 self.set(n, v, new);
                 Ok(())
