@@ -350,3 +350,32 @@ mod more {
         ));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// The tensor forms equal their native twins elementwise, keep the shape and dimension
+    /// type, cost the scalar cost per element, and pin every witness.
+    #[test]
+    fn activation_tensors_match_native(
+        (b, vals) in (2u32..40).prop_flat_map(|b| (Just(b), proptest::collection::vec(in_bound(b), 6))),
+        s in 0u32..6,
+    ) {
+        use arkml_gadgets::activation::{native_relu, relu_cost, relu_tensor, rescale_relu_tensor};
+        use arkml_gadgets::rescale::native_rescale;
+        let x = ndarray::Array2::from_shape_vec((2, 3), vals).unwrap();
+        let cs = cs();
+        let xv = x.map(|v| input(&cs, v));
+        let y = relu_tensor(&xv, b).unwrap();
+        prop_assert_eq!(y.dim(), (2, 3));
+        prop_assert_eq!(arkml_gadgets::tensor::tensor_values(&y).unwrap(), x.map(native_relu));
+        prop_assert_eq!(cs.num_constraints(), 6 * relu_cost(b));
+        let n = num_bigint::BigUint::from(1u32) << s;
+        let (r, z) = rescale_relu_tensor(&xv, b, &n).unwrap();
+        let q = x.map(|v| native_rescale(v, &n).0);
+        prop_assert_eq!(arkml_gadgets::tensor::tensor_values(&r.quotient).unwrap(), q.clone());
+        prop_assert_eq!(arkml_gadgets::tensor::tensor_values(&z).unwrap(), q.map(native_relu));
+        prop_assert!(cs.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&cs);
+    }
+}

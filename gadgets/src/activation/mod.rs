@@ -5,8 +5,12 @@ pub mod cubic;
 pub mod leaky;
 pub mod poly;
 pub mod relu;
+pub mod tensor;
 
 pub use cubic::{cubic, native_cubic, Cubic, ZANH, ZIGMOID};
 pub use leaky::{leaky_relu, native_leaky_relu};
 pub use poly::{native_poly, poly};
 pub use relu::{native_relu, relu, rescale_relu};
+pub use tensor::{
+    cubic_tensor, leaky_relu_tensor, poly_tensor, relu_cost, relu_tensor, rescale_relu_tensor,
+};
