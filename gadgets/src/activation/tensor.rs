@@ -42,13 +42,16 @@ pub fn relu_tensor<F: PrimeField, D: Dimension>(
     try_map(x, |v| relu(v, b))
 }
 
+/// A tensor rescaled (quotients, remainders, bound) and its activations.
+pub type RescaledRelu<F, D> = (RescaledTensor<F, D>, Array<FpVar<F>, D>);
+
 /// [`rescale_relu`] on every element: the rescale (quotients, remainders, bound) and the
 /// activations.
 pub fn rescale_relu_tensor<F: PrimeField, D: Dimension>(
     x: &Array<FpVar<F>, D>,
     b: u32,
     n: &BigUint,
-) -> Result<(RescaledTensor<F, D>, Array<FpVar<F>, D>)> {
+) -> Result<RescaledRelu<F, D>> {
     let parts = try_map(x, |v| rescale_relu(v, b, n))?;
     Ok((
         RescaledTensor {
