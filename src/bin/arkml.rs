@@ -6,7 +6,9 @@
 //! arkml setup MODEL --pk PK --vk VK         Groth16 keys (OS randomness), with the circuit's fingerprint
 //! arkml commit MODEL --salt SALT [-o C]     the weight commitment (private weights)
 //! arkml prove MODEL INPUT --pk PK [--salt SALT] -o PROOF   writes PROOF and PROOF.public.json
+//! arkml prove MODEL INPUT --zkey final.zkey -o PROOF      with a snarkjs ceremony's key
 //! arkml verify --vk VK PROOF [--model M] [--input X] [--commitment C]
+//! arkml verify --zkey final.zkey PROOF [--model M]        (snarkjs' proof.json accepted too)
 //!                                           checks PROOF; only the output comes from PROOF.public.json
 //! arkml import MODEL.onnx [--input-max X] [--argmax] [--cubic] -o FLOAT_MODEL   ONNX to a float model
 //! arkml calibrate FLOAT_MODEL --data SAMPLES [--nchw] -o MODEL   the cheapest scale that agrees
