@@ -99,6 +99,23 @@ pub fn r1cs(s: &Synthesized) -> Vec<u8> {
     container(b"r1cs", 1, &[(1, header), (2, body), (3, labels)])
 }
 
+/// The circuit's symbol file (`.sym`, circom's CSV `label,wire,component,name`), which
+/// `snarkjs r1cs print` reads beside the `.r1cs`: wire `i` is `main.public[k]` for the
+/// public inputs and `main.w[k]` for the witness.
+pub fn sym(s: &Synthesized) -> String {
+    let (_, n_inputs, n_wires) = s.parts();
+    let mut out = String::new();
+    for i in 1..n_wires {
+        let name = if i < n_inputs {
+            format!("main.public[{}]", i - 1)
+        } else {
+            format!("main.w[{}]", i - n_inputs)
+        };
+        out.push_str(&format!("{i},{i},0,{name}\n"));
+    }
+    out
+}
+
 /// The full assignment as an iden3 `.wtns` file (version 2: header, values).
 pub fn wtns(s: &Synthesized) -> Vec<u8> {
     let full = s.assignment();

@@ -103,6 +103,9 @@ fn snarkjs_reads_the_circuit_and_checks_the_witness() {
         "{info}"
     );
     assert!(info.contains("# of Public Inputs: 1"), "{info}");
+    // `r1cs print` reads the .sym written beside the .r1cs
+    let (ok, printed) = run(&["r1cs", "print", &p("c.r1cs"), &p("c.sym")]);
+    assert!(ok && printed.contains("main.w["), "{printed}");
     let (_, ok_text) = run(&["wtns", "check", &p("c.r1cs"), &p("w.wtns")]);
     assert!(ok_text.contains("WITNESS IS CORRECT"), "{ok_text}");
     // a tampered witness: the last value

@@ -830,6 +830,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 // the constraint system does not depend on the input or the salt
                 let s = bound_circuit(m.clone(), zeros(&m), Fr::zero())?.synthesize()?;
                 std::fs::write(&out, arkml::iden3::r1cs(&s))?;
+                // the symbols beside it, for `snarkjs r1cs print`
+                let sym = out.with_extension("sym");
+                std::fs::write(&sym, arkml::iden3::sym(&s))?;
                 let (_, inputs, wires) = s.parts();
                 println!(
                     "{} constraints, {} public inputs, {wires} wires, circuit {}",
