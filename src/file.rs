@@ -1199,19 +1199,39 @@ impl<D: Dimension> ToTensorFile for ndarray::Array<BigInt, D> {
     }
 }
 
-/// The model as JSON text.
-pub fn model_to_json(m: &Model) -> String {
-    let chain = m.graph.is_chain();
+/// A model's entries as a file lists them: each layer's file form, with its name and inputs
+/// when the graph is not a plain chain; the version (2 for a graph) and the named outputs.
+fn graph_entries(
+    graph: &Graph,
+    layers: impl Iterator<Item = LayerFile>,
+) -> (u32, Vec<LayerEntry>, Option<Vec<String>>) {
+    let chain = graph.is_chain();
     let value_name = |v: usize| {
         if v == 0 {
             "input".to_string()
         } else {
-            m.graph.name_of(v - 1)
+            graph.name_of(v - 1)
         }
     };
+    let entries = layers
+        .enumerate()
+        .map(|(i, layer)| LayerEntry {
+            name: (!chain).then(|| graph.name_of(i)),
+            inputs: (!chain).then(|| graph.inputs_of(i).iter().map(|&v| value_name(v)).collect()),
+            layer,
+        })
+        .collect();
+    let outputs = (!chain && !graph.outputs.is_empty())
+        .then(|| graph.outputs.iter().map(|&v| value_name(v)).collect());
+    (if chain { 1 } else { 2 }, entries, outputs)
+}
+
+/// The model as JSON text.
+pub fn model_to_json(m: &Model) -> String {
+    let (version, layers, outputs) = graph_entries(&m.graph, m.layers.iter().map(layer_file));
     let f = ModelFile {
         format: "arkml-model".into(),
-        version: if chain { 1 } else { 2 },
+        version,
         dtype: Dtype::Int,
         input_shape: m.input_shape.clone(),
         input_bound: Some(m.input_bound),
@@ -1219,24 +1239,8 @@ pub fn model_to_json(m: &Model) -> String {
         scale: m.scale.as_ref().map(|s| s.to_string()),
         input_visibility: m.input_visibility.into(),
         weights: Some(m.weights.into()),
-        layers: m
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(i, l)| LayerEntry {
-                name: (!chain).then(|| m.graph.name_of(i)),
-                inputs: (!chain).then(|| {
-                    m.graph
-                        .inputs_of(i)
-                        .iter()
-                        .map(|&v| value_name(v))
-                        .collect()
-                }),
-                layer: layer_file(l),
-            })
-            .collect(),
-        outputs: (!chain && !m.graph.outputs.is_empty())
-            .then(|| m.graph.outputs.iter().map(|&v| value_name(v)).collect()),
+        layers,
+        outputs,
     };
     serde_json::to_string(&f).expect("serialisable")
 }
@@ -1244,17 +1248,26 @@ pub fn model_to_json(m: &Model) -> String {
 /// A float model as JSON text (`"dtype": "float"`, version 2 when wired as a graph), as
 /// [`float_model_from_json`] reads it.
 pub fn float_model_to_json(m: &FloatModel) -> String {
-    let chain = m.graph.is_chain();
-    let value_name = |v: usize| {
-        if v == 0 {
-            "input".to_string()
-        } else {
-            m.graph.name_of(v - 1)
-        }
+    let layer = |l: &FloatLayer| match l {
+        FloatLayer::Linear { layer, params } => layer_file_with(layer, Some(params)),
+        FloatLayer::Plain(p) => layer_file(p),
+        FloatLayer::LeakyRelu { alpha } => LayerFile::LeakyRelu {
+            a: None,
+            d: None,
+            alpha: Some(serde_json::Value::String(format!("{alpha:?}"))),
+        },
+        FloatLayer::Poly => LayerFile::Poly { n: None },
+        FloatLayer::Sigmoid => LayerFile::Sigmoid { scale: None },
+        FloatLayer::Tanh => LayerFile::Tanh { scale: None },
+        FloatLayer::Clip { lo, hi } => LayerFile::Clip {
+            lo: format!("{lo:?}"),
+            hi: format!("{hi:?}"),
+        },
     };
+    let (version, layers, outputs) = graph_entries(&m.graph, m.layers.iter().map(layer));
     let f = ModelFile {
         format: "arkml-model".into(),
-        version: if chain { 1 } else { 2 },
+        version,
         dtype: Dtype::Float,
         input_shape: m.input_shape.clone(),
         input_bound: None,
@@ -1262,39 +1275,8 @@ pub fn float_model_to_json(m: &FloatModel) -> String {
         scale: None,
         input_visibility: Visibility::Private.into(),
         weights: None,
-        layers: m
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(i, l)| LayerEntry {
-                name: (!chain).then(|| m.graph.name_of(i)),
-                inputs: (!chain).then(|| {
-                    m.graph
-                        .inputs_of(i)
-                        .iter()
-                        .map(|&v| value_name(v))
-                        .collect()
-                }),
-                layer: match l {
-                    FloatLayer::Linear { layer, params } => layer_file_with(layer, Some(params)),
-                    FloatLayer::Plain(p) => layer_file(p),
-                    FloatLayer::LeakyRelu { alpha } => LayerFile::LeakyRelu {
-                        a: None,
-                        d: None,
-                        alpha: Some(serde_json::Value::String(format!("{alpha:?}"))),
-                    },
-                    FloatLayer::Poly => LayerFile::Poly { n: None },
-                    FloatLayer::Sigmoid => LayerFile::Sigmoid { scale: None },
-                    FloatLayer::Tanh => LayerFile::Tanh { scale: None },
-                    FloatLayer::Clip { lo, hi } => LayerFile::Clip {
-                        lo: format!("{lo:?}"),
-                        hi: format!("{hi:?}"),
-                    },
-                },
-            })
-            .collect(),
-        outputs: (!chain && !m.graph.outputs.is_empty())
-            .then(|| m.graph.outputs.iter().map(|&v| value_name(v)).collect()),
+        layers,
+        outputs,
     };
     serde_json::to_string(&f).expect("serialisable")
 }

@@ -599,49 +599,39 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let salt = salt_for(&m, salt)?;
             let x = load_input(&m, &input, float, nchw)?;
             let circuit = bound_circuit(m.clone(), x, salt)?;
-            if let Some(zkey) = zkey {
+            let proof = if let Some(zkey) = zkey {
                 let z = arkml::zkey::read_zkey(&std::fs::read(&zkey)?)
                     .map_err(|e| format!("{}: {e}", zkey.display()))?;
                 let pb = spinner("proving");
                 let proof = arkml::zkey::prove_with_zkey(&circuit.synthesize()?, &z, &mut OsRng)?;
                 pb.finish_and_clear();
-                file::save_proof(&out, &proof)?;
-                file::save_public(
-                    &public_path(&out),
-                    &circuit.layout(),
-                    &circuit.public_inputs(),
-                )?;
-                println!("{}", describe_output(&circuit.output, &m));
-                eprintln!(
-                    "wrote {} and {}",
-                    out.display(),
-                    public_path(&out).display()
-                );
-                return Ok(());
-            }
-            let pk = pk.ok_or("give --pk or --zkey")?;
-            // the key's header first: a key for another circuit is refused before loading
-            let meta = file::proving_key_meta(&pk)?;
-            let pb = spinner("synthesising");
-            let synthesized = circuit.synthesize()?;
-            let info = synthesized.info();
-            if meta.fingerprint().as_ref() != Some(&info.fingerprint)
-                || meta.public != circuit.layout()
-            {
+                proof
+            } else {
+                let pk = pk.ok_or("give --pk or --zkey")?;
+                // the key's header first: a key for another circuit is refused before loading
+                let meta = file::proving_key_meta(&pk)?;
+                let pb = spinner("synthesising");
+                let synthesized = circuit.synthesize()?;
+                let info = synthesized.info();
+                if meta.fingerprint().as_ref() != Some(&info.fingerprint)
+                    || meta.public != circuit.layout()
+                {
+                    pb.finish_and_clear();
+                    return Err(format!(
+                        "{}: the key is for another circuit ({}), this model's circuit is {}",
+                        pk.display(),
+                        meta.fingerprint,
+                        info.fingerprint
+                    )
+                    .into());
+                }
+                pb.set_message("loading the proving key");
+                let (key, _) = file::load_proving_key(&pk)?;
+                pb.set_message("proving");
+                let proof = synthesized.prove(&key, &mut OsRng)?;
                 pb.finish_and_clear();
-                return Err(format!(
-                    "{}: the key is for another circuit ({}), this model's circuit is {}",
-                    pk.display(),
-                    meta.fingerprint,
-                    info.fingerprint
-                )
-                .into());
-            }
-            pb.set_message("loading the proving key");
-            let (key, _) = file::load_proving_key(&pk)?;
-            pb.set_message("proving");
-            let proof = synthesized.prove(&key, &mut OsRng)?;
-            pb.finish_and_clear();
+                proof
+            };
             file::save_proof(&out, &proof)?;
             file::save_public(
                 &public_path(&out),
