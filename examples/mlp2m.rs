@@ -7,6 +7,7 @@
 //! `-- --write DIR` writes the model and input for the CLI instead.
 //! `benches/models.rs` times the same model's proof with criterion.
 
+use arkml::model::ops;
 use std::sync::Arc;
 
 use ark_std::rand::{rngs::StdRng, Rng, SeedableRng};
@@ -30,11 +31,11 @@ pub fn mlp(layers: usize, width: usize, scale: u32) -> Quantized {
     let mut n_in = 784;
     for _ in 0..layers {
         ls.push(dense(n_in, width));
-        ls.push(FloatLayer::Plain(Layer::Relu));
+        ls.push(Layer::Relu(ops::Relu));
         n_in = width;
     }
     ls.push(dense(n_in, 10));
-    ls.push(FloatLayer::Plain(Layer::ArgMax));
+    ls.push(Layer::ArgMax(ops::ArgMax));
     let fm = FloatModel {
         input_shape: vec![784],
         input_max: 1.0,
@@ -68,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .layers
         .iter()
         .map(|l| match l {
-            Layer::Dense { w, b } => w.len() + b.len(),
+            Layer::Dense(ops::Dense { w, b }) => w.len() + b.len(),
             _ => 0,
         })
         .sum();

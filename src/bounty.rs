@@ -196,8 +196,10 @@ impl Bounty {
             ));
         }
         let n = self.model.layers.len();
-        if !matches!(self.model.layers.last(), Some(crate::model::Layer::ArgMax))
-            || self.model.graph.outputs_of(n) != [n]
+        if !matches!(
+            self.model.layers.last(),
+            Some(crate::model::Layer::ArgMax(_))
+        ) || self.model.graph.outputs_of(n) != [n]
         {
             return Err(BountyError::Statement(
                 "the model must end with an ArgMax (a class to compare with the label)".into(),

@@ -13,7 +13,7 @@
 //! ```
 //! use arkml::calibrate::{calibrate, CalibrateOptions};
 //! use arkml::quant::{FloatLayer, FloatModel};
-//! use arkml::model::Layer;
+//! use arkml::model::{ops, Layer};
 //! use ndarray::{array, ArrayD, IxDyn};
 //!
 //! let fm = FloatModel {
@@ -21,7 +21,7 @@
 //!     input_max: 1.0,
 //!     layers: vec![
 //!         FloatLayer::dense(array![[0.5, -0.25], [0.125, 1.0]], array![0.1, 0.0]),
-//!         FloatLayer::Plain(Layer::Relu),
+//!         Layer::Relu(ops::Relu),
 //!     ],
 //!     graph: Default::default(),
 //! };
@@ -34,13 +34,14 @@
 //! println!("{}", c.table());
 //! ```
 
+use crate::model::ops;
 use arkml_gadgets::fixed::Scale;
 use ndarray::ArrayD;
 use num_traits::ToPrimitive;
 use thiserror::Error as ThisError;
 
 use crate::model::{Layer, Model, ModelError};
-use crate::quant::{quantize, FloatLayer, FloatModel, QuantError, Quantized};
+use crate::quant::{quantize, FloatModel, QuantError, Quantized};
 use arkml_gadgets::fixed::bits_for;
 use num_bigint::BigInt;
 
@@ -167,8 +168,8 @@ pub fn calibrate(
         }
         fm.input_max = x.iter().fold(fm.input_max, |m, v| m.max(v.abs()));
     }
-    let ends_in_argmax = matches!(fm.layers.last(), Some(FloatLayer::Plain(Layer::ArgMax)))
-        && fm.graph.outputs.is_empty();
+    let ends_in_argmax =
+        matches!(fm.layers.last(), Some(Layer::ArgMax(ops::ArgMax))) && fm.graph.outputs.is_empty();
     let float: Vec<Vec<f64>> = samples
         .iter()
         .map(|x| {
@@ -299,13 +300,13 @@ pub fn calibrate_widths(
     let facts = model.facts()?;
     let mut m = model.clone();
     for (i, l) in m.layers.iter_mut().enumerate() {
-        if let Layer::Rescale(n) = l {
+        if let Layer::Rescale(ops::Rescale(n)) = l {
             let bits = widest[i].saturating_add(headroom);
             if bits < facts[i].bound {
-                *l = Layer::RescaleWithin {
+                *l = Layer::RescaleWithin(ops::RescaleWithin {
                     divisor: n.clone(),
                     bits,
-                };
+                });
             }
         }
     }

@@ -26,7 +26,7 @@
 //! use std::sync::Arc;
 //! use ark_bn254::Fr;
 //! use arkml::circuit::{Expectation, ModelCircuit};
-//! use arkml::model::{Layer, Model, WeightSpec};
+//! use arkml::model::{ops, Layer, Model, WeightSpec};
 //! use arkml_gadgets::tensor::Visibility;
 //! use ndarray::{array, ArrayD, IxDyn};
 //! use num_bigint::BigInt;
@@ -38,11 +38,11 @@
 //!     input_bound: 8,
 //!     input_visibility: Visibility::Private,
 //!     layers: vec![
-//!         Layer::Dense {
+//!         Layer::Dense(ops::Dense {
 //!             w: ndarray::Array2::from_shape_vec((2, 2), big(&[1, -2, 3, 4])).unwrap(),
 //!             b: ndarray::Array1::from_vec(big(&[5, 6])),
-//!         },
-//!         Layer::ArgMax,
+//!         }),
+//!         Layer::ArgMax(ops::ArgMax),
 //!     ],
 //!     graph: Default::default(), // a chain
 //!     weights: WeightSpec { visibility: Visibility::Private, weight_bits: 8, bias_bits: 8 },

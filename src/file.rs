@@ -80,6 +80,7 @@
 //! decimal integers below the field modulus. A bare array of decimal strings (version 1)
 //! still reads, without roles.
 
+use crate::model::ops;
 use std::path::Path;
 
 use ark_bn254::{Bn254, Fr};
@@ -563,16 +564,49 @@ fn required<'a>(
         .ok_or_else(|| field_err(i, kind, field, "required in an integer model".into()))
 }
 
+/// The number types a model file holds: integers (`BigInt`) or floats (`f64`).
+trait FileNum: Clone + std::fmt::Debug + Sized {
+    /// Whether the model is a float one.
+    const FLOAT: bool;
+    /// The number from its text (a float must be finite).
+    fn parse(s: &str) -> Option<Self>;
+    /// As text in a file.
+    fn text(&self) -> String;
+}
+
+impl FileNum for BigInt {
+    const FLOAT: bool = false;
+    fn parse(s: &str) -> Option<Self> {
+        s.parse().ok()
+    }
+    fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl FileNum for f64 {
+    const FLOAT: bool = true;
+    fn parse(s: &str) -> Option<Self> {
+        s.parse::<f64>().ok().filter(|v| v.is_finite())
+    }
+    fn text(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
 /// Reads one tensor field: `(field, tensor, rank)`.
-type TensorReader<'a> =
-    dyn FnMut(&str, &TensorFile, usize) -> Result<ArrayD<BigInt>, FileError> + 'a;
+type TensorReader<'a, N> = dyn FnMut(&str, &TensorFile, usize) -> Result<ArrayD<N>, FileError> + 'a;
 
 /// Layer `i` of the file as an integer layer; `t(field, tensor, rank)` reads each tensor
 /// (called in the layer's parameter order: weights before bias).
-fn to_layer(i: usize, l: &LayerFile, t: &mut TensorReader<'_>) -> Result<Layer, FileError> {
+fn to_layer<N: FileNum>(
+    i: usize,
+    l: &LayerFile,
+    t: &mut TensorReader<'_, N>,
+) -> Result<Layer<N>, FileError> {
     let kind = l.kind();
     let err = |field: &str, why: String| field_err(i, &kind, field, why);
-    fn r<D: Dimension>(a: ArrayD<BigInt>) -> ndarray::Array<BigInt, D> {
+    fn r<N, D: Dimension>(a: ArrayD<N>) -> ndarray::Array<N, D> {
         a.into_dimensionality().expect("rank checked on reading")
     }
     let pool = |size: [usize; 2], stride: Option<[usize; 2]>, padding: PaddingFile| Pool2dConfig {
@@ -586,36 +620,38 @@ fn to_layer(i: usize, l: &LayerFile, t: &mut TensorReader<'_>) -> Result<Layer, 
         dilation: (dilation[0], dilation[1]),
     };
     Ok(match l {
-        LayerFile::Dense { weights, bias } => Layer::Dense {
+        LayerFile::Dense { weights, bias } => Layer::Dense(ops::Dense {
             w: r(t("weights", weights, 2)?),
             b: r(t("bias", bias, 1)?),
-        },
-        LayerFile::PointwiseConv2d { weights, bias } => Layer::PointwiseConv2d {
-            w: r(t("weights", weights, 2)?),
-            b: r(t("bias", bias, 1)?),
-        },
+        }),
+        LayerFile::PointwiseConv2d { weights, bias } => {
+            Layer::PointwiseConv2d(ops::PointwiseConv2d {
+                w: r(t("weights", weights, 2)?),
+                b: r(t("bias", bias, 1)?),
+            })
+        }
         LayerFile::Conv2d {
             weights,
             bias,
             stride,
             padding,
             dilation,
-        } => Layer::Conv2d {
+        } => Layer::Conv2d(ops::Conv2d {
             w: r(t("weights", weights, 4)?),
             b: r(t("bias", bias, 1)?),
             cfg: conv(*stride, *padding, *dilation),
-        },
+        }),
         LayerFile::DepthwiseConv2d {
             weights,
             bias,
             stride,
             padding,
             dilation,
-        } => Layer::DepthwiseConv2d {
+        } => Layer::DepthwiseConv2d(ops::DepthwiseConv2d {
             w: r(t("weights", weights, 4)?),
             b: r(t("bias", bias, 1)?),
             cfg: conv(*stride, *padding, *dilation),
-        },
+        }),
         LayerFile::SeparableConv2d {
             depthwise,
             pointwise,
@@ -623,101 +659,115 @@ fn to_layer(i: usize, l: &LayerFile, t: &mut TensorReader<'_>) -> Result<Layer, 
             stride,
             padding,
             dilation,
-        } => Layer::SeparableConv2d {
+        } => Layer::SeparableConv2d(ops::SeparableConv2d {
             depthwise: r(t("depthwise", depthwise, 4)?),
             pointwise: r(t("pointwise", pointwise, 2)?),
             b: r(t("bias", bias, 1)?),
             cfg: conv(*stride, *padding, *dilation),
-        },
+        }),
         LayerFile::Conv1d {
             weights,
             bias,
             stride,
             padding,
             dilation,
-        } => Layer::Conv1d {
+        } => Layer::Conv1d(ops::Conv1d {
             w: r(t("weights", weights, 3)?),
             b: r(t("bias", bias, 1)?),
             stride: *stride,
             padding: (*padding).into(),
             dilation: *dilation,
-        },
-        LayerFile::BatchNorm { a, b } => Layer::BatchNorm {
+        }),
+        LayerFile::BatchNorm { a, b } => Layer::BatchNorm(ops::BatchNorm {
             a: r(t("a", a, 1)?),
             b: r(t("b", b, 1)?),
-        },
+        }),
         LayerFile::Rescale {
             divisor,
             bits: None,
-        } => Layer::Rescale(positive(i, &kind, "divisor", divisor)?),
+        } => Layer::Rescale(ops::Rescale(positive(i, &kind, "divisor", divisor)?)),
         LayerFile::Rescale {
             divisor,
             bits: Some(bits),
-        } => Layer::RescaleWithin {
+        } => Layer::RescaleWithin(ops::RescaleWithin {
             divisor: positive(i, &kind, "divisor", divisor)?,
             bits: *bits,
-        },
-        LayerFile::Relu => Layer::Relu,
+        }),
+        LayerFile::Relu => Layer::Relu(ops::Relu),
         LayerFile::LeakyRelu { a, d, .. } => {
             let a_s = required(i, &kind, "a", a)?;
-            Layer::LeakyRelu {
-                a: a_s
-                    .parse()
-                    .map_err(|_| err("a", format!("{a_s:?} is not an integer")))?,
+            Layer::LeakyRelu(ops::LeakyRelu {
+                a: N::parse(a_s).ok_or_else(|| err("a", format!("{a_s:?} is not a number")))?,
                 d: positive(i, &kind, "d", required(i, &kind, "d", d)?)?,
-            }
+            })
         }
-        LayerFile::Poly { n } => Layer::Poly(positive(i, &kind, "n", required(i, &kind, "n", n)?)?),
-        LayerFile::Sigmoid { scale } | LayerFile::Tanh { scale } => Layer::Cubic {
+        LayerFile::Poly { n } => Layer::Poly(ops::Poly(positive(
+            i,
+            &kind,
+            "n",
+            required(i, &kind, "n", n)?,
+        )?)),
+        LayerFile::Sigmoid { scale } | LayerFile::Tanh { scale } => Layer::Cubic(ops::Cubic {
             coeffs: if matches!(l, LayerFile::Sigmoid { .. }) {
                 ZIGMOID
             } else {
                 ZANH
             },
             scale: positive(i, &kind, "scale", required(i, &kind, "scale", scale)?)?,
-        },
-        LayerFile::Cubic { coeffs, scale } => Layer::Cubic {
+        }),
+        LayerFile::Cubic { coeffs, scale } => Layer::Cubic(ops::Cubic {
             coeffs: *coeffs,
             scale: positive(i, &kind, "scale", scale)?,
-        },
+        }),
         LayerFile::AvgPool2d {
             size,
             stride,
             padding,
-        } => Layer::AvgPool2d(pool(*size, *stride, *padding)),
+        } => Layer::AvgPool2d(ops::AvgPool2d(pool(*size, *stride, *padding))),
         LayerFile::MaxPool2d {
             size,
             stride,
             padding,
-        } => Layer::MaxPool2d(pool(*size, *stride, *padding)),
-        LayerFile::GlobalAvgPool2d => Layer::GlobalAvgPool2d,
-        LayerFile::GlobalMaxPool2d => Layer::GlobalMaxPool2d,
-        LayerFile::Flatten => Layer::Flatten,
-        LayerFile::Reshape { shape } => Layer::Reshape(shape.clone()),
-        LayerFile::UpSample2d { size } => Layer::UpSample2d((size[0], size[1])),
-        LayerFile::Argmax => Layer::ArgMax,
-        LayerFile::Add => Layer::Add,
-        LayerFile::Sub => Layer::Sub,
-        LayerFile::Concat => Layer::Concat,
-        LayerFile::Mul { c } => Layer::Mul {
+        } => Layer::MaxPool2d(ops::MaxPool2d(pool(*size, *stride, *padding))),
+        LayerFile::GlobalAvgPool2d => Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d),
+        LayerFile::GlobalMaxPool2d => Layer::GlobalMaxPool2d(ops::GlobalMaxPool2d),
+        LayerFile::Flatten => Layer::Flatten(ops::Flatten),
+        LayerFile::Reshape { shape } => Layer::Reshape(ops::Reshape(shape.clone())),
+        LayerFile::UpSample2d { size } => Layer::UpSample2d(ops::UpSample2d((size[0], size[1]))),
+        LayerFile::Argmax => Layer::ArgMax(ops::ArgMax),
+        LayerFile::Add => Layer::Add(ops::Add),
+        LayerFile::Sub => Layer::Sub(ops::Sub),
+        LayerFile::Concat => Layer::Concat(ops::Concat),
+        LayerFile::Mul { c } => Layer::Mul(ops::Mul {
             c: t("c", c, c.shape.len())?,
-        },
+        }),
         LayerFile::Clip { lo, hi } => {
             let int = |field: &str, v: &str| {
-                v.parse::<BigInt>()
-                    .map_err(|_| err(field, format!("{v:?} is not an integer")))
+                N::parse(v).ok_or_else(|| {
+                    err(
+                        field,
+                        format!(
+                            "{v:?} is not {}",
+                            if N::FLOAT {
+                                "a finite number"
+                            } else {
+                                "an integer"
+                            }
+                        ),
+                    )
+                })
             };
-            Layer::Clip {
+            Layer::Clip(ops::Clip {
                 lo: int("lo", lo)?,
                 hi: int("hi", hi)?,
-            }
+            })
         }
         LayerFile::SumPool2d {
             size,
             stride,
             padding,
-        } => Layer::SumPool2d(pool(*size, *stride, *padding)),
-        LayerFile::PolyRaw { n } => Layer::PolyRaw(positive(i, &kind, "n", n)?),
+        } => Layer::SumPool2d(ops::SumPool2d(pool(*size, *stride, *padding))),
+        LayerFile::PolyRaw { n } => Layer::PolyRaw(ops::PolyRaw(positive(i, &kind, "n", n)?)),
     })
 }
 
@@ -987,8 +1037,8 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
         let l = &entry.layer;
         let kind = l.kind();
         let layer = match l {
-            LayerFile::LeakyRelu { alpha, .. } => FloatLayer::LeakyRelu {
-                alpha: alpha
+            LayerFile::LeakyRelu { alpha, .. } => FloatLayer::leaky_relu(
+                alpha
                     .as_ref()
                     .and_then(|a| match a {
                         serde_json::Value::Number(n) => n.to_string().parse::<f64>().ok(),
@@ -999,25 +1049,10 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
                     .ok_or_else(|| {
                         field_err(i, &kind, "alpha", "a finite number is required".into())
                     })?,
-            },
-            LayerFile::Poly { .. } => FloatLayer::Poly,
-            LayerFile::Clip { lo, hi } => {
-                let real = |field: &str, v: &str| {
-                    v.parse::<f64>()
-                        .ok()
-                        .filter(|v| v.is_finite())
-                        .ok_or_else(|| {
-                            field_err(i, &kind, field, format!("{v:?} is not a finite number"))
-                        })
-                };
-                let (lo, hi) = (real("lo", lo)?, real("hi", hi)?);
-                if lo > hi {
-                    return Err(field_err(i, &kind, "hi", format!("{hi} is below lo {lo}")));
-                }
-                FloatLayer::Clip { lo, hi }
-            }
-            LayerFile::Sigmoid { .. } => FloatLayer::Sigmoid,
-            LayerFile::Tanh { .. } => FloatLayer::Tanh,
+            ),
+            LayerFile::Poly { n: None } => FloatLayer::poly(),
+            LayerFile::Sigmoid { .. } => FloatLayer::sigmoid(),
+            LayerFile::Tanh { .. } => FloatLayer::tanh(),
             LayerFile::Rescale { .. } | LayerFile::Cubic { .. } => {
                 return Err(field_err(
                     i,
@@ -1027,24 +1062,21 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
                 ))
             }
             _ => {
-                let mut params = Vec::new();
                 let mut t = |field: &str, tf: &TensorFile, rank: usize| {
-                    let a = read_tensor(i, &kind, field, tf, rank, |s| {
-                        s.parse::<f64>().ok().filter(|v| v.is_finite())
-                    })?;
-                    let zeros = a.map(|_| BigInt::zero());
-                    params.push(a);
-                    Ok(zeros)
+                    read_tensor(i, &kind, field, tf, rank, f64::parse)
                 };
-                let template = to_layer(i, l, &mut t)?;
-                if params.is_empty() {
-                    FloatLayer::Plain(template)
-                } else {
-                    FloatLayer::Linear {
-                        layer: template,
-                        params,
+                let layer = to_layer::<f64>(i, l, &mut t)?;
+                if let Layer::Clip(c) = &layer {
+                    if c.lo > c.hi {
+                        return Err(field_err(
+                            i,
+                            &kind,
+                            "hi",
+                            format!("{} is below lo {}", c.hi, c.lo),
+                        ));
                     }
                 }
+                layer
             }
         };
         layers.push(layer);
@@ -1060,53 +1092,45 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
     Ok(fm)
 }
 
-/// An integer layer as it is written to a file.
-fn layer_file(l: &Layer) -> LayerFile {
-    layer_file_with(l, None)
-}
-
-/// A layer as it is written to a file, its parameters (in [`Layer::params`]' order) taken
-/// from `floats` where given (a float model's linear layer and its template).
-fn layer_file_with(l: &Layer, floats: Option<&[ArrayD<f64>]>) -> LayerFile {
-    let next = std::cell::Cell::new(0usize);
-    let tf = |a: &dyn ToTensorFile| {
-        let k = next.get();
-        next.set(k + 1);
-        match floats.and_then(|f| f.get(k)) {
-            Some(f) => TensorFile::from_floats(f),
-            None => a.to_tensor_file(),
+/// A layer as it is written to a file (a float layer's scale-dependent constants in real
+/// units).
+fn layer_file<N: FileNum>(l: &Layer<N>) -> LayerFile {
+    fn tf<N: FileNum, D: Dimension>(a: &ndarray::Array<N, D>) -> TensorFile {
+        TensorFile {
+            shape: a.shape().to_vec(),
+            data: a.iter().map(N::text).collect(),
         }
-    };
+    }
     let pad = |p: Padding| -> PaddingFile { p.into() };
     match l {
-        Layer::Dense { w, b } => LayerFile::Dense {
+        Layer::Dense(ops::Dense { w, b }) => LayerFile::Dense {
             weights: tf(w),
             bias: tf(b),
         },
-        Layer::PointwiseConv2d { w, b } => LayerFile::PointwiseConv2d {
+        Layer::PointwiseConv2d(ops::PointwiseConv2d { w, b }) => LayerFile::PointwiseConv2d {
             weights: tf(w),
             bias: tf(b),
         },
-        Layer::Conv2d { w, b, cfg } => LayerFile::Conv2d {
-            weights: tf(w),
-            bias: tf(b),
-            stride: [cfg.stride.0, cfg.stride.1],
-            padding: pad(cfg.padding),
-            dilation: [cfg.dilation.0, cfg.dilation.1],
-        },
-        Layer::DepthwiseConv2d { w, b, cfg } => LayerFile::DepthwiseConv2d {
+        Layer::Conv2d(ops::Conv2d { w, b, cfg }) => LayerFile::Conv2d {
             weights: tf(w),
             bias: tf(b),
             stride: [cfg.stride.0, cfg.stride.1],
             padding: pad(cfg.padding),
             dilation: [cfg.dilation.0, cfg.dilation.1],
         },
-        Layer::SeparableConv2d {
+        Layer::DepthwiseConv2d(ops::DepthwiseConv2d { w, b, cfg }) => LayerFile::DepthwiseConv2d {
+            weights: tf(w),
+            bias: tf(b),
+            stride: [cfg.stride.0, cfg.stride.1],
+            padding: pad(cfg.padding),
+            dilation: [cfg.dilation.0, cfg.dilation.1],
+        },
+        Layer::SeparableConv2d(ops::SeparableConv2d {
             depthwise,
             pointwise,
             b,
             cfg,
-        } => LayerFile::SeparableConv2d {
+        }) => LayerFile::SeparableConv2d {
             depthwise: tf(depthwise),
             pointwise: tf(pointwise),
             bias: tf(b),
@@ -1114,88 +1138,77 @@ fn layer_file_with(l: &Layer, floats: Option<&[ArrayD<f64>]>) -> LayerFile {
             padding: pad(cfg.padding),
             dilation: [cfg.dilation.0, cfg.dilation.1],
         },
-        Layer::Conv1d {
+        Layer::Conv1d(ops::Conv1d {
             w,
             b,
             stride,
             padding,
             dilation,
-        } => LayerFile::Conv1d {
+        }) => LayerFile::Conv1d {
             weights: tf(w),
             bias: tf(b),
             stride: *stride,
             padding: pad(*padding),
             dilation: *dilation,
         },
-        Layer::BatchNorm { a, b } => LayerFile::BatchNorm { a: tf(a), b: tf(b) },
-        Layer::RescaleWithin { divisor, bits } => LayerFile::Rescale {
+        Layer::BatchNorm(ops::BatchNorm { a, b }) => LayerFile::BatchNorm { a: tf(a), b: tf(b) },
+        Layer::RescaleWithin(ops::RescaleWithin { divisor, bits }) => LayerFile::Rescale {
             divisor: divisor.to_string(),
             bits: Some(*bits),
         },
-        Layer::Rescale(n) => LayerFile::Rescale {
+        Layer::Rescale(ops::Rescale(n)) => LayerFile::Rescale {
             bits: None,
             divisor: n.to_string(),
         },
-        Layer::Relu => LayerFile::Relu,
-        Layer::LeakyRelu { a, d } => LayerFile::LeakyRelu {
-            a: Some(a.to_string()),
+        Layer::Relu(ops::Relu) => LayerFile::Relu,
+        Layer::LeakyRelu(ops::LeakyRelu { a, d }) => LayerFile::LeakyRelu {
+            a: Some(a.text()),
             d: Some(d.to_string()),
             alpha: None,
         },
-        Layer::Poly(n) => LayerFile::Poly {
+        Layer::Poly(ops::Poly(n)) => LayerFile::Poly {
             n: Some(n.to_string()),
         },
-        Layer::Cubic { coeffs, scale } if *coeffs == ZIGMOID => LayerFile::Sigmoid {
+        Layer::Cubic(ops::Cubic { coeffs, scale }) if *coeffs == ZIGMOID => LayerFile::Sigmoid {
             scale: Some(scale.to_string()),
         },
-        Layer::Cubic { coeffs, scale } if *coeffs == ZANH => LayerFile::Tanh {
+        Layer::Cubic(ops::Cubic { coeffs, scale }) if *coeffs == ZANH => LayerFile::Tanh {
             scale: Some(scale.to_string()),
         },
-        Layer::Cubic { coeffs, scale } => LayerFile::Cubic {
+        Layer::Cubic(ops::Cubic { coeffs, scale }) => LayerFile::Cubic {
             coeffs: *coeffs,
             scale: scale.to_string(),
         },
-        Layer::AvgPool2d(c) => LayerFile::AvgPool2d {
+        Layer::AvgPool2d(ops::AvgPool2d(c)) => LayerFile::AvgPool2d {
             size: [c.size.0, c.size.1],
             stride: Some([c.stride.0, c.stride.1]),
             padding: pad(c.padding),
         },
-        Layer::MaxPool2d(c) => LayerFile::MaxPool2d {
+        Layer::MaxPool2d(ops::MaxPool2d(c)) => LayerFile::MaxPool2d {
             size: [c.size.0, c.size.1],
             stride: Some([c.stride.0, c.stride.1]),
             padding: pad(c.padding),
         },
-        Layer::GlobalAvgPool2d => LayerFile::GlobalAvgPool2d,
-        Layer::GlobalMaxPool2d => LayerFile::GlobalMaxPool2d,
-        Layer::Flatten => LayerFile::Flatten,
-        Layer::Reshape(s) => LayerFile::Reshape { shape: s.clone() },
-        Layer::UpSample2d(s) => LayerFile::UpSample2d { size: [s.0, s.1] },
-        Layer::ArgMax => LayerFile::Argmax,
-        Layer::Add => LayerFile::Add,
-        Layer::Sub => LayerFile::Sub,
-        Layer::Concat => LayerFile::Concat,
-        Layer::Mul { c } => LayerFile::Mul { c: tf(c) },
-        Layer::Clip { lo, hi } => LayerFile::Clip {
-            lo: lo.to_string(),
-            hi: hi.to_string(),
+        Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d) => LayerFile::GlobalAvgPool2d,
+        Layer::GlobalMaxPool2d(ops::GlobalMaxPool2d) => LayerFile::GlobalMaxPool2d,
+        Layer::Flatten(ops::Flatten) => LayerFile::Flatten,
+        Layer::Reshape(ops::Reshape(s)) => LayerFile::Reshape { shape: s.clone() },
+        Layer::UpSample2d(ops::UpSample2d(s)) => LayerFile::UpSample2d { size: [s.0, s.1] },
+        Layer::ArgMax(ops::ArgMax) => LayerFile::Argmax,
+        Layer::Add(ops::Add) => LayerFile::Add,
+        Layer::Sub(ops::Sub) => LayerFile::Sub,
+        Layer::Concat(ops::Concat) => LayerFile::Concat,
+        Layer::Mul(ops::Mul { c }) => LayerFile::Mul { c: tf(c) },
+        Layer::Clip(ops::Clip { lo, hi }) => LayerFile::Clip {
+            lo: lo.text(),
+            hi: hi.text(),
         },
-        Layer::SumPool2d(cfg) => LayerFile::SumPool2d {
+        Layer::SumPool2d(ops::SumPool2d(cfg)) => LayerFile::SumPool2d {
             size: [cfg.size.0, cfg.size.1],
             stride: Some([cfg.stride.0, cfg.stride.1]),
             padding: pad(cfg.padding),
         },
-        Layer::PolyRaw(n) => LayerFile::PolyRaw { n: n.to_string() },
-    }
-}
-
-/// Any integer ndarray as a tensor file.
-trait ToTensorFile {
-    fn to_tensor_file(&self) -> TensorFile;
-}
-
-impl<D: Dimension> ToTensorFile for ndarray::Array<BigInt, D> {
-    fn to_tensor_file(&self) -> TensorFile {
-        TensorFile::from_array(self)
+        Layer::PolyRaw(ops::PolyRaw(n)) => LayerFile::PolyRaw { n: n.to_string() },
     }
 }
 
@@ -1248,21 +1261,24 @@ pub fn model_to_json(m: &Model) -> String {
 /// A float model as JSON text (`"dtype": "float"`, version 2 when wired as a graph), as
 /// [`float_model_from_json`] reads it.
 pub fn float_model_to_json(m: &FloatModel) -> String {
+    let one = BigUint::from(1u32);
     let layer = |l: &FloatLayer| match l {
-        FloatLayer::Linear { layer, params } => layer_file_with(layer, Some(params)),
-        FloatLayer::Plain(p) => layer_file(p),
-        FloatLayer::LeakyRelu { alpha } => LayerFile::LeakyRelu {
+        Layer::LeakyRelu(ops::LeakyRelu { a, d }) => LayerFile::LeakyRelu {
             a: None,
             d: None,
-            alpha: Some(serde_json::Value::String(format!("{alpha:?}"))),
+            alpha: Some(serde_json::Value::String(format!(
+                "{:?}",
+                a / num_traits::ToPrimitive::to_f64(d).unwrap_or(f64::INFINITY)
+            ))),
         },
-        FloatLayer::Poly => LayerFile::Poly { n: None },
-        FloatLayer::Sigmoid => LayerFile::Sigmoid { scale: None },
-        FloatLayer::Tanh => LayerFile::Tanh { scale: None },
-        FloatLayer::Clip { lo, hi } => LayerFile::Clip {
-            lo: format!("{lo:?}"),
-            hi: format!("{hi:?}"),
-        },
+        Layer::Poly(ops::Poly(n)) if *n == one => LayerFile::Poly { n: None },
+        Layer::Cubic(ops::Cubic { coeffs, .. }) if *coeffs == ZIGMOID => {
+            LayerFile::Sigmoid { scale: None }
+        }
+        Layer::Cubic(ops::Cubic { coeffs, .. }) if *coeffs == ZANH => {
+            LayerFile::Tanh { scale: None }
+        }
+        other => layer_file(other),
     };
     let (version, layers, outputs) = graph_entries(&m.graph, m.layers.iter().map(layer));
     let f = ModelFile {

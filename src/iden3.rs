@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use arkml::{iden3, model::{Layer, Model, ModelCircuit}};
+//! use arkml::{iden3, model::{ops, Layer, Model, ModelCircuit}};
 //! use ndarray::{array, ArrayD, IxDyn};
 //! use num_bigint::BigInt;
 //!
@@ -21,8 +21,8 @@
 //!     input_bound: 8,
 //!     input_visibility: arkml_gadgets::tensor::Visibility::Private,
 //!     layers: vec![
-//!         Layer::Dense { w: array![[b(3), b(-1)], [b(2), b(5)]], b: array![b(1), b(0)] },
-//!         Layer::Relu,
+//!         Layer::Dense(ops::Dense { w: array![[b(3), b(-1)], [b(2), b(5)]], b: array![b(1), b(0)] }),
+//!         Layer::Relu(ops::Relu),
 //!     ],
 //!     graph: Default::default(),
 //!     weights: Default::default(),

@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use arkml::quant::{quantize, FloatLayer, FloatModel};
-//! use arkml::model::Layer;
+//! use arkml::model::{ops, Layer};
 //! use arkml_gadgets::fixed::Scale;
 //! use ndarray::{array, ArrayD, IxDyn};
 //!
@@ -26,8 +26,8 @@
 //!     input_max: 1.0,
 //!     layers: vec![
 //!         FloatLayer::dense(array![[0.5, -0.25], [0.125, 1.0]], array![0.1, 0.0]),
-//!         FloatLayer::Plain(Layer::Relu),
-//!         FloatLayer::Plain(Layer::ArgMax),
+//!         Layer::Relu(ops::Relu),
+//!         Layer::ArgMax(ops::ArgMax),
 //!     ],
 //!     graph: Default::default(),
 //! };
@@ -42,108 +42,59 @@
 
 use arkml_gadgets::activation::{ZANH, ZIGMOID};
 use arkml_gadgets::fixed::{bits_for, Scale};
-use arkml_gadgets::layers::{Conv2dConfig, Pool2dConfig};
+use arkml_gadgets::layers::Conv2dConfig;
 use arkml_gadgets::tensor::Visibility;
-use ndarray::{Array1, Array2, Array3, Array4, ArrayD, Ix3, IxDyn};
+use ndarray::{Array1, Array2, Array4, ArrayD};
 use num_bigint::{BigInt, BigUint};
-use num_traits::{ToPrimitive, Zero};
+use num_traits::ToPrimitive;
 use thiserror::Error as ThisError;
 
-use crate::model::{apply_linear, Graph, Layer, Model, ModelError, WeightSpec};
+use crate::model::ops::{self, round, Quantizer};
+use crate::model::{Graph, Layer, Model, ModelError, WeightSpec};
 
-/// A layer with float parameters. Linear layers are an integer layer used as a template
-/// (its own parameters are ignored; only kind, shapes and configuration count) with float
-/// parameters in [`Layer`]'s order: weights before bias (`depthwise, pointwise, bias` for a
-/// separable convolution; `a, b` for batch normalisation). Layers without parameters or
-/// scale are [`FloatLayer::Plain`].
-#[derive(Clone, Debug)]
-pub enum FloatLayer {
-    /// A linear layer: template and float parameters (see [`FloatLayer::linear`]).
-    Linear {
-        /// The integer layer whose kind and configuration this is.
-        layer: Layer,
-        /// The float parameters.
-        params: Vec<ArrayD<f64>>,
-    },
-    /// LeakyReLU with slope `alpha`.
-    LeakyRelu {
-        /// Slope on negative inputs.
-        alpha: f64,
-    },
-    /// Poly: `x^2 + x`.
-    Poly,
-    /// Sigmoid (circomlib-ml's cubic approximation once quantised).
-    Sigmoid,
-    /// Tanh (circomlib-ml's cubic approximation once quantised).
-    Tanh,
-    /// Clip to `[lo, hi]` (ReLU6: `lo = 0`, `hi = 6`), in real units.
-    Clip {
-        /// The lower end.
-        lo: f64,
-        /// The upper end.
-        hi: f64,
-    },
-    /// A layer without parameters or scale (ReLU, pooling, reshaping, ArgMax).
-    Plain(Layer),
-}
+/// A layer with float parameters: the same op types as an integer [`Layer`], at `f64`.
+/// Scale-dependent constants are in real units: LeakyReLU's slope is `a` (with `d = 1`),
+/// Poly and PolyRaw take `n = 1`, a cubic's scale is 1 and its float reference is the true
+/// sigmoid or tanh.
+pub type FloatLayer = Layer<f64>;
 
-impl FloatLayer {
-    /// A linear layer from a template (any integer layer with parameters, e.g. built with
-    /// zero weights of the right shapes) and float parameters; errors when a count or a
-    /// shape differs from the template's.
-    pub fn linear(layer: Layer, params: Vec<ArrayD<f64>>) -> Result<Self, arkml_gadgets::Error> {
-        let ints: Vec<ArrayD<BigInt>> = params.iter().map(|a| a.map(|_| BigInt::zero())).collect();
-        let checked = layer.with_params(ints)?;
-        for (t, p) in layer.params().iter().zip(&params) {
-            if t.0.shape() != p.shape() {
-                return Err(arkml_gadgets::Error::shape(
-                    "float parameter",
-                    format!("{:?}", t.0.shape()),
-                    format!("{:?}", p.shape()),
-                ));
-            }
-        }
-        Ok(FloatLayer::Linear {
-            layer: checked,
-            params,
-        })
-    }
-
+impl Layer<f64> {
     /// Dense with float weights `[in][out]` and bias `[out]`.
     pub fn dense(w: Array2<f64>, b: Array1<f64>) -> Self {
-        let template = Layer::Dense {
-            w: w.map(|_| BigInt::zero()),
-            b: b.map(|_| BigInt::zero()),
-        };
-        FloatLayer::Linear {
-            layer: template,
-            params: vec![w.into_dyn(), b.into_dyn()],
-        }
+        Layer::Dense(ops::Dense { w, b })
     }
-
     /// Conv2D with float weights `[kh][kw][cin][cout]` and bias `[cout]`.
     pub fn conv2d(w: Array4<f64>, b: Array1<f64>, cfg: Conv2dConfig) -> Self {
-        let template = Layer::Conv2d {
-            w: w.map(|_| BigInt::zero()),
-            b: b.map(|_| BigInt::zero()),
-            cfg,
-        };
-        FloatLayer::Linear {
-            layer: template,
-            params: vec![w.into_dyn(), b.into_dyn()],
-        }
+        Layer::Conv2d(ops::Conv2d { w, b, cfg })
     }
-
-    /// A short name for reports and errors.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            FloatLayer::Linear { layer, .. } | FloatLayer::Plain(layer) => layer.kind(),
-            FloatLayer::LeakyRelu { .. } => "LeakyReLU",
-            FloatLayer::Poly => "Poly",
-            FloatLayer::Sigmoid => "Sigmoid",
-            FloatLayer::Tanh => "Tanh",
-            FloatLayer::Clip { .. } => "Clip",
-        }
+    /// LeakyReLU with slope `alpha` on negative inputs.
+    pub fn leaky_relu(alpha: f64) -> Self {
+        Layer::LeakyRelu(ops::LeakyRelu {
+            a: alpha,
+            d: BigUint::from(1u32),
+        })
+    }
+    /// circomlib-ml's Poly, `x^2 + x`.
+    pub fn poly() -> Self {
+        Layer::Poly(ops::Poly(BigUint::from(1u32)))
+    }
+    /// Sigmoid (circomlib-ml's cubic approximation once quantised).
+    pub fn sigmoid() -> Self {
+        Layer::Cubic(ops::Cubic {
+            coeffs: ZIGMOID,
+            scale: BigUint::from(1u32),
+        })
+    }
+    /// Tanh (circomlib-ml's cubic approximation once quantised).
+    pub fn tanh() -> Self {
+        Layer::Cubic(ops::Cubic {
+            coeffs: ZANH,
+            scale: BigUint::from(1u32),
+        })
+    }
+    /// Clip to `[lo, hi]` in real units (ReLU6: `0, 6`).
+    pub fn clip(lo: f64, hi: f64) -> Self {
+        Layer::Clip(ops::Clip { lo, hi })
     }
 }
 
@@ -248,7 +199,7 @@ impl Quantized {
             crate::model::format_scale(&self.scale.value())
         );
         for (i, (l, e)) in fm.layers.iter().zip(&self.errors).enumerate() {
-            if matches!(l, FloatLayer::Linear { .. }) {
+            if l.is_linear() {
                 s.push_str(&format!(
                     "{i:<4} {:<10} max |rounding error| {e:.3e}\n",
                     l.kind()
@@ -259,50 +210,10 @@ impl Quantized {
     }
 }
 
-/// `round(x * s^power)`, or `None` when `x` is not finite.
-fn round(x: f64, s: &BigUint, power: u32) -> Option<BigInt> {
-    if !x.is_finite() {
-        return None;
-    }
-    let sp = s.pow(power);
-    // exact for any scale: x = m * 2^e, so x * S^p = m * S^p * 2^e, rounded half away from 0
-    let (m, e) = decompose(x);
-    let num = BigInt::from(m) * BigInt::from(sp);
-    Some(if e >= 0 {
-        num << e as u32
-    } else {
-        let d = BigInt::from(1) << (-e) as u32;
-        let half = &d >> 1u32;
-        let mag = (num.magnitude() + half.magnitude()) / d.magnitude();
-        if num < BigInt::zero() {
-            -BigInt::from(mag)
-        } else {
-            BigInt::from(mag)
-        }
-    })
-}
-
-/// `x = m * 2^e` exactly.
-fn decompose(x: f64) -> (i64, i32) {
-    if x == 0.0 {
-        return (0, 0);
-    }
-    let bits = x.to_bits();
-    let sign = if bits >> 63 == 0 { 1 } else { -1 };
-    let exp = ((bits >> 52) & 0x7ff) as i32;
-    let frac = bits & 0xf_ffff_ffff_ffff;
-    let (m, e) = if exp == 0 {
-        (frac, -1074)
-    } else {
-        (frac | (1 << 52), exp - 1075)
-    };
-    (sign * m as i64, e)
-}
-
 /// Quantises with a chosen scale; see the module docs for the convention.
 pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> {
+    fm.check()?;
     let s = scale.value();
-    let sf = s.to_f64().unwrap_or(f64::INFINITY);
     let mut layers = Vec::new();
     let mut errors = Vec::new();
     let mut ends = Vec::with_capacity(fm.layers.len());
@@ -313,7 +224,6 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
     let named = !fm.graph.is_chain();
     for (index, l) in fm.layers.iter().enumerate() {
         let kind = l.kind();
-        let mut err = 0f64;
         let ins: Vec<usize> = fm
             .graph
             .inputs_of(index)
@@ -332,98 +242,30 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
             names.push(name);
             layers.len()
         };
-        let out = match l {
-            FloatLayer::Plain(p)
-                if p.is_linear()
-                    || matches!(p, Layer::Rescale(_) | Layer::RescaleWithin { .. }) =>
-            {
-                return Err(QuantError::Unsupported {
-                    index,
-                    kind,
-                    why: "integer parameters or a rescale in a float model; give float layers"
-                        .into(),
-                })
-            }
-            FloatLayer::Plain(
-                p @ (Layer::LeakyRelu { .. }
-                | Layer::Poly(_)
-                | Layer::Cubic { .. }
-                | Layer::Clip { .. }
-                | Layer::PolyRaw(_)),
-            ) => {
-                return Err(QuantError::Unsupported {
-                    index,
-                    kind: p.kind(),
-                    why: "use the float activation (its scale comes from quantisation)".into(),
-                })
-            }
-            FloatLayer::Plain(p) => push(p.clone(), ins, name),
-            FloatLayer::LeakyRelu { alpha } => {
-                let a = round(*alpha, &s, 1).ok_or(QuantError::NotFinite { index, kind })?;
-                err = (a.to_f64().unwrap_or(0.0) / sf - alpha).abs();
-                push(Layer::LeakyRelu { a, d: s.clone() }, ins, name)
-            }
-            FloatLayer::Clip { lo, hi } => {
-                let q = |v: f64| round(v, &s, 1).ok_or(QuantError::NotFinite { index, kind });
-                let (qlo, qhi) = (q(*lo)?, q(*hi)?);
-                err = (qlo.to_f64().unwrap_or(0.0) / sf - lo)
-                    .abs()
-                    .max((qhi.to_f64().unwrap_or(0.0) / sf - hi).abs());
-                push(Layer::Clip { lo: qlo, hi: qhi }, ins, name)
-            }
-            FloatLayer::Poly => push(Layer::Poly(s.clone()), ins, name),
-            FloatLayer::Sigmoid => push(
-                Layer::Cubic {
-                    coeffs: ZIGMOID,
-                    scale: s.clone(),
+        let mut q = Quantizer::new(s.clone());
+        let il = l.quantize(&mut q).map_err(|source| ModelError::Layer {
+            index,
+            kind,
+            source,
+        })?;
+        if q.not_finite {
+            return Err(QuantError::NotFinite { index, kind });
+        }
+        let err = q.err;
+        let out = if l.is_linear() {
+            let factors = l.weight_factors();
+            let lin = push(il, ins, if named { name.clone() } else { String::new() });
+            push(
+                Layer::Rescale(ops::Rescale(s.pow(factors))),
+                vec![lin],
+                if named {
+                    format!("{name}.rescale")
+                } else {
+                    String::new()
                 },
-                ins,
-                name,
-            ),
-            FloatLayer::Tanh => push(
-                Layer::Cubic {
-                    coeffs: ZANH,
-                    scale: s.clone(),
-                },
-                ins,
-                name,
-            ),
-            FloatLayer::Linear { layer, params } => {
-                let factors = layer.weight_factors();
-                let mut ints = Vec::new();
-                for (a, is_weight) in params.iter().zip(layer.param_is_weight()) {
-                    let power = if is_weight { 1 } else { factors + 1 };
-                    let spf = sf.powi(power as i32);
-                    let q = a
-                        .iter()
-                        .map(|v| round(*v, &s, power))
-                        .collect::<Option<Vec<_>>>()
-                        .ok_or(QuantError::NotFinite { index, kind })?;
-                    for (v, qi) in a.iter().zip(&q) {
-                        err = err.max((qi.to_f64().unwrap_or(f64::INFINITY) / spf - v).abs());
-                    }
-                    ints.push(ArrayD::from_shape_vec(a.raw_dim(), q).expect("same shape"));
-                }
-                let model_err = |source| ModelError::Layer {
-                    index,
-                    kind,
-                    source,
-                };
-                let lin = push(
-                    layer.with_params(ints).map_err(model_err)?,
-                    ins,
-                    if named { name.clone() } else { String::new() },
-                );
-                push(
-                    Layer::Rescale(s.pow(factors)),
-                    vec![lin],
-                    if named {
-                        format!("{name}.rescale")
-                    } else {
-                        String::new()
-                    },
-                )
-            }
+            )
+        } else {
+            push(il, ins, name)
         };
         value.push(out);
         ends.push(out - 1);
@@ -520,21 +362,16 @@ pub fn quantize_within(fm: &FloatModel, base: Scale, budget: u32) -> Result<Quan
 }
 
 impl FloatModel {
-    /// Checks the wiring: every input computed before it, each layer with as many inputs as
-    /// it takes, outputs that exist, names unique.
+    /// Checks the wiring (every input computed before it, each layer with as many inputs as
+    /// it takes, outputs that exist, names unique) and every layer's shapes.
     pub fn check(&self) -> Result<(), ModelError> {
-        let ops: Vec<_> = self
-            .layers
-            .iter()
-            .map(|l| {
-                let arity = match l {
-                    FloatLayer::Plain(p) => p.arity(),
-                    _ => (1, 1),
-                };
-                (l.kind(), arity)
-            })
-            .collect();
-        self.graph.check_ops(&ops)
+        crate::model::value_shapes(
+            &self.input_shape,
+            &self.layers,
+            &self.graph,
+            &crate::model::Limits::default(),
+        )
+        .map(|_| ())
     }
 
     /// Float inference: every layer's output. Sigmoid and tanh are the true functions, so
@@ -547,145 +384,26 @@ impl FloatModel {
                 self.input_shape
             )));
         }
+        self.check()?;
         let mut outs: Vec<ArrayD<f64>> = Vec::with_capacity(self.layers.len());
         for (index, l) in self.layers.iter().enumerate() {
-            let kind = l.kind();
-            let e = |source| {
-                QuantError::Model(ModelError::Layer {
-                    index,
-                    kind,
-                    source,
-                })
-            };
-            let unsupported = |why: &str| QuantError::Unsupported {
-                index,
-                kind,
-                why: why.into(),
-            };
             let ins: Vec<&ArrayD<f64>> = self
                 .graph
                 .inputs_of(index)
                 .iter()
-                .map(|&v| if v == 0 { Some(x) } else { outs.get(v - 1) })
-                .collect::<Option<_>>()
-                .ok_or_else(|| unsupported("reads a value not computed before it"))?;
-            let x = *ins.first().ok_or_else(|| unsupported("has no input"))?;
-            let y = match l {
-                FloatLayer::Plain(Layer::Add | Layer::Sub) => {
-                    let b = ins.get(1).ok_or_else(|| unsupported("takes two inputs"))?;
-                    if b.shape() != x.shape() {
-                        return Err(e(arkml_gadgets::Error::shape(
-                            "second input",
-                            format!("{:?}", x.shape()),
-                            format!("{:?}", b.shape()),
-                        )));
-                    }
-                    if matches!(l, FloatLayer::Plain(Layer::Add)) {
-                        x + *b
-                    } else {
-                        x - *b
-                    }
-                }
-                FloatLayer::Plain(Layer::Concat) => {
-                    let axis = ndarray::Axis(x.ndim().saturating_sub(1));
-                    let views: Vec<_> = ins.iter().map(|a| a.view()).collect();
-                    ndarray::concatenate(axis, &views).map_err(|err| {
-                        e(arkml_gadgets::Error::param(
-                            "concat inputs",
-                            err.to_string(),
-                        ))
-                    })?
-                }
-                FloatLayer::Clip { lo, hi } => x.map(|v| v.max(*lo).min(*hi)),
-                FloatLayer::LeakyRelu { alpha } => {
-                    x.map(|v| if *v >= 0.0 { *v } else { alpha * v })
-                }
-                FloatLayer::Poly => x.map(|v| v * v + v),
-                FloatLayer::Sigmoid => x.map(|v| 1.0 / (1.0 + (-v).exp())),
-                FloatLayer::Tanh => x.map(|v| v.tanh()),
-                FloatLayer::Plain(p) => match p {
-                    Layer::Relu => x.map(|v| v.max(0.0)),
-                    Layer::Flatten => x.iter().cloned().collect::<Array1<_>>().into_dyn(),
-                    Layer::Reshape(s) => arkml_gadgets::layers::reshape(x.view(), s).map_err(e)?,
-                    Layer::UpSample2d(size) => arkml_gadgets::layers::upsample2d(
-                        x.view()
-                            .into_dimensionality::<Ix3>()
-                            .map_err(|_| unsupported("needs HWC input"))?,
-                        *size,
-                    )
-                    .map_err(e)?
-                    .into_dyn(),
-                    Layer::AvgPool2d(cfg) | Layer::MaxPool2d(cfg) => {
-                        let x3 = x
-                            .view()
-                            .into_dimensionality::<Ix3>()
-                            .map_err(|_| unsupported("needs HWC input"))?;
-                        pool(x3, cfg, matches!(p, Layer::MaxPool2d(_)))
-                            .map_err(e)?
-                            .into_dyn()
-                    }
-                    Layer::GlobalAvgPool2d | Layer::GlobalMaxPool2d => {
-                        let x3 = x
-                            .view()
-                            .into_dimensionality::<Ix3>()
-                            .map_err(|_| unsupported("needs HWC input"))?;
-                        let (h, w, _) = x3.dim();
-                        let cfg = Pool2dConfig::new((h, w));
-                        let y = pool(x3, &cfg, matches!(p, Layer::GlobalMaxPool2d)).map_err(e)?;
-                        y.into_iter().collect::<Array1<_>>().into_dyn()
-                    }
-                    Layer::ArgMax => {
-                        let mut best = 0;
-                        for (i, v) in x.iter().enumerate() {
-                            if *v > x.iter().nth(best).copied().unwrap_or(f64::NEG_INFINITY) {
-                                best = i;
-                            }
-                        }
-                        ArrayD::from_elem(IxDyn(&[]), best as f64)
-                    }
-                    other => {
-                        return Err(unsupported(&format!("{} in a float model", other.kind())))
-                    }
-                },
-                FloatLayer::Linear { layer, params } => {
-                    apply_linear(layer, x, params).map_err(e)?
-                }
-            };
+                .map(|&v| if v == 0 { x } else { &outs[v - 1] })
+                .collect();
+            let y = l.forward(&ins).map_err(|source| {
+                QuantError::Model(ModelError::Layer {
+                    index,
+                    kind: l.kind(),
+                    source,
+                })
+            })?;
             outs.push(y);
         }
         Ok(outs)
     }
-}
-
-/// Float average or max pooling over each window's valid cells (padded cells are skipped,
-/// as the integer gadgets and ONNX's `count_include_pad = 0` do).
-fn pool(
-    x: ndarray::ArrayView3<f64>,
-    cfg: &Pool2dConfig,
-    max: bool,
-) -> Result<Array3<f64>, arkml_gadgets::Error> {
-    let (h, w, c) = x.dim();
-    let g = arkml_gadgets::layers::conv::window2d(h, w, cfg.size, &cfg.conv())?;
-    let (ph, pw) = g.pad_before;
-    Ok(Array3::from_shape_fn((g.out.0, g.out.1, c), |(i, j, k)| {
-        let (mut acc, mut n) = (if max { f64::NEG_INFINITY } else { 0.0 }, 0usize);
-        for a in 0..cfg.size.0 {
-            for b in 0..cfg.size.1 {
-                let (r, q) = (i * cfg.stride.0 + a, j * cfg.stride.1 + b);
-                if r < ph || q < pw || r - ph >= h || q - pw >= w {
-                    continue;
-                }
-                let v = x[[r - ph, q - pw, k]];
-                acc = if max { acc.max(v) } else { acc + v };
-                n += 1;
-            }
-        }
-        if max || n == 0 {
-            acc
-        } else {
-            acc / n as f64
-        }
-    }))
 }
 
 /// Per float layer, the largest absolute difference between the float reference and the
@@ -704,7 +422,7 @@ pub fn activation_errors(
         let i = q.model.infer(&q.quantize_input(x)?)?;
         for (k, l) in fm.layers.iter().enumerate() {
             let qi = &i[q.ends[k]].out;
-            let unit = if matches!(l, FloatLayer::Plain(Layer::ArgMax)) {
+            let unit = if matches!(l, Layer::ArgMax(_)) {
                 1.0
             } else {
                 s
@@ -729,33 +447,15 @@ pub fn fold_batch_norm(fm: &FloatModel) -> FloatModel {
     }
     let mut layers: Vec<FloatLayer> = Vec::with_capacity(fm.layers.len());
     for l in &fm.layers {
-        if let (
-            FloatLayer::Linear {
-                layer: Layer::BatchNorm { .. },
-                params: bn,
-            },
-            Some(FloatLayer::Linear { layer, params }),
-        ) = (l, layers.last_mut())
-        {
-            let foldable = matches!(
-                layer,
-                Layer::Dense { .. }
-                    | Layer::Conv1d { .. }
-                    | Layer::Conv2d { .. }
-                    | Layer::PointwiseConv2d { .. }
-            );
-            let (a, b) = (&bn[0], &bn[1]);
-            if foldable && params.len() == 2 && params[1].len() == a.len() {
-                let n = a.len();
-                let w = &mut params[0];
-                for (i, v) in w.iter_mut().enumerate() {
-                    *v *= a[[i % n]];
+        if let (Layer::BatchNorm(bn), Some(prev)) = (l, layers.last_mut()) {
+            if matches!(
+                prev,
+                Layer::Dense(_) | Layer::Conv1d(_) | Layer::Conv2d(_) | Layer::PointwiseConv2d(_)
+            ) {
+                if let Some(folded) = fold_affine(prev, &bn.a.to_vec(), &bn.b.to_vec()) {
+                    *prev = folded;
+                    continue;
                 }
-                let bias = &mut params[1];
-                for (i, v) in bias.iter_mut().enumerate() {
-                    *v = *v * a[[i]] + b[[i]];
-                }
-                continue;
             }
         }
         layers.push(l.clone());
@@ -765,5 +465,29 @@ pub fn fold_batch_norm(fm: &FloatModel) -> FloatModel {
         input_max: fm.input_max,
         layers,
         graph: Graph::default(),
+    }
+}
+
+/// `y = a x + b` per output channel (the weights' and bias's last axis) folded into a
+/// linear layer: `w' = a w`, `b' = a b + b_affine`. `None` unless the layer has a weight
+/// and a bias with one entry per channel of `a` and `b`.
+pub(crate) fn fold_affine(layer: &FloatLayer, a: &[f64], b: &[f64]) -> Option<FloatLayer> {
+    let params = layer.params();
+    let n = a.len();
+    match params.as_slice() {
+        [(w, ops::Param::Weight), (bias, ops::Param::Bias)]
+            if bias.len() == n && b.len() == n && w.shape().last() == Some(&n) =>
+        {
+            let mut w = w.to_owned();
+            for (i, v) in w.iter_mut().enumerate() {
+                *v *= a[i % n];
+            }
+            let mut bias = bias.to_owned();
+            for (i, v) in bias.iter_mut().enumerate() {
+                *v = *v * a[i] + b[i];
+            }
+            layer.with_params(vec![w, bias]).ok()
+        }
+        _ => None,
     }
 }

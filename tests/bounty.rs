@@ -2,6 +2,7 @@
 //! verifies; a wrong label count, a file that does not match its CID, swapped images, a
 //! model other than the committed one each fail.
 
+use arkml::model::ops;
 use std::sync::Arc;
 
 use ark_bn254::Fr;
@@ -22,15 +23,15 @@ fn model(shift: i64) -> Model {
         input_bound: 8,
         input_visibility: Visibility::Private,
         layers: vec![
-            Layer::Flatten,
-            Layer::Dense {
+            Layer::Flatten(ops::Flatten),
+            Layer::Dense(ops::Dense {
                 w: Array2::from_shape_fn((16, 3), |(i, o)| {
                     BigInt::from(((i as i64 * 37 + o as i64 * 101 + shift) % 255) - 127)
                 }),
                 b: Array1::from_elem(3, BigInt::from(0)),
-            },
-            Layer::Rescale(BigUint::from(256u32)),
-            Layer::ArgMax,
+            }),
+            Layer::Rescale(ops::Rescale(BigUint::from(256u32))),
+            Layer::ArgMax(ops::ArgMax),
         ],
         weights: WeightSpec {
             visibility: Visibility::Private,

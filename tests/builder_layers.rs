@@ -4,6 +4,7 @@
 use ark_bn254::Fr;
 use ark_relations::gr1cs::ConstraintSystem;
 use arkml::file::{float_model_from_json, model_from_json, model_to_json};
+use arkml::model::ops;
 use arkml::model::{Layer, Model, WeightSpec};
 use arkml::quant::{activation_errors, quantize, FloatLayer, FloatModel};
 use arkml_gadgets::activation::{ZANH, ZIGMOID};
@@ -11,7 +12,7 @@ use arkml_gadgets::fixed::Scale;
 use arkml_gadgets::layers::{Conv2dConfig, Padding, Pool2dConfig};
 use arkml_gadgets::tensor::{tensor_values, Visibility};
 use arkml_gadgets::testing::assert_all_witnesses_pinned;
-use ndarray::{Array1, Array2, Array4, ArrayD, IxDyn};
+use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use num_bigint::{BigInt, BigUint};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -36,37 +37,37 @@ fn image_model(rng: &mut StdRng) -> Model {
         input_bound: 7,
         input_visibility: Visibility::Private,
         layers: vec![
-            Layer::DepthwiseConv2d {
+            Layer::DepthwiseConv2d(ops::DepthwiseConv2d {
                 w: rnd(rng, (3, 3, 2, 2), 40),
                 b: rnd(rng, 4, 3000),
                 cfg: same,
-            },
-            Layer::Rescale(s.clone()),
-            Layer::LeakyRelu {
+            }),
+            Layer::Rescale(ops::Rescale(s.clone())),
+            Layer::LeakyRelu(ops::LeakyRelu {
                 a: BigInt::from(13),
                 d: s.clone(),
-            },
-            Layer::SeparableConv2d {
+            }),
+            Layer::SeparableConv2d(ops::SeparableConv2d {
                 depthwise: rnd(rng, (2, 2, 4, 1), 40),
                 pointwise: rnd(rng, (4, 3), 40),
                 b: rnd(rng, 3, 100_000),
                 cfg: Conv2dConfig::default(),
-            },
-            Layer::Rescale(&s * &s),
-            Layer::Poly(s.clone()),
-            Layer::PointwiseConv2d {
+            }),
+            Layer::Rescale(ops::Rescale(&s * &s)),
+            Layer::Poly(ops::Poly(s.clone())),
+            Layer::PointwiseConv2d(ops::PointwiseConv2d {
                 w: rnd(rng, (3, 2), 40),
                 b: rnd(rng, 2, 3000),
-            },
-            Layer::Rescale(s.clone()),
-            Layer::Cubic {
+            }),
+            Layer::Rescale(ops::Rescale(s.clone())),
+            Layer::Cubic(ops::Cubic {
                 coeffs: ZIGMOID,
                 scale: s.clone(),
-            },
-            Layer::UpSample2d((2, 2)),
-            Layer::MaxPool2d(Pool2dConfig::new((2, 2))),
-            Layer::GlobalMaxPool2d,
-            Layer::ArgMax,
+            }),
+            Layer::UpSample2d(ops::UpSample2d((2, 2))),
+            Layer::MaxPool2d(ops::MaxPool2d(Pool2dConfig::new((2, 2)))),
+            Layer::GlobalMaxPool2d(ops::GlobalMaxPool2d),
+            Layer::ArgMax(ops::ArgMax),
         ],
         weights: WeightSpec::default(),
         scale: Some(s),
@@ -82,29 +83,29 @@ fn sequence_model(rng: &mut StdRng) -> Model {
         input_bound: 7,
         input_visibility: Visibility::Public,
         layers: vec![
-            Layer::Conv1d {
+            Layer::Conv1d(ops::Conv1d {
                 w: rnd(rng, (3, 3, 4), 40),
                 b: rnd(rng, 4, 3000),
                 stride: 1,
                 padding: Padding::Same,
                 dilation: 1,
-            },
-            Layer::Rescale(s.clone()),
-            Layer::Relu,
-            Layer::Reshape(vec![4, 2, 4]),
-            Layer::AvgPool2d(Pool2dConfig::new((2, 2))),
-            Layer::GlobalAvgPool2d,
-            Layer::BatchNorm {
+            }),
+            Layer::Rescale(ops::Rescale(s.clone())),
+            Layer::Relu(ops::Relu),
+            Layer::Reshape(ops::Reshape(vec![4, 2, 4])),
+            Layer::AvgPool2d(ops::AvgPool2d(Pool2dConfig::new((2, 2)))),
+            Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d),
+            Layer::BatchNorm(ops::BatchNorm {
                 a: rnd(rng, 4, 80),
                 b: rnd(rng, 4, 3000),
-            },
-            Layer::Rescale(s.clone()),
-            Layer::Cubic {
+            }),
+            Layer::Rescale(ops::Rescale(s.clone())),
+            Layer::Cubic(ops::Cubic {
                 coeffs: ZANH,
                 scale: s.clone(),
-            },
-            Layer::Flatten,
-            Layer::ArgMax,
+            }),
+            Layer::Flatten(ops::Flatten),
+            Layer::ArgMax(ops::ArgMax),
         ],
         weights: WeightSpec::default(),
         scale: Some(s),
@@ -131,6 +132,8 @@ fn check(m: &Model, x: &ArrayD<BigInt>, pinned: bool) {
             "{}",
             s.kind
         );
+        // and every op's constraint count
+        assert_eq!(f.cost, s.constraints, "{} constraints", s.kind);
     }
     for (s, n) in summary.iter().zip(&native) {
         assert_eq!(s.shape, n.out.shape(), "{}", s.kind);
@@ -203,10 +206,10 @@ fn every_layer_kind_round_trips_through_the_file_format() {
 fn bad_layer_parameters_are_typed_errors() {
     let mut rng = StdRng::seed_from_u64(4);
     let mut m = image_model(&mut rng);
-    m.layers[2] = Layer::LeakyRelu {
+    m.layers[2] = Layer::LeakyRelu(ops::LeakyRelu {
         a: BigInt::from(1),
         d: BigUint::from(0u32),
-    };
+    });
     let x = input(&mut rng, &m.input_shape);
     assert!(m
         .infer(&x)
@@ -216,7 +219,7 @@ fn bad_layer_parameters_are_typed_errors() {
     let cs = ConstraintSystem::<Fr>::new_ref();
     assert!(m.synthesize(cs, &x).is_err());
     let mut m = sequence_model(&mut rng);
-    m.layers[3] = Layer::Reshape(vec![5, 5]);
+    m.layers[3] = Layer::Reshape(ops::Reshape(vec![5, 5]));
     let err = m.infer(&input(&mut rng, &[8, 3])).unwrap_err();
     assert!(err.to_string().contains("layer 3 (Reshape)"), "{err}");
     // a file with a zero Poly scale, an unknown layer, a float tensor in an integer model
@@ -241,32 +244,32 @@ fn float_model(rng: &mut StdRng) -> FloatModel {
     let mut f = |shape: &[usize], m: f64| {
         ArrayD::from_shape_simple_fn(IxDyn(shape), || rng.gen_range(-m..m))
     };
-    let conv = Layer::Conv2d {
-        w: Array4::from_elem((3, 3, 1, 2), BigInt::from(0)),
-        b: Array1::from_elem(2, BigInt::from(0)),
+    let conv = Layer::Conv2d(ops::Conv2d {
+        w: f(&[3, 3, 1, 2], 0.5).into_dimensionality().unwrap(),
+        b: f(&[2], 0.1).into_dimensionality().unwrap(),
         cfg: Conv2dConfig::default(),
-    };
-    let bn = Layer::BatchNorm {
-        a: Array1::from_elem(2, BigInt::from(0)),
-        b: Array1::from_elem(2, BigInt::from(0)),
-    };
+    });
+    let bn = Layer::BatchNorm(ops::BatchNorm {
+        a: f(&[2], 1.5).into_dimensionality().unwrap(),
+        b: f(&[2], 0.2).into_dimensionality().unwrap(),
+    });
     FloatModel {
         graph: Default::default(),
         input_shape: vec![6, 6, 1],
         input_max: 1.0,
         layers: vec![
-            FloatLayer::linear(conv, vec![f(&[3, 3, 1, 2], 0.5), f(&[2], 0.1)]).unwrap(),
-            FloatLayer::linear(bn, vec![f(&[2], 1.5), f(&[2], 0.2)]).unwrap(),
-            FloatLayer::LeakyRelu { alpha: 0.2 },
-            FloatLayer::Plain(Layer::AvgPool2d(Pool2dConfig::new((2, 2)))),
-            FloatLayer::Sigmoid,
-            FloatLayer::Plain(Layer::Flatten),
+            conv,
+            bn,
+            FloatLayer::leaky_relu(0.2),
+            Layer::AvgPool2d(ops::AvgPool2d(Pool2dConfig::new((2, 2)))),
+            FloatLayer::sigmoid(),
+            Layer::Flatten(ops::Flatten),
             FloatLayer::dense(
                 Array2::from_shape_simple_fn((8, 3), || 0.3),
                 Array1::from_elem(3, 0.0),
             ),
-            FloatLayer::Poly,
-            FloatLayer::Tanh,
+            FloatLayer::poly(),
+            FloatLayer::tanh(),
         ],
     }
 }
@@ -295,27 +298,21 @@ fn float_layers_quantise_close_to_the_float_reference() {
     }
     // a NaN weight, an integer layer in a float model, a wrong-shaped input
     let mut nan = fm.clone();
-    if let FloatLayer::Linear { params, .. } = &mut nan.layers[0] {
-        params[0][[0, 0, 0, 0]] = f64::NAN;
+    if let Layer::Conv2d(c) = &mut nan.layers[0] {
+        c.w[[0, 0, 0, 0]] = f64::NAN;
     }
     assert!(quantize(&nan, Scale::Pow2(8)).is_err());
     let mut int = fm.clone();
-    int.layers[0] = FloatLayer::Plain(Layer::Rescale(BigUint::from(2u32)));
+    int.layers[0] = Layer::Rescale(ops::Rescale(BigUint::from(2u32)));
     assert!(quantize(&int, Scale::Pow2(8)).is_err());
     assert!(q
         .quantize_input(&ArrayD::from_elem(IxDyn(&[2]), 0.0))
         .is_err());
-    assert!(FloatLayer::linear(
-        Layer::Dense {
-            w: Array2::from_elem((2, 2), BigInt::from(0)),
-            b: Array1::from_elem(2, BigInt::from(0)),
-        },
-        vec![
-            ArrayD::from_elem(IxDyn(&[3, 2]), 0.0),
-            ArrayD::from_elem(IxDyn(&[2]), 0.0)
-        ],
-    )
-    .is_err());
+    // a float layer whose weights do not fit its input is refused, naming the layer
+    let mut shapes = fm.clone();
+    shapes.layers[6] = FloatLayer::dense(Array2::from_elem((3, 2), 0.0), Array1::from_elem(2, 0.0));
+    let err = quantize(&shapes, Scale::Pow2(8)).unwrap_err().to_string();
+    assert!(err.contains("layer 6") && err.contains("dense"), "{err}");
 }
 
 #[test]

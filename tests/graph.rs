@@ -4,6 +4,7 @@
 //! native inference with every witness pinned; tampering with an Add or a Concat caught;
 //! malformed graphs as typed errors naming the node.
 
+use arkml::model::ops;
 use std::sync::Arc;
 
 use ark_bn254::Fr;
@@ -96,74 +97,92 @@ fn model(n: &Net, logits: bool, tamper: Option<&str>) -> Model {
         inputs.push(ins);
         layers.len()
     };
-    let conv = |c: &Conv| Layer::Conv2d {
-        w: c.w.map(|v| q(*v, S)),
-        b: c.b.map(|v| q(*v, S * S)),
-        cfg: same,
+    let conv = |c: &Conv| {
+        Layer::Conv2d(ops::Conv2d {
+            w: c.w.map(|v| q(*v, S)),
+            b: c.b.map(|v| q(*v, S * S)),
+            cfg: same,
+        })
     };
     let conv_bn = |layers: &mut Vec<Layer>, push: &mut Push<'_>, x: usize, c: &ConvBn| {
         let v = push(layers, conv(&c.0), vec![x]);
-        let v = push(layers, Layer::Rescale(s.clone()), vec![v]);
+        let v = push(layers, Layer::Rescale(ops::Rescale(s.clone())), vec![v]);
         let v = push(
             layers,
-            Layer::BatchNorm {
+            Layer::BatchNorm(ops::BatchNorm {
                 a: c.1.map(|v| q(*v, S)),
                 b: c.2.map(|v| q(*v, S * S)),
-            },
+            }),
             vec![v],
         );
-        push(layers, Layer::Rescale(s.clone()), vec![v])
+        push(layers, Layer::Rescale(ops::Rescale(s.clone())), vec![v])
     };
     let v = push(&mut layers, conv(&n.stem), vec![0]);
-    let v = push(&mut layers, Layer::Rescale(s.clone()), vec![v]);
-    let mut x = push(&mut layers, Layer::Relu, vec![v]);
+    let v = push(
+        &mut layers,
+        Layer::Rescale(ops::Rescale(s.clone())),
+        vec![v],
+    );
+    let mut x = push(&mut layers, Layer::Relu(ops::Relu), vec![v]);
     let mut after_first = 0;
     for (i, [c1, c2]) in n.blocks.iter().enumerate() {
         let v = conv_bn(&mut layers, &mut push, x, c1);
-        let v = push(&mut layers, Layer::Relu, vec![v]);
+        let v = push(&mut layers, Layer::Relu(ops::Relu), vec![v]);
         let v = conv_bn(&mut layers, &mut push, v, c2);
         let op = if tamper == Some("add") && i == 1 {
-            Layer::Sub
+            Layer::Sub(ops::Sub)
         } else {
-            Layer::Add
+            Layer::Add(ops::Add)
         };
         let v = push(&mut layers, op, vec![v, x]);
-        x = push(&mut layers, Layer::Relu, vec![v]);
+        x = push(&mut layers, Layer::Relu(ops::Relu), vec![v]);
         if i == 0 {
             after_first = x;
         }
     }
     let b = push(
         &mut layers,
-        Layer::PointwiseConv2d {
+        Layer::PointwiseConv2d(ops::PointwiseConv2d {
             w: n.branch
                 .w
                 .index_axis(ndarray::Axis(0), 0)
                 .index_axis(ndarray::Axis(0), 0)
                 .map(|v| q(*v, S)),
             b: n.branch.b.map(|v| q(*v, S * S)),
-        },
+        }),
         vec![after_first],
     );
-    let b = push(&mut layers, Layer::Rescale(s.clone()), vec![b]);
+    let b = push(
+        &mut layers,
+        Layer::Rescale(ops::Rescale(s.clone())),
+        vec![b],
+    );
     let cat = if tamper == Some("concat") {
         vec![b, x]
     } else {
         vec![x, b]
     };
-    let v = push(&mut layers, Layer::Concat, cat);
-    let v = push(&mut layers, Layer::GlobalAvgPool2d, vec![v]);
+    let v = push(&mut layers, Layer::Concat(ops::Concat), cat);
     let v = push(
         &mut layers,
-        Layer::Dense {
-            w: n.dense_w.map(|v| q(*v, S)),
-            b: n.dense_b.map(|v| q(*v, S * S)),
-        },
+        Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d),
         vec![v],
     );
-    let v = push(&mut layers, Layer::Rescale(s.clone()), vec![v]);
+    let v = push(
+        &mut layers,
+        Layer::Dense(ops::Dense {
+            w: n.dense_w.map(|v| q(*v, S)),
+            b: n.dense_b.map(|v| q(*v, S * S)),
+        }),
+        vec![v],
+    );
+    let v = push(
+        &mut layers,
+        Layer::Rescale(ops::Rescale(s.clone())),
+        vec![v],
+    );
     if !logits {
-        push(&mut layers, Layer::ArgMax, vec![v]);
+        push(&mut layers, Layer::ArgMax(ops::ArgMax), vec![v]);
     }
     Model {
         input_shape: vec![6, 6, 2],
@@ -287,7 +306,12 @@ fn residual_network_matches_an_independent_float_reference_and_proves() {
         let (yv, summary) = m.synthesize(cs.clone(), &xi).unwrap();
         assert!(cs.is_satisfied().unwrap());
         for (f, s) in m.facts().unwrap().iter().zip(&summary) {
-            assert_eq!((f.bound, &f.scale), (s.bound, &s.scale), "{}", s.kind);
+            assert_eq!(
+                (f.bound, &f.scale, f.cost),
+                (s.bound, &s.scale, s.constraints),
+                "{}",
+                s.kind
+            );
         }
         assert_eq!(tensor_values(&yv).unwrap(), y);
     }
@@ -426,18 +450,18 @@ fn new_ops_agree_with_native_inference() {
         },
         ..small(
             vec![
-                Layer::Relu,
-                Layer::Clip {
+                Layer::Relu(ops::Relu),
+                Layer::Clip(ops::Clip {
                     lo: BigInt::from(-20),
                     hi: BigInt::from(96),
-                },
-                Layer::Add,
-                Layer::Sub,
-                Layer::Mul { c },
-                Layer::Concat,
-                Layer::SumPool2d(pool),
-                Layer::PolyRaw(BigUint::from(16u32)),
-                Layer::Flatten,
+                }),
+                Layer::Add(ops::Add),
+                Layer::Sub(ops::Sub),
+                Layer::Mul(ops::Mul { c }),
+                Layer::Concat(ops::Concat),
+                Layer::SumPool2d(ops::SumPool2d(pool)),
+                Layer::PolyRaw(ops::PolyRaw(BigUint::from(16u32))),
+                Layer::Flatten(ops::Flatten),
             ],
             vec![],
             vec![4, 4, 2],
@@ -449,10 +473,10 @@ fn new_ops_agree_with_native_inference() {
     assert_eq!(model_to_json(&back), json);
     // ReLU6 as a clip at scale 16
     let relu6 = small(
-        vec![Layer::Clip {
+        vec![Layer::Clip(ops::Clip {
             lo: BigInt::from(0),
             hi: BigInt::from(96),
-        }],
+        })],
         vec![],
         vec![8],
     );
@@ -473,9 +497,9 @@ fn new_ops_agree_with_native_inference() {
     );
     // private factors: one constraint per element
     let mut pm = small(
-        vec![Layer::Mul {
+        vec![Layer::Mul(ops::Mul {
             c: ArrayD::from_elem(IxDyn(&[3]), BigInt::from(-5)),
-        }],
+        })],
         vec![],
         vec![3],
     );
@@ -589,7 +613,10 @@ fn malformed_graphs_are_typed_errors_naming_the_node() {
 fn inputs_at_different_scales_are_refused() {
     // x at S, x*x (PolyRaw) at S^2: adding them is a scale error naming the node
     let m = small(
-        vec![Layer::PolyRaw(BigUint::from(16u32)), Layer::Add],
+        vec![
+            Layer::PolyRaw(ops::PolyRaw(BigUint::from(16u32))),
+            Layer::Add(ops::Add),
+        ],
         vec![vec![0], vec![0, 1]],
         vec![2],
     );

@@ -2,6 +2,7 @@
 //! wrapped integer (issue 13, item 5 and 7's reproductions). These run in the dev profile
 //! too, where integer overflow panics.
 
+use arkml::model::ops;
 use std::sync::Arc;
 
 mod cli;
@@ -202,14 +203,14 @@ fn bounty_statements_are_checked_before_synthesis() {
     use num_bigint::BigInt;
     let m = |argmax: bool| {
         let mut layers = vec![
-            Layer::Flatten,
-            Layer::Dense {
+            Layer::Flatten(ops::Flatten),
+            Layer::Dense(ops::Dense {
                 w: Array2::from_elem((4, 2), BigInt::from(1)),
                 b: Array1::from_elem(2, BigInt::from(0)),
-            },
+            }),
         ];
         if argmax {
-            layers.push(Layer::ArgMax);
+            layers.push(Layer::ArgMax(ops::ArgMax));
         }
         Arc::new(Model {
             graph: Default::default(),

@@ -106,8 +106,8 @@ fn mnist_requantised_with_batch_norm_folded() {
 fn facts_match(m: &Model, summary: &[arkml::model::LayerSummary]) {
     for (f, l) in m.facts().unwrap().iter().zip(summary) {
         assert_eq!(
-            (f.bound, &f.scale, &f.shape),
-            (l.bound, &l.scale, &l.shape),
+            (f.bound, &f.scale, &f.shape, f.cost),
+            (l.bound, &l.scale, &l.shape, l.constraints),
             "{}",
             l.kind
         );

@@ -1,6 +1,7 @@
 //! The model builder on a small model: native/circuit agreement, Groth16 end to end, and
 //! typed errors naming the layer for bad input.
 
+use arkml::model::ops;
 use std::sync::Arc;
 
 use ark_bn254::Fr;
@@ -69,7 +70,7 @@ fn bad_input_names_what_is_wrong() {
     ));
 
     let mut bad = small();
-    bad.layers.insert(0, Layer::Flatten); // conv now sees a vector
+    bad.layers.insert(0, Layer::Flatten(ops::Flatten)); // conv now sees a vector
     let err = bad.infer(&input(0)).unwrap_err();
     assert!(
         matches!(
@@ -98,7 +99,7 @@ fn bad_input_names_what_is_wrong() {
     assert!(err.to_string().contains("layer 1 (Conv2D)"));
 
     let mut zero = small();
-    zero.layers[1] = Layer::Rescale(BigUint::from(0u32));
+    zero.layers[1] = Layer::Rescale(ops::Rescale(BigUint::from(0u32)));
     assert!(matches!(
         zero.infer(&input(0)),
         Err(ModelError::Layer { index: 1, .. })
@@ -106,7 +107,7 @@ fn bad_input_names_what_is_wrong() {
 
     // weights too large for the field: the bound analysis refuses at build time
     let mut huge = small();
-    if let Layer::Conv2d { w, .. } = &mut huge.layers[0] {
+    if let Layer::Conv2d(ops::Conv2d { w, .. }) = &mut huge.layers[0] {
         w.mapv_inplace(|_| BigInt::from(1) << 245);
     }
     let cs = ConstraintSystem::<Fr>::new_ref();
@@ -230,7 +231,7 @@ fn private_weights_with_a_public_commitment() {
     // the same circuit shape with other weights proves another commitment: a verifier
     // holding the first commitment rejects it
     let mut other = (*m).clone();
-    if let Layer::Dense { b, .. } = &mut other.layers[5] {
+    if let Layer::Dense(ops::Dense { b, .. }) = &mut other.layers[5] {
         b[0] += 1;
     }
     let c2 = ModelCircuit::new(Arc::new(other), input(4))

@@ -4,6 +4,7 @@
 //! tampered one (same architecture, one bias changed) so the proof claims a class the
 //! honest model never outputs.
 
+use arkml::model::ops;
 use std::sync::Arc;
 
 mod cli;
@@ -33,7 +34,10 @@ fn model(vis: Visibility, tampered: bool) -> Model {
         input_shape: vec![3],
         input_bound: 6,
         input_visibility: Visibility::Private,
-        layers: vec![Layer::Dense { w, b }, Layer::ArgMax],
+        layers: vec![
+            Layer::Dense(ops::Dense { w, b }),
+            Layer::ArgMax(ops::ArgMax),
+        ],
         weights: WeightSpec {
             visibility: vis,
             weight_bits: 14,

@@ -25,6 +25,7 @@
 //! MODEL is the format of `arkml::file`; INPUT a tensor file `{"shape": .., "data": ..}`.
 //! FLOAT_MODEL is a float model file or an ONNX file (imported as `arkml import` does).
 
+use arkml::model::ops;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -486,7 +487,10 @@ fn describe_values(out: &ArrayD<BigInt>) -> String {
 fn describe_output(out: &ArrayD<BigInt>, m: &Model) -> String {
     let n = m.layers.len();
     let outs = m.graph.outputs_of(n);
-    if outs.len() == 1 && outs[0] > 0 && matches!(m.layers.get(outs[0] - 1), Some(Layer::ArgMax)) {
+    if outs.len() == 1
+        && outs[0] > 0
+        && matches!(m.layers.get(outs[0] - 1), Some(Layer::ArgMax(ops::ArgMax)))
+    {
         if let Some(c) = out.iter().next() {
             return format!("class: {c}");
         }
@@ -895,11 +899,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Cmd::Import { model, onnx, out } => {
             let fm = load_float(&model, &onnx)?;
             file::save_float_model(&out, &fm)?;
-            let linear = fm
-                .layers
-                .iter()
-                .filter(|l| matches!(l, arkml::quant::FloatLayer::Linear { .. }))
-                .count();
+            let linear = fm.layers.iter().filter(|l| l.is_linear()).count();
             println!(
                 "{} layers ({linear} with weights), input {:?} (arkml's HWC), inputs within [-{}, {}]",
                 fm.layers.len(),

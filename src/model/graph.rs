@@ -73,7 +73,7 @@ impl Graph {
 
     /// Checks the wiring against `layers`: every input an earlier value, each layer with as
     /// many inputs as its op takes, outputs that exist, names unique.
-    pub fn check(&self, layers: &[Layer]) -> Result<(), ModelError> {
+    pub fn check<N: Clone + std::fmt::Debug>(&self, layers: &[Layer<N>]) -> Result<(), ModelError> {
         let ops: Vec<_> = layers.iter().map(|l| (l.kind(), l.arity())).collect();
         self.check_ops(&ops)
     }

@@ -40,13 +40,12 @@
 
 pub mod proto;
 
+use crate::model::ops;
 use std::collections::HashMap;
 use std::path::Path;
 
 use arkml_gadgets::layers::{conv::window2d, Conv2dConfig, Padding, Pool2dConfig};
 use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
-use num_bigint::BigInt;
-use num_traits::Zero;
 use prost::Message;
 use thiserror::Error as ThisError;
 
@@ -583,11 +582,7 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
                 why: "an ArgMax needs exactly one output".into(),
             });
         }
-        let v = b.emit(
-            FloatLayer::Plain(Layer::ArgMax),
-            vec![out_values[0]],
-            "argmax",
-        );
+        let v = b.emit(Layer::ArgMax(ops::ArgMax), vec![out_values[0]], "argmax");
         out_values = vec![v];
     }
     if b.layers.is_empty() {
@@ -898,14 +893,11 @@ impl Builder<'_> {
         let single = self.value_uses.get(&value).copied() == Some(1);
         let i = value.checked_sub(1)?;
         match self.layers.get(i)? {
-            FloatLayer::Linear {
-                layer:
-                    Layer::Dense { .. }
-                    | Layer::Conv2d { .. }
-                    | Layer::Conv1d { .. }
-                    | Layer::DepthwiseConv2d { .. },
-                ..
-            } if single => Some(i),
+            Layer::Dense(_) | Layer::Conv2d(_) | Layer::Conv1d(_) | Layer::DepthwiseConv2d(_)
+                if single =>
+            {
+                Some(i)
+            }
             _ => None,
         }
     }
@@ -915,15 +907,10 @@ impl Builder<'_> {
     fn affine(&mut self, n: &NodeProto, a: Vec<f64>, b: Vec<f64>) -> Result<(), OnnxError> {
         let (value, lay) = self.dynamic(n, 0)?;
         if let Some(i) = self.foldable(value) {
-            if let FloatLayer::Linear { params, .. } = &mut self.layers[i] {
-                let ch = a.len();
-                for (k, v) in params[0].iter_mut().enumerate() {
-                    *v *= a[k % ch];
-                }
-                for (k, v) in params[1].iter_mut().enumerate() {
-                    *v = *v * a[k] + b[k];
-                }
-            }
+            let folded = crate::quant::fold_affine(&self.layers[i], &a, &b).ok_or_else(|| {
+                self.graph_err(n, "per-channel factors do not match the layer's channels")
+            })?;
+            self.layers[i] = folded;
             self.notes.push(format!(
                 "{} ({}) folded into {}",
                 node_name(n),
@@ -933,14 +920,10 @@ impl Builder<'_> {
             self.set(n, value, lay);
             return Ok(());
         }
-        let layer = FloatLayer::linear(
-            Layer::BatchNorm {
-                a: Array1::from_elem(a.len(), BigInt::zero()),
-                b: Array1::from_elem(b.len(), BigInt::zero()),
-            },
-            vec![Array1::from(a).into_dyn(), Array1::from(b).into_dyn()],
-        )
-        .map_err(|e| self.graph_err(n, e.to_string()))?;
+        let layer = Layer::BatchNorm(ops::BatchNorm {
+            a: Array1::from(a),
+            b: Array1::from(b),
+        });
         let v = self.emit(layer, vec![value], &node_name(n));
         self.set(n, v, lay);
         Ok(())
@@ -992,14 +975,14 @@ impl Builder<'_> {
             }
             "Relu" => {
                 let (v, lay) = self.dynamic(n, 0)?;
-                let y = self.emit(FloatLayer::Plain(Layer::Relu), vec![v], &node_name(n));
+                let y = self.emit(Layer::Relu(ops::Relu), vec![v], &node_name(n));
                 self.set(n, y, lay);
                 Ok(())
             }
             "LeakyRelu" => {
                 let (v, lay) = self.dynamic(n, 0)?;
                 let alpha = attr_float(n, "alpha", 0.01) as f64;
-                let y = self.emit(FloatLayer::LeakyRelu { alpha }, vec![v], &node_name(n));
+                let y = self.emit(FloatLayer::leaky_relu(alpha), vec![v], &node_name(n));
                 self.set(n, y, lay);
                 Ok(())
             }
@@ -1012,9 +995,9 @@ impl Builder<'_> {
                 }
                 let (v, lay) = self.dynamic(n, 0)?;
                 let l = if op == "Sigmoid" {
-                    FloatLayer::Sigmoid
+                    FloatLayer::sigmoid()
                 } else {
-                    FloatLayer::Tanh
+                    FloatLayer::tanh()
                 };
                 self.notes.push(format!(
                     "{} ({op}) proven as circomlib-ml's cubic approximation",
@@ -1041,8 +1024,8 @@ impl Builder<'_> {
                     )
                 };
                 let l = match (lo, hi) {
-                    (Some(0.0), None) => FloatLayer::Plain(Layer::Relu),
-                    (Some(lo), Some(hi)) if lo <= hi => FloatLayer::Clip { lo, hi },
+                    (Some(0.0), None) => Layer::Relu(ops::Relu),
+                    (Some(lo), Some(hi)) if lo <= hi => FloatLayer::clip(lo, hi),
                     (None, None) => return self.alias(n),
                     (lo, hi) => {
                         return Err(self.unsupported(
@@ -1156,7 +1139,7 @@ impl Builder<'_> {
                     );
                 }
                 let y = self.emit(
-                    FloatLayer::Plain(Layer::GlobalAvgPool2d),
+                    Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d),
                     vec![v],
                     &node_name(n),
                 );
@@ -1173,11 +1156,7 @@ impl Builder<'_> {
                 if slope.iter().any(|&a| a != first) {
                     return Err(self.unsupported(n, "a per-channel slope (only one slope for all)"));
                 }
-                let y = self.emit(
-                    FloatLayer::LeakyRelu { alpha: first },
-                    vec![v],
-                    &node_name(n),
-                );
+                let y = self.emit(FloatLayer::leaky_relu(first), vec![v], &node_name(n));
                 self.set(n, y, lay);
                 Ok(())
             }
@@ -1209,7 +1188,7 @@ impl Builder<'_> {
                     |x: f64| (x >= 1.0 && x.fract() == 0.0 && x <= 64.0).then_some(x as usize);
                 match (mode.as_str(), scales[0], scales[1], int(scales[2]), int(scales[3])) {
                     ("nearest", 1.0, 1.0, Some(sh), Some(sw)) => {
-                        let y = self.emit(FloatLayer::Plain(Layer::UpSample2d((sh, sw))), vec![v], &node_name(n));
+                        let y = self.emit(Layer::UpSample2d(ops::UpSample2d((sh, sw))), vec![v], &node_name(n));
                         self.set(n, y, Lay::Chw { c, h: h * sh, w: w * sw });
                         Ok(())
                     }
@@ -1265,11 +1244,11 @@ impl Builder<'_> {
                     );
                 };
                 let l = if op == "GlobalAveragePool" {
-                    Layer::GlobalAvgPool2d
+                    Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d)
                 } else {
-                    Layer::GlobalMaxPool2d
+                    Layer::GlobalMaxPool2d(ops::GlobalMaxPool2d)
                 };
-                let y = self.emit(FloatLayer::Plain(l), vec![v], &node_name(n));
+                let y = self.emit(l, vec![v], &node_name(n));
                 self.set(n, y, Lay::Pooled(c));
                 Ok(())
             }
@@ -1332,7 +1311,7 @@ impl Builder<'_> {
                         let y = if shape == arkml_shape(&lay) {
                             v
                         } else {
-                            self.emit(FloatLayer::Plain(Layer::Reshape(shape)), vec![v], &node_name(n))
+                            self.emit(Layer::Reshape(ops::Reshape(shape)), vec![v], &node_name(n))
                         };
                         self.set(n, y, new);
                         Ok(())
@@ -1414,7 +1393,7 @@ impl Builder<'_> {
                     Lay::Pooled(_) => Lay::Pooled(total),
                     _ => Lay::Vec(total),
                 };
-                let y = self.emit(FloatLayer::Plain(Layer::Concat), ins, &node_name(n));
+                let y = self.emit(Layer::Concat(ops::Concat), ins, &node_name(n));
                 self.set(n, y, new);
                 Ok(())
             }
@@ -1489,7 +1468,7 @@ impl Builder<'_> {
                         "argmax other than over the features of [N, features], first index",
                     ));
                 }
-                let y = self.emit(FloatLayer::Plain(Layer::ArgMax), vec![v], &node_name(n));
+                let y = self.emit(Layer::ArgMax(ops::ArgMax), vec![v], &node_name(n));
                 self.set(n, y, Lay::Scalar);
                 Ok(())
             }
@@ -1647,7 +1626,7 @@ impl Builder<'_> {
             Lay::Cl { c, l } if c == 1 || l == 1 => Lay::Vec(c * l),
             Lay::Cl { c, l } => Lay::FlatChw { c, h: 1, w: l },
         };
-        let y = self.emit(FloatLayer::Plain(Layer::Flatten), vec![v], &node_name(n));
+        let y = self.emit(Layer::Flatten(ops::Flatten), vec![v], &node_name(n));
         self.set(n, y, new);
         Ok(())
     }
@@ -1725,27 +1704,21 @@ impl Builder<'_> {
                     }
                     let wt =
                         Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| w[[o, ci, a, bb]]);
-                    FloatLayer::Linear {
-                        layer: Layer::Conv2d {
-                            w: wt.map(|_| BigInt::zero()),
-                            b: Array1::from_elem(m, BigInt::zero()),
-                            cfg,
-                        },
-                        params: vec![wt.into_dyn(), Array1::from(b).into_dyn()],
-                    }
+                    Layer::Conv2d(ops::Conv2d {
+                        w: wt,
+                        b: Array1::from(b),
+                        cfg,
+                    })
                 } else if group as usize == c && w.shape()[1] == 1 && m % c == 0 {
                     let mult = m / c;
                     let wt = Array4::from_shape_fn((kh, kw, c, mult), |(a, bb, ci, j)| {
                         w[[ci * mult + j, 0, a, bb]]
                     });
-                    FloatLayer::Linear {
-                        layer: Layer::DepthwiseConv2d {
-                            w: wt.map(|_| BigInt::zero()),
-                            b: Array1::from_elem(m, BigInt::zero()),
-                            cfg,
-                        },
-                        params: vec![wt.into_dyn(), Array1::from(b).into_dyn()],
-                    }
+                    Layer::DepthwiseConv2d(ops::DepthwiseConv2d {
+                        w: wt,
+                        b: Array1::from(b),
+                        cfg,
+                    })
                 } else {
                     return Err(self.unsupported(
                         n,
@@ -1797,16 +1770,13 @@ impl Builder<'_> {
                 let g =
                     window2d(1, l, (1, k), &cfg).map_err(|e| self.graph_err(n, e.to_string()))?;
                 let wt = Array3::from_shape_fn((k, c, m), |(a, ci, o)| w[[o, ci, a]]);
-                let layer = FloatLayer::Linear {
-                    layer: Layer::Conv1d {
-                        w: wt.map(|_| BigInt::zero()),
-                        b: Array1::from_elem(m, BigInt::zero()),
-                        stride: s[0],
-                        padding,
-                        dilation: d[0],
-                    },
-                    params: vec![wt.into_dyn(), Array1::from(b).into_dyn()],
-                };
+                let layer = Layer::Conv1d(ops::Conv1d {
+                    w: wt,
+                    b: Array1::from(b),
+                    stride: s[0],
+                    padding,
+                    dilation: d[0],
+                });
                 let y = self.emit(layer, vec![value], &node_name(n));
                 self.set(n, y, Lay::Cl { c: m, l: g.out.1 });
                 Ok(())
@@ -1871,13 +1841,7 @@ impl Builder<'_> {
             Some(c) if c.len() == 1 => vec![beta * c.iter().next().copied().unwrap_or(0.0); out],
             Some(c) => return Err(self.unsupported(n, format!("C of shape {:?}", c.shape()))),
         };
-        let layer = FloatLayer::Linear {
-            layer: Layer::Dense {
-                w: wt.map(|_| BigInt::zero()),
-                b: Array1::from_elem(out, BigInt::zero()),
-            },
-            params: vec![wt.into_dyn(), Array1::from(bias).into_dyn()],
-        };
+        let layer = FloatLayer::dense(wt, Array1::from(bias));
         let y = self.emit(layer, vec![value], &node_name(n));
         self.set(n, y, Lay::Vec(out));
         Ok(())
@@ -1919,8 +1883,12 @@ impl Builder<'_> {
                         ),
                     ));
                 }
-                let l = if op == "Add" { Layer::Add } else { Layer::Sub };
-                let v = self.emit(FloatLayer::Plain(l), vec![a, b], &node_name(n));
+                let l = if op == "Add" {
+                    Layer::Add(ops::Add)
+                } else {
+                    Layer::Sub(ops::Sub)
+                };
+                let v = self.emit(l, vec![a, b], &node_name(n));
                 self.set(n, v, la);
                 Ok(())
             }
@@ -1968,12 +1936,7 @@ impl Builder<'_> {
         }
         match (op, full(&c, &lay)) {
             ("Mul", Some(f)) => {
-                let layer = FloatLayer::Linear {
-                    layer: Layer::Mul {
-                        c: f.map(|_| BigInt::zero()),
-                    },
-                    params: vec![f],
-                };
+                let layer = Layer::Mul(ops::Mul { c: f });
                 let _ = value;
                 let y = self.emit(layer, vec![value], &node_name(n));
                 self.set(n, y, lay);
@@ -2033,11 +1996,11 @@ impl Builder<'_> {
         let g =
             window2d(h, w, cfg.size, &cfg.conv()).map_err(|e| self.graph_err(n, e.to_string()))?;
         let l = if avg {
-            Layer::AvgPool2d(cfg)
+            Layer::AvgPool2d(ops::AvgPool2d(cfg))
         } else {
-            Layer::MaxPool2d(cfg)
+            Layer::MaxPool2d(ops::MaxPool2d(cfg))
         };
-        let y = self.emit(FloatLayer::Plain(l), vec![v], &node_name(n));
+        let y = self.emit(l, vec![v], &node_name(n));
         self.set(
             n,
             y,

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 //! Reading the external conformance vectors in `../shared/conformance` (never copied here).
 
+use arkml::model::ops;
 use std::path::PathBuf;
 
 use ark_bn254::Fr;
@@ -94,18 +95,22 @@ pub fn mnist_model(d: &Value) -> arkml::model::Model {
     use num_bigint::BigUint;
     let n = BigUint::from(10u32).pow(18);
     let t1 = |k: &str| tensor(&d[k]).into_dimensionality::<Ix1>().unwrap();
-    let conv = |p: &str| Layer::Conv2d {
-        w: tensor(&d[format!("{p}_weights")])
-            .into_dimensionality::<Ix4>()
-            .unwrap(),
-        b: t1(&format!("{p}_bias")),
-        cfg: Conv2dConfig::default(),
+    let conv = |p: &str| {
+        Layer::Conv2d(ops::Conv2d {
+            w: tensor(&d[format!("{p}_weights")])
+                .into_dimensionality::<Ix4>()
+                .unwrap(),
+            b: t1(&format!("{p}_bias")),
+            cfg: Conv2dConfig::default(),
+        })
     };
-    let bn = |p: &str| Layer::BatchNorm {
-        a: t1(&format!("{p}_a")),
-        b: t1(&format!("{p}_b")),
+    let bn = |p: &str| {
+        Layer::BatchNorm(ops::BatchNorm {
+            a: t1(&format!("{p}_a")),
+            b: t1(&format!("{p}_b")),
+        })
     };
-    let pool = Layer::AvgPool2d(Pool2dConfig::new((2, 2)));
+    let pool = Layer::AvgPool2d(ops::AvgPool2d(Pool2dConfig::new((2, 2))));
     Model {
         graph: Default::default(),
         input_shape: vec![28, 28, 1],
@@ -113,26 +118,26 @@ pub fn mnist_model(d: &Value) -> arkml::model::Model {
         input_visibility: Visibility::Private,
         layers: vec![
             conv("conv2d_1"),
-            Layer::Rescale(n.clone()),
+            Layer::Rescale(ops::Rescale(n.clone())),
             bn("bn_1"),
-            Layer::Rescale(n.clone()),
-            Layer::Relu,
+            Layer::Rescale(ops::Rescale(n.clone())),
+            Layer::Relu(ops::Relu),
             pool.clone(),
             conv("conv2d_2"),
-            Layer::Rescale(n.clone()),
+            Layer::Rescale(ops::Rescale(n.clone())),
             bn("bn_2"),
-            Layer::Rescale(n.clone()),
-            Layer::Relu,
+            Layer::Rescale(ops::Rescale(n.clone())),
+            Layer::Relu(ops::Relu),
             pool,
-            Layer::Flatten,
-            Layer::Dense {
+            Layer::Flatten(ops::Flatten),
+            Layer::Dense(ops::Dense {
                 w: tensor(&d["dense_weights"])
                     .into_dimensionality::<Ix2>()
                     .unwrap(),
                 b: t1("dense_bias"),
-            },
-            Layer::Rescale(n.clone()),
-            Layer::ArgMax,
+            }),
+            Layer::Rescale(ops::Rescale(n.clone())),
+            Layer::ArgMax(ops::ArgMax),
         ],
         weights: Default::default(),
         scale: Some(n),
@@ -159,21 +164,21 @@ pub fn small_model() -> arkml::model::Model {
         input_bound: 9,
         input_visibility: Visibility::Private,
         layers: vec![
-            Layer::Conv2d {
+            Layer::Conv2d(ops::Conv2d {
                 w,
                 b: Array1::from_elem(2, BigInt::from(100)),
                 cfg: Conv2dConfig::new((1, 1), Padding::Same),
-            },
-            Layer::Rescale(s.clone()),
-            Layer::Relu,
-            Layer::MaxPool2d(Pool2dConfig::new((2, 2))),
-            Layer::Flatten,
-            Layer::Dense {
+            }),
+            Layer::Rescale(ops::Rescale(s.clone())),
+            Layer::Relu(ops::Relu),
+            Layer::MaxPool2d(ops::MaxPool2d(Pool2dConfig::new((2, 2)))),
+            Layer::Flatten(ops::Flatten),
+            Layer::Dense(ops::Dense {
                 w: d,
                 b: Array1::from_elem(3, BigInt::from(-5)),
-            },
-            Layer::Rescale(s),
-            Layer::ArgMax,
+            }),
+            Layer::Rescale(ops::Rescale(s)),
+            Layer::ArgMax(ops::ArgMax),
         ],
         weights: Default::default(),
         scale: None,
@@ -206,19 +211,19 @@ pub fn mnist_model_pow2(d: &Value, k: u32) -> (arkml::model::Model, ArrayD<BigIn
     let mut m = mnist_model(d);
     for l in m.layers.iter_mut() {
         match l {
-            Layer::Conv2d { w, b, .. } => {
+            Layer::Conv2d(ops::Conv2d { w, b, .. }) => {
                 *w = w.map(|v| requantize(v, &from1, &to1));
                 *b = b.map(|v| requantize(v, &from2, &to2));
             }
-            Layer::Dense { w, b } => {
+            Layer::Dense(ops::Dense { w, b }) => {
                 *w = w.map(|v| requantize(v, &from1, &to1));
                 *b = b.map(|v| requantize(v, &from2, &to2));
             }
-            Layer::BatchNorm { a, b } => {
+            Layer::BatchNorm(ops::BatchNorm { a, b }) => {
                 *a = a.map(|v| requantize(v, &from1, &to1));
                 *b = b.map(|v| requantize(v, &from2, &to2));
             }
-            Layer::Rescale(n) => *n = to1.clone(),
+            Layer::Rescale(ops::Rescale(n)) => *n = to1.clone(),
             _ => {}
         }
     }
@@ -241,23 +246,27 @@ pub fn mnist_model_pixels(d: &Value, k: u32) -> arkml::model::Model {
     let from2 = BigUint::from(10u32).pow(36);
     let to = BigUint::from(1u32) << (k + 8);
     let raw = mnist_model(d);
-    if let (Layer::Conv2d { w, b, .. }, Layer::Conv2d { w: w0, b: b0, .. }) =
-        (&mut m.layers[0], &raw.layers[0])
+    if let (
+        Layer::Conv2d(ops::Conv2d { w, b, .. }),
+        Layer::Conv2d(ops::Conv2d { w: w0, b: b0, .. }),
+    ) = (&mut m.layers[0], &raw.layers[0])
     {
         *w = w0.map(|v| requantize(v, &from1, &to));
         *b = b0.map(|v| requantize(v, &from2, &to));
     }
-    m.layers[1] = Layer::Rescale(BigUint::from(256u32));
+    m.layers[1] = Layer::Rescale(ops::Rescale(BigUint::from(256u32)));
     m.input_bound = 8;
     let bits = |is_bias: bool| {
         m.layers
             .iter()
             .flat_map(|l| match l {
-                Layer::Conv2d { w, b, .. } => {
+                Layer::Conv2d(ops::Conv2d { w, b, .. }) => {
                     vec![(w.iter().cloned().collect::<Vec<_>>(), b.to_vec())]
                 }
-                Layer::Dense { w, b } => vec![(w.iter().cloned().collect(), b.to_vec())],
-                Layer::BatchNorm { a, b } => vec![(a.to_vec(), b.to_vec())],
+                Layer::Dense(ops::Dense { w, b }) => {
+                    vec![(w.iter().cloned().collect(), b.to_vec())]
+                }
+                Layer::BatchNorm(ops::BatchNorm { a, b }) => vec![(a.to_vec(), b.to_vec())],
                 _ => vec![],
             })
             .flat_map(|(w, b)| if is_bias { b } else { w })
@@ -291,7 +300,10 @@ pub fn mnist_model_pow2_folded(d: &Value, k: u32) -> (arkml::model::Model, Array
     let mut i = 0;
     while i < raw.layers.len() {
         match (&raw.layers[i], raw.layers.get(i + 2)) {
-            (Layer::Conv2d { w, b, cfg }, Some(Layer::BatchNorm { a, b: bb })) => {
+            (
+                Layer::Conv2d(ops::Conv2d { w, b, cfg }),
+                Some(Layer::BatchNorm(ops::BatchNorm { a, b: bb })),
+            ) => {
                 // conv (w at 10^18, b at 10^36), rescale, BN (a at 10^18, b at 10^36)
                 let w2 = ndarray::Array4::from_shape_fn(w.dim(), |(p, q, ci, co)| {
                     requantize(&(&w[[p, q, ci, co]] * &a[co]), &e36, &s1)
@@ -303,23 +315,23 @@ pub fn mnist_model_pow2_folded(d: &Value, k: u32) -> (arkml::model::Model, Array
                         &s2,
                     )
                 });
-                layers.push(Layer::Conv2d {
+                layers.push(Layer::Conv2d(ops::Conv2d {
                     w: w2,
                     b: b2,
                     cfg: *cfg,
-                });
-                layers.push(Layer::Rescale(s1.clone()));
+                }));
+                layers.push(Layer::Rescale(ops::Rescale(s1.clone())));
                 i += 4; // conv, rescale, BN, rescale
             }
-            (Layer::Dense { w, b }, _) => {
-                layers.push(Layer::Dense {
+            (Layer::Dense(ops::Dense { w, b }), _) => {
+                layers.push(Layer::Dense(ops::Dense {
                     w: w.map(|v| requantize(v, &e18, &s1)),
                     b: b.map(|v| requantize(v, &e36, &s2)),
-                });
+                }));
                 i += 1;
             }
             (Layer::Rescale(_), _) => {
-                layers.push(Layer::Rescale(s1.clone()));
+                layers.push(Layer::Rescale(ops::Rescale(s1.clone())));
                 i += 1;
             }
             (other, _) => {

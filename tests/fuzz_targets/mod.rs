@@ -8,6 +8,7 @@
 //! interesting failures are. A target passes when it never panics; errors are expected.
 #![allow(dead_code)]
 
+use arkml::model::ops;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -208,20 +209,20 @@ pub fn targets() -> Vec<Target> {
         input_bound: 8,
         input_visibility: Visibility::Private,
         layers: vec![
-            Layer::Conv2d {
+            Layer::Conv2d(ops::Conv2d {
                 w: Array4::from_elem((2, 2, 1, 2), b(3)),
                 b: Array1::from_elem(2, b(-5)),
                 cfg: Conv2dConfig::new((1, 1), Padding::Same),
-            },
-            Layer::Rescale(BigUint::from(16u32)),
-            Layer::Relu,
-            Layer::MaxPool2d(Pool2dConfig::new((2, 2))),
-            Layer::Flatten,
-            Layer::Dense {
+            }),
+            Layer::Rescale(ops::Rescale(BigUint::from(16u32))),
+            Layer::Relu(ops::Relu),
+            Layer::MaxPool2d(ops::MaxPool2d(Pool2dConfig::new((2, 2)))),
+            Layer::Flatten(ops::Flatten),
+            Layer::Dense(ops::Dense {
                 w: Array2::from_elem((8, 3), b(2)),
                 b: Array1::from_elem(3, b(1)),
-            },
-            Layer::ArgMax,
+            }),
+            Layer::ArgMax(ops::ArgMax),
         ],
         graph: Graph::default(),
         weights: WeightSpec::default(),
@@ -232,19 +233,19 @@ pub fn targets() -> Vec<Target> {
         input_bound: 8,
         input_visibility: Visibility::Public,
         layers: vec![
-            Layer::Relu,
-            Layer::Clip {
+            Layer::Relu(ops::Relu),
+            Layer::Clip(ops::Clip {
                 lo: b(-3),
                 hi: b(40),
-            },
-            Layer::Add,
-            Layer::Concat,
-            Layer::SumPool2d(Pool2dConfig::new((2, 2))),
-            Layer::Mul {
+            }),
+            Layer::Add(ops::Add),
+            Layer::Concat(ops::Concat),
+            Layer::SumPool2d(ops::SumPool2d(Pool2dConfig::new((2, 2)))),
+            Layer::Mul(ops::Mul {
                 c: ArrayD::from_elem(IxDyn(&[1, 1, 4]), b(2)),
-            },
-            Layer::UpSample2d((2, 1)),
-            Layer::GlobalAvgPool2d,
+            }),
+            Layer::UpSample2d(ops::UpSample2d((2, 1))),
+            Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d),
         ],
         graph: Graph {
             inputs: vec![

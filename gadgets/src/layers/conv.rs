@@ -236,7 +236,7 @@ fn padded<T: Clone>(
 
 /// Calls `f(i, j, window)` for every output position, `window` being `[kh][kw][c]` cells
 /// (`None` where padded).
-pub(crate) fn windows<T: Clone, U>(
+pub fn windows<T: Clone, U>(
     x: ArrayView3<T>,
     kernel: (usize, usize),
     cfg: &Conv2dConfig,

@@ -1,0 +1,98 @@
+//! A cubic activation (circomlib-ml's sigmoid or tanh approximation) at scale `scale`:
+//! `floor((c0 S^3 + c1 S^2 x + c2 S x^2 + c3 x^3) / (10^9 S^2))`. In a float model the
+//! scale is 1 and the reference is the true sigmoid or tanh for circomlib-ml's
+//! coefficients (so comparing shows the approximation's error). Cost per element:
+//! `2 + rescale_cost(cubic_bound(B, S), 10^9 S^2)`.
+
+use arkml_gadgets::{
+    activation::{
+        cubic,
+        cubic::{cubic_bound, cubic_divisor},
+        native_cubic, ZANH, ZIGMOID,
+    },
+    fixed::check_bound,
+    rescale::{quotient_bound, rescale_cost},
+    Error,
+};
+use ndarray::{ArrayD, ArrayViewD};
+
+use super::*;
+
+/// A cubic activation (circomlib-ml's sigmoid or tanh approximation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cubic {
+    /// Coefficients in units of `10^-9` ([`ZIGMOID`], [`ZANH`]).
+    pub coeffs: arkml_gadgets::activation::Cubic,
+    /// The activation scale.
+    pub scale: BigUint,
+}
+
+impl<N: Clone + Debug> Op<N> for Cubic {
+    fn kind(&self) -> &'static str {
+        "Cubic"
+    }
+    fn arity(&self) -> (usize, usize) {
+        (1, 1)
+    }
+    no_params!();
+    fn shape(&self, ins: &[&[usize]], _: &Limits) -> Result<Vec<usize>, Error> {
+        same(ins)
+    }
+}
+
+impl Cubic {
+    fn numerator(&self, b: u32) -> Result<u32, Error> {
+        nonzero(&self.scale, "scale")?;
+        check_bound::<Fr>("cubic numerator", cubic_bound(&self.coeffs, b, &self.scale))
+    }
+}
+
+impl IntOp for Cubic {
+    fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
+        let nb = self.numerator(first(ins)?.bound)?;
+        Ok(Bound::of(quotient_bound(nb, &cubic_divisor(&self.scale))))
+    }
+    fn scale(&self, s: &BigUint, _: &Cx) -> Option<BigUint> {
+        Some(s.clone())
+    }
+    fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
+        match ins.first().map(|x| self.numerator(x.bound)) {
+            Some(Ok(nb)) => numel(&out.shape) * (2 + rescale_cost(nb, &cubic_divisor(&self.scale))),
+            _ => 0,
+        }
+    }
+    fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
+        nonzero(&self.scale, "scale")?;
+        let qr = first(ins)?.map(|v| native_cubic(&self.coeffs, v, &self.scale));
+        Ok(LayerOutput {
+            out: qr.map(|p| p.0.clone()),
+            remainder: Some(qr.map(|p| p.1.clone())),
+        })
+    }
+    fn synthesize(&self, ins: &[In], _: &[ArrayD<FpVar<Fr>>]) -> Result<Out, Error> {
+        each(ins, |v, b| {
+            Ok(cubic(&self.coeffs, v, b, &self.scale)?.quotient)
+        })
+    }
+}
+
+impl FloatOp for Cubic {
+    fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
+        let x = first(ins)?;
+        Ok(if self.coeffs == ZIGMOID {
+            x.map(|v| 1.0 / (1.0 + (-v).exp()))
+        } else if self.coeffs == ZANH {
+            x.map(|v| v.tanh())
+        } else {
+            let c = self.coeffs.map(|c| c as f64 * 1e-9);
+            x.map(|v| c[0] + c[1] * v + c[2] * v * v + c[3] * v * v * v)
+        })
+    }
+    fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
+        Ok(Cubic {
+            coeffs: self.coeffs,
+            scale: q.scale().clone(),
+        }
+        .into())
+    }
+}

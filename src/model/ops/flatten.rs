@@ -1,0 +1,54 @@
+//! Flatten (row, column, channel). Zero constraints.
+
+use arkml_gadgets::{layers::flatten, Error};
+use ndarray::{ArrayD, ArrayViewD};
+
+use super::*;
+
+/// Flatten (row, column, channel).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flatten;
+
+impl<N: Clone + Debug> Op<N> for Flatten {
+    fn kind(&self) -> &'static str {
+        "Flatten"
+    }
+    fn arity(&self) -> (usize, usize) {
+        (1, 1)
+    }
+    no_params!();
+    fn shape(&self, ins: &[&[usize]], _: &Limits) -> Result<Vec<usize>, Error> {
+        Ok(vec![checked_count(first(ins)?).ok_or_else(too_big)?])
+    }
+}
+
+impl IntOp for Flatten {
+    fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
+        keep_facts(ins)
+    }
+    fn scale(&self, s: &BigUint, _: &Cx) -> Option<BigUint> {
+        Some(s.clone())
+    }
+    fn cost(&self, _: &[&Facts], _: &Facts, _: &Cx) -> usize {
+        0
+    }
+    fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
+        Ok(LayerOutput {
+            out: flatten(first(ins)?.view()).into_dyn(),
+            remainder: None,
+        })
+    }
+    fn synthesize(&self, ins: &[In], _: &[ArrayD<FpVar<Fr>>]) -> Result<Out, Error> {
+        let x = ins.first().ok_or_else(|| Error::param("inputs", "none"))?;
+        Ok(Out::vars(flatten(x.vars.view()).into_dyn()))
+    }
+}
+
+impl FloatOp for Flatten {
+    fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
+        Ok(flatten(first(ins)?.view()).into_dyn())
+    }
+    fn quantize(&self, _: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
+        Ok((*self).into())
+    }
+}

@@ -1,0 +1,86 @@
+//! LeakyReLU with slope `a / d` on negative inputs (floored): `x` for `x >= 0`, else
+//! `floor(a x / d)`. In a float model `a` is the slope and `d = 1`; quantisation makes
+//! `a = round(alpha S)`, `d = S`. Cost per element: `(B + 2) + rescale_cost(B + bits(|a|), d) + 1`.
+
+use arkml_gadgets::{
+    activation::{leaky_relu, native_leaky_relu},
+    fixed::{bits_for, pow2},
+    rescale::rescale_cost,
+    Error,
+};
+use ndarray::{ArrayD, ArrayViewD};
+
+use super::*;
+
+/// LeakyReLU with slope `a / d` on negative inputs (floored).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeakyRelu<N = BigInt> {
+    /// Slope numerator (the slope itself in a float model).
+    pub a: N,
+    /// Slope denominator (the activation scale; 1 in a float model).
+    pub d: BigUint,
+}
+
+impl<N: Clone + Debug> Op<N> for LeakyRelu<N> {
+    fn kind(&self) -> &'static str {
+        "LeakyReLU"
+    }
+    fn arity(&self) -> (usize, usize) {
+        (1, 1)
+    }
+    no_params!();
+    fn shape(&self, ins: &[&[usize]], _: &Limits) -> Result<Vec<usize>, Error> {
+        same(ins)
+    }
+}
+
+impl IntOp for LeakyRelu {
+    fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
+        nonzero(&self.d, "slope denominator")?;
+        let b = first(ins)?.bound;
+        let ends = [pow2(b) * -1, BigInt::from(-1), pow2(b) - 1];
+        let bound = ends
+            .iter()
+            .map(|x| bits_for(&native_leaky_relu(x, &self.a, &self.d)))
+            .max()
+            .unwrap_or(0);
+        Ok(Bound::of(bound))
+    }
+    fn scale(&self, s: &BigUint, _: &Cx) -> Option<BigUint> {
+        Some(s.clone())
+    }
+    fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
+        ins.first().map_or(0, |x| {
+            let b = x.bound;
+            let sb = b + self.a.magnitude().bits() as u32;
+            numel(&out.shape) * ((b as usize + 2) + rescale_cost(sb, &self.d) + 1)
+        })
+    }
+    fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
+        nonzero(&self.d, "slope denominator")?;
+        Ok(LayerOutput {
+            out: first(ins)?.map(|v| native_leaky_relu(v, &self.a, &self.d)),
+            remainder: None,
+        })
+    }
+    fn synthesize(&self, ins: &[In], _: &[ArrayD<FpVar<Fr>>]) -> Result<Out, Error> {
+        each(ins, |v, b| leaky_relu(v, b, &self.a, &self.d))
+    }
+}
+
+impl FloatOp for LeakyRelu<f64> {
+    fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
+        let d = num_traits::ToPrimitive::to_f64(&self.d).unwrap_or(f64::INFINITY);
+        let slope = self.a / d;
+        Ok(first(ins)?.map(|v| if *v >= 0.0 { *v } else { slope * v }))
+    }
+    /// The slope `a / d` becomes `round(slope S) / S`.
+    fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
+        let d = num_traits::ToPrimitive::to_f64(&self.d).unwrap_or(f64::INFINITY);
+        Ok(LeakyRelu {
+            a: q.value(self.a / d, 1),
+            d: q.scale().clone(),
+        }
+        .into())
+    }
+}

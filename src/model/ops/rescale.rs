@@ -1,0 +1,98 @@
+//! Floor division by `n` (back to the activation scale): `v = q n + r`, `0 <= r < n`.
+//! Cost per element: `rescale_cost(B, n)`. It keeps each quotient's sign bit, so a ReLU
+//! reading it costs one constraint per element.
+
+use arkml_gadgets::{
+    rescale::{native_rescale_tensor, quotient_bound, rescale, rescale_cost},
+    tensor::try_map,
+    Error,
+};
+use ndarray::{ArrayD, ArrayViewD};
+use num_traits::One;
+
+use super::*;
+
+/// Floor division by the divisor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rescale(pub BigUint);
+
+impl<N: Clone + Debug> Op<N> for Rescale {
+    fn kind(&self) -> &'static str {
+        "Rescale"
+    }
+    fn arity(&self) -> (usize, usize) {
+        (1, 1)
+    }
+    no_params!();
+    fn shape(&self, ins: &[&[usize]], _: &Limits) -> Result<Vec<usize>, Error> {
+        same(ins)
+    }
+}
+
+/// A rescale's quotients, their proven bound and (where every one has them) sign bits.
+pub(crate) fn rescaled(parts: ArrayD<arkml_gadgets::rescale::Rescaled<Fr>>) -> Out {
+    let proved = parts.iter().next().map(|p| p.quotient_bound);
+    let signs = if parts.iter().all(|p| !p.quotient_bits.is_empty()) {
+        Some(parts.map(|p| p.quotient_bits.last().expect("non-empty").clone()))
+    } else {
+        None
+    };
+    Out {
+        vars: parts.map(|p| p.quotient.clone()),
+        signs,
+        proved,
+    }
+}
+
+/// The scale after dividing by `n`, where `n` divides it.
+pub(crate) fn divided(s: &BigUint, n: &BigUint) -> Option<BigUint> {
+    if !n.is_zero() && (s % n).is_zero() {
+        Some(s / n)
+    } else {
+        None
+    }
+}
+
+impl IntOp for Rescale {
+    fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
+        nonzero(&self.0, "divisor")?;
+        Ok(Bound {
+            bound: quotient_bound(first(ins)?.bound, &self.0),
+            nonneg: false,
+            signs: !self.0.is_one(),
+        })
+    }
+    fn scale(&self, s: &BigUint, _: &Cx) -> Option<BigUint> {
+        divided(s, &self.0)
+    }
+    fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
+        ins.first()
+            .map_or(0, |x| numel(&out.shape) * rescale_cost(x.bound, &self.0))
+    }
+    fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
+        nonzero(&self.0, "divisor")?;
+        let (q, r) = native_rescale_tensor(first(ins)?, &self.0);
+        Ok(LayerOutput {
+            out: q,
+            remainder: Some(r),
+        })
+    }
+    fn synthesize(&self, ins: &[In], _: &[ArrayD<FpVar<Fr>>]) -> Result<Out, Error> {
+        let x = ins.first().ok_or_else(|| Error::param("inputs", "none"))?;
+        let b = x.facts.bound;
+        Ok(rescaled(try_map(x.vars, |v| rescale(v, b, &self.0))?))
+    }
+}
+
+impl FloatOp for Rescale {
+    fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
+        let n = num_traits::ToPrimitive::to_f64(&self.0).unwrap_or(f64::INFINITY);
+        Ok(first(ins)?.map(|v| v / n))
+    }
+    fn quantize(&self, _: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
+        Err(Error::param(
+            "rescale",
+            "a float model holds no rescales (quantisation inserts them)",
+        ))
+    }
+}

@@ -1,0 +1,60 @@
+//! The elementwise difference `a - b` of two inputs of equal shape and scale. Zero
+//! constraints; bound: the larger input bound plus one.
+
+use arkml_gadgets::Error;
+use ndarray::{ArrayD, ArrayViewD};
+
+use super::add::{binary_bound, binary_shape};
+use super::*;
+
+/// The elementwise difference of two inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sub;
+
+impl<N: Clone + Debug> Op<N> for Sub {
+    fn kind(&self) -> &'static str {
+        "Sub"
+    }
+    fn arity(&self) -> (usize, usize) {
+        (2, 2)
+    }
+    no_params!();
+    fn shape(&self, ins: &[&[usize]], _: &Limits) -> Result<Vec<usize>, Error> {
+        binary_shape(ins)
+    }
+}
+
+impl IntOp for Sub {
+    fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
+        Ok(Bound::of(binary_bound(ins)?))
+    }
+    fn scale(&self, s: &BigUint, _: &Cx) -> Option<BigUint> {
+        Some(s.clone())
+    }
+    fn cost(&self, _: &[&Facts], _: &Facts, _: &Cx) -> usize {
+        0
+    }
+    fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
+        let (x, y) = two(ins)?;
+        Ok(LayerOutput {
+            out: zip2(x, y, |a, b| a - b)?,
+            remainder: None,
+        })
+    }
+    fn synthesize(&self, ins: &[In], _: &[ArrayD<FpVar<Fr>>]) -> Result<Out, Error> {
+        match ins {
+            [x, y] => Ok(Out::vars(zip2(x.vars, y.vars, |a, b| a - b)?)),
+            _ => Err(Error::shape("inputs", 2, ins.len())),
+        }
+    }
+}
+
+impl FloatOp for Sub {
+    fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
+        let (x, y) = two(ins)?;
+        zip2(x, y, |a, b| a - b)
+    }
+    fn quantize(&self, _: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
+        Ok((*self).into())
+    }
+}
