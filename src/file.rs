@@ -80,23 +80,22 @@
 //! decimal integers below the field modulus. A bare array of decimal strings (version 1)
 //! still reads, without roles.
 
-use crate::model::ops;
 use std::path::Path;
 
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Proof, ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use arkml_gadgets::layers::{Conv2dConfig, Padding, Pool2dConfig};
 use arkml_gadgets::tensor::Visibility;
-use ndarray::{ArrayD, Dimension, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 use num_bigint::{BigInt, BigUint};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::circuit::{Part, Role};
+pub use crate::model::ops::TensorFile;
+use crate::model::ops::{Fields, Num};
 use crate::model::{Graph, Layer, Model, WeightSpec};
-use crate::quant::{FloatLayer, FloatModel};
-use arkml_gadgets::activation::{ZANH, ZIGMOID};
+use crate::quant::FloatModel;
 use num_traits::Zero;
 
 /// Why a file could not be read or written.
@@ -145,214 +144,6 @@ pub enum FileError {
     },
 }
 
-/// A tensor in a file: shape and row-major decimal strings.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct TensorFile {
-    /// Shape.
-    pub shape: Vec<usize>,
-    /// Row-major values, as decimal strings (JSON numbers are accepted on reading).
-    #[serde(deserialize_with = "strings_or_numbers")]
-    pub data: Vec<String>,
-}
-
-/// Reads an array of decimal strings or JSON numbers (kept as written: serde_json's
-/// arbitrary precision) as strings.
-fn strings_or_numbers<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    use serde::de::Error as _;
-    Vec::<serde_json::Value>::deserialize(d)?
-        .into_iter()
-        .map(|v| match v {
-            serde_json::Value::String(s) => Ok(s),
-            serde_json::Value::Number(n) => Ok(n.to_string()),
-            other => Err(D::Error::custom(format!(
-                "expected a number or a decimal string, got {other}"
-            ))),
-        })
-        .collect()
-}
-
-impl TensorFile {
-    /// From a float tensor (each value in Rust's shortest round-trip form).
-    pub fn from_floats(a: &ArrayD<f64>) -> Self {
-        TensorFile {
-            shape: a.shape().to_vec(),
-            data: a.iter().map(|v| format!("{v:?}")).collect(),
-        }
-    }
-
-    /// From an integer tensor.
-    pub fn from_array<D: Dimension>(a: &ndarray::Array<BigInt, D>) -> Self {
-        TensorFile {
-            shape: a.shape().to_vec(),
-            data: a.iter().map(|v| v.to_string()).collect(),
-        }
-    }
-
-    /// To an integer tensor; `Err(why)` for a bad value or shape.
-    pub fn to_array(&self) -> Result<ArrayD<BigInt>, String> {
-        self.to_array_with(|s| s.parse::<BigInt>().ok())
-    }
-
-    /// To a float tensor; `Err(why)` for a value that is not a finite number, or a bad shape.
-    pub fn to_f64_array(&self) -> Result<ArrayD<f64>, String> {
-        self.to_array_with(|s| s.parse::<f64>().ok().filter(|v| v.is_finite()))
-    }
-
-    fn to_array_with<T>(&self, parse: impl Fn(&str) -> Option<T>) -> Result<ArrayD<T>, String> {
-        let data = self
-            .data
-            .iter()
-            .enumerate()
-            .map(|(i, s)| parse(s).ok_or_else(|| format!("element {i} ({s:?}) is not valid here")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let n = self
-            .shape
-            .iter()
-            .try_fold(1usize, |a, &d| a.checked_mul(d))
-            .ok_or_else(|| format!("shape {:?}: the element count overflows", self.shape))?;
-        if n != data.len() {
-            return Err(format!(
-                "shape {:?} holds {n} values, data has {}",
-                self.shape,
-                data.len()
-            ));
-        }
-        ArrayD::from_shape_vec(IxDyn(&self.shape), data).map_err(|e| e.to_string())
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum LayerFile {
-    Dense {
-        weights: TensorFile,
-        bias: TensorFile,
-    },
-    Conv2d {
-        weights: TensorFile,
-        bias: TensorFile,
-        #[serde(default = "one2")]
-        stride: [usize; 2],
-        #[serde(default)]
-        padding: PaddingFile,
-        #[serde(default = "one2")]
-        dilation: [usize; 2],
-    },
-    Conv1d {
-        weights: TensorFile,
-        bias: TensorFile,
-        #[serde(default = "one")]
-        stride: usize,
-        #[serde(default)]
-        padding: PaddingFile,
-        #[serde(default = "one")]
-        dilation: usize,
-    },
-    DepthwiseConv2d {
-        weights: TensorFile,
-        bias: TensorFile,
-        #[serde(default = "one2")]
-        stride: [usize; 2],
-        #[serde(default)]
-        padding: PaddingFile,
-        #[serde(default = "one2")]
-        dilation: [usize; 2],
-    },
-    SeparableConv2d {
-        depthwise: TensorFile,
-        pointwise: TensorFile,
-        bias: TensorFile,
-        #[serde(default = "one2")]
-        stride: [usize; 2],
-        #[serde(default)]
-        padding: PaddingFile,
-        #[serde(default = "one2")]
-        dilation: [usize; 2],
-    },
-    PointwiseConv2d {
-        weights: TensorFile,
-        bias: TensorFile,
-    },
-    BatchNorm {
-        a: TensorFile,
-        b: TensorFile,
-    },
-    Rescale {
-        divisor: String,
-        /// A calibrated quotient width (`Layer::RescaleWithin`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        bits: Option<u32>,
-    },
-    Relu,
-    LeakyRelu {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        a: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        d: Option<String>,
-        // a JSON number (a `Value`: inside this internally tagged enum, serde_json's
-        // arbitrary-precision numbers arrive buffered and only `Value` reads them back)
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        alpha: Option<serde_json::Value>,
-    },
-    Poly {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        n: Option<String>,
-    },
-    Sigmoid {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        scale: Option<String>,
-    },
-    Tanh {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        scale: Option<String>,
-    },
-    Cubic {
-        coeffs: [i64; 4],
-        scale: String,
-    },
-    AvgPool2d {
-        size: [usize; 2],
-        stride: Option<[usize; 2]>,
-        #[serde(default)]
-        padding: PaddingFile,
-    },
-    MaxPool2d {
-        size: [usize; 2],
-        stride: Option<[usize; 2]>,
-        #[serde(default)]
-        padding: PaddingFile,
-    },
-    GlobalAvgPool2d,
-    GlobalMaxPool2d,
-    Flatten,
-    Reshape {
-        shape: Vec<usize>,
-    },
-    UpSample2d {
-        size: [usize; 2],
-    },
-    Argmax,
-    Add,
-    Sub,
-    Concat,
-    Mul {
-        c: TensorFile,
-    },
-    Clip {
-        lo: String,
-        hi: String,
-    },
-    SumPool2d {
-        size: [usize; 2],
-        stride: Option<[usize; 2]>,
-        #[serde(default)]
-        padding: PaddingFile,
-    },
-    PolyRaw {
-        n: String,
-    },
-}
-
 /// One entry of `"layers"`: a layer, with (version 2) an optional node name and the names
 /// of the values it reads (`"input"` is the model's input; default: the previous entry).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -361,64 +152,12 @@ struct LayerEntry {
     name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     inputs: Option<Vec<String>>,
+    /// The op's `"type"`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// The op's own fields ([`FileForm`]).
     #[serde(flatten)]
-    layer: LayerFile,
-}
-
-impl LayerFile {
-    fn kind(&self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("type").and_then(|t| t.as_str().map(String::from)))
-            .unwrap_or_default()
-    }
-}
-
-fn one() -> usize {
-    1
-}
-
-fn one2() -> [usize; 2] {
-    [1, 1]
-}
-
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum PaddingFile {
-    #[default]
-    Valid,
-    Same,
-    /// `{"explicit": {"before": [rows, columns], "after": [rows, columns]}}`
-    Explicit {
-        before: [usize; 2],
-        after: [usize; 2],
-    },
-}
-
-impl From<PaddingFile> for Padding {
-    fn from(p: PaddingFile) -> Self {
-        match p {
-            PaddingFile::Valid => Padding::Valid,
-            PaddingFile::Same => Padding::Same,
-            PaddingFile::Explicit { before, after } => Padding::Explicit {
-                before: (before[0], before[1]),
-                after: (after[0], after[1]),
-            },
-        }
-    }
-}
-
-impl From<Padding> for PaddingFile {
-    fn from(p: Padding) -> Self {
-        match p {
-            Padding::Valid => PaddingFile::Valid,
-            Padding::Same => PaddingFile::Same,
-            Padding::Explicit { before, after } => PaddingFile::Explicit {
-                before: [before.0, before.1],
-                after: [after.0, after.1],
-            },
-        }
-    }
+    fields: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -542,256 +281,25 @@ fn field_err(i: usize, kind: &str, field: &str, why: String) -> FileError {
     }
 }
 
-/// A positive integer field.
-fn positive(i: usize, kind: &str, field: &str, v: &str) -> Result<BigUint, FileError> {
-    let n: BigUint = v
-        .parse()
-        .map_err(|_| field_err(i, kind, field, format!("{v:?} is not a positive integer")))?;
-    if n.is_zero() {
-        return Err(field_err(i, kind, field, "must be at least 1".into()));
-    }
-    Ok(n)
+/// Layer `i` of a file: the op its `"type"` names, reading its own fields; an unknown or
+/// invalid field is an error naming the layer and the field.
+fn read_layer<N: Num>(i: usize, entry: &LayerEntry) -> Result<Layer<N>, FileError> {
+    let mut f = Fields::new(entry.fields.clone());
+    Layer::<N>::read(&entry.kind, &mut f)
+        .and_then(|l| f.finish().map(|_| l))
+        .map_err(|e| match e {
+            arkml_gadgets::Error::InvalidParameter { what, why } => {
+                field_err(i, &entry.kind, &what, why)
+            }
+            other => field_err(i, &entry.kind, "type", other.to_string()),
+        })
 }
 
-/// A required field of an integer model.
-fn required<'a>(
-    i: usize,
-    kind: &str,
-    field: &str,
-    v: &'a Option<String>,
-) -> Result<&'a str, FileError> {
-    v.as_deref()
-        .ok_or_else(|| field_err(i, kind, field, "required in an integer model".into()))
-}
-
-/// The number types a model file holds: integers (`BigInt`) or floats (`f64`).
-trait FileNum: Clone + std::fmt::Debug + Sized {
-    /// Whether the model is a float one.
-    const FLOAT: bool;
-    /// The number from its text (a float must be finite).
-    fn parse(s: &str) -> Option<Self>;
-    /// As text in a file.
-    fn text(&self) -> String;
-}
-
-impl FileNum for BigInt {
-    const FLOAT: bool = false;
-    fn parse(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
-    fn text(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl FileNum for f64 {
-    const FLOAT: bool = true;
-    fn parse(s: &str) -> Option<Self> {
-        s.parse::<f64>().ok().filter(|v| v.is_finite())
-    }
-    fn text(&self) -> String {
-        format!("{self:?}")
-    }
-}
-
-/// Reads one tensor field: `(field, tensor, rank)`.
-type TensorReader<'a, N> = dyn FnMut(&str, &TensorFile, usize) -> Result<ArrayD<N>, FileError> + 'a;
-
-/// Layer `i` of the file as an integer layer; `t(field, tensor, rank)` reads each tensor
-/// (called in the layer's parameter order: weights before bias).
-fn to_layer<N: FileNum>(
-    i: usize,
-    l: &LayerFile,
-    t: &mut TensorReader<'_, N>,
-) -> Result<Layer<N>, FileError> {
-    let kind = l.kind();
-    let err = |field: &str, why: String| field_err(i, &kind, field, why);
-    fn r<N, D: Dimension>(a: ArrayD<N>) -> ndarray::Array<N, D> {
-        a.into_dimensionality().expect("rank checked on reading")
-    }
-    let pool = |size: [usize; 2], stride: Option<[usize; 2]>, padding: PaddingFile| Pool2dConfig {
-        size: (size[0], size[1]),
-        stride: stride.map_or((size[0], size[1]), |s| (s[0], s[1])),
-        padding: padding.into(),
-    };
-    let conv = |stride: [usize; 2], padding: PaddingFile, dilation: [usize; 2]| Conv2dConfig {
-        stride: (stride[0], stride[1]),
-        padding: padding.into(),
-        dilation: (dilation[0], dilation[1]),
-    };
-    Ok(match l {
-        LayerFile::Dense { weights, bias } => Layer::Dense(ops::Dense {
-            w: r(t("weights", weights, 2)?),
-            b: r(t("bias", bias, 1)?),
-        }),
-        LayerFile::PointwiseConv2d { weights, bias } => {
-            Layer::PointwiseConv2d(ops::PointwiseConv2d {
-                w: r(t("weights", weights, 2)?),
-                b: r(t("bias", bias, 1)?),
-            })
-        }
-        LayerFile::Conv2d {
-            weights,
-            bias,
-            stride,
-            padding,
-            dilation,
-        } => Layer::Conv2d(ops::Conv2d {
-            w: r(t("weights", weights, 4)?),
-            b: r(t("bias", bias, 1)?),
-            cfg: conv(*stride, *padding, *dilation),
-        }),
-        LayerFile::DepthwiseConv2d {
-            weights,
-            bias,
-            stride,
-            padding,
-            dilation,
-        } => Layer::DepthwiseConv2d(ops::DepthwiseConv2d {
-            w: r(t("weights", weights, 4)?),
-            b: r(t("bias", bias, 1)?),
-            cfg: conv(*stride, *padding, *dilation),
-        }),
-        LayerFile::SeparableConv2d {
-            depthwise,
-            pointwise,
-            bias,
-            stride,
-            padding,
-            dilation,
-        } => Layer::SeparableConv2d(ops::SeparableConv2d {
-            depthwise: r(t("depthwise", depthwise, 4)?),
-            pointwise: r(t("pointwise", pointwise, 2)?),
-            b: r(t("bias", bias, 1)?),
-            cfg: conv(*stride, *padding, *dilation),
-        }),
-        LayerFile::Conv1d {
-            weights,
-            bias,
-            stride,
-            padding,
-            dilation,
-        } => Layer::Conv1d(ops::Conv1d {
-            w: r(t("weights", weights, 3)?),
-            b: r(t("bias", bias, 1)?),
-            stride: *stride,
-            padding: (*padding).into(),
-            dilation: *dilation,
-        }),
-        LayerFile::BatchNorm { a, b } => Layer::BatchNorm(ops::BatchNorm {
-            a: r(t("a", a, 1)?),
-            b: r(t("b", b, 1)?),
-        }),
-        LayerFile::Rescale {
-            divisor,
-            bits: None,
-        } => Layer::Rescale(ops::Rescale(positive(i, &kind, "divisor", divisor)?)),
-        LayerFile::Rescale {
-            divisor,
-            bits: Some(bits),
-        } => Layer::RescaleWithin(ops::RescaleWithin {
-            divisor: positive(i, &kind, "divisor", divisor)?,
-            bits: *bits,
-        }),
-        LayerFile::Relu => Layer::Relu(ops::Relu),
-        LayerFile::LeakyRelu { a, d, .. } => {
-            let a_s = required(i, &kind, "a", a)?;
-            Layer::LeakyRelu(ops::LeakyRelu {
-                a: N::parse(a_s).ok_or_else(|| err("a", format!("{a_s:?} is not a number")))?,
-                d: positive(i, &kind, "d", required(i, &kind, "d", d)?)?,
-            })
-        }
-        LayerFile::Poly { n } => Layer::Poly(ops::Poly(positive(
-            i,
-            &kind,
-            "n",
-            required(i, &kind, "n", n)?,
-        )?)),
-        LayerFile::Sigmoid { scale } | LayerFile::Tanh { scale } => Layer::Cubic(ops::Cubic {
-            coeffs: if matches!(l, LayerFile::Sigmoid { .. }) {
-                ZIGMOID
-            } else {
-                ZANH
-            },
-            scale: positive(i, &kind, "scale", required(i, &kind, "scale", scale)?)?,
-        }),
-        LayerFile::Cubic { coeffs, scale } => Layer::Cubic(ops::Cubic {
-            coeffs: *coeffs,
-            scale: positive(i, &kind, "scale", scale)?,
-        }),
-        LayerFile::AvgPool2d {
-            size,
-            stride,
-            padding,
-        } => Layer::AvgPool2d(ops::AvgPool2d(pool(*size, *stride, *padding))),
-        LayerFile::MaxPool2d {
-            size,
-            stride,
-            padding,
-        } => Layer::MaxPool2d(ops::MaxPool2d(pool(*size, *stride, *padding))),
-        LayerFile::GlobalAvgPool2d => Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d),
-        LayerFile::GlobalMaxPool2d => Layer::GlobalMaxPool2d(ops::GlobalMaxPool2d),
-        LayerFile::Flatten => Layer::Flatten(ops::Flatten),
-        LayerFile::Reshape { shape } => Layer::Reshape(ops::Reshape(shape.clone())),
-        LayerFile::UpSample2d { size } => Layer::UpSample2d(ops::UpSample2d((size[0], size[1]))),
-        LayerFile::Argmax => Layer::ArgMax(ops::ArgMax),
-        LayerFile::Add => Layer::Add(ops::Add),
-        LayerFile::Sub => Layer::Sub(ops::Sub),
-        LayerFile::Concat => Layer::Concat(ops::Concat),
-        LayerFile::Mul { c } => Layer::Mul(ops::Mul {
-            c: t("c", c, c.shape.len())?,
-        }),
-        LayerFile::Clip { lo, hi } => {
-            let int = |field: &str, v: &str| {
-                N::parse(v).ok_or_else(|| {
-                    err(
-                        field,
-                        format!(
-                            "{v:?} is not {}",
-                            if N::FLOAT {
-                                "a finite number"
-                            } else {
-                                "an integer"
-                            }
-                        ),
-                    )
-                })
-            };
-            Layer::Clip(ops::Clip {
-                lo: int("lo", lo)?,
-                hi: int("hi", hi)?,
-            })
-        }
-        LayerFile::SumPool2d {
-            size,
-            stride,
-            padding,
-        } => Layer::SumPool2d(ops::SumPool2d(pool(*size, *stride, *padding))),
-        LayerFile::PolyRaw { n } => Layer::PolyRaw(ops::PolyRaw(positive(i, &kind, "n", n)?)),
-    })
-}
-
-/// Reads a tensor field with a rank check, parsing each element with `parse`.
-fn read_tensor<T: Clone>(
-    i: usize,
-    kind: &str,
-    field: &str,
-    tf: &TensorFile,
-    rank: usize,
-    parse: impl Fn(&str) -> Option<T>,
-) -> Result<ArrayD<T>, FileError> {
-    let a = tf
-        .to_array_with(parse)
-        .map_err(|why| field_err(i, kind, field, why))?;
-    if a.ndim() != rank {
-        return Err(field_err(
-            i,
-            kind,
-            field,
-            format!("expected {rank} dimensions, got shape {:?}", a.shape()),
-        ));
-    }
-    Ok(a)
+/// Layer `i`'s file entry: its `"type"` and fields.
+fn write_layer<N: Num>(l: &Layer<N>) -> (String, serde_json::Map<String, serde_json::Value>) {
+    let mut f = Fields::default();
+    let kind = l.write(&mut f);
+    (kind.to_string(), f.into_map())
 }
 
 fn parse_file(text: &str, path: &str) -> Result<ModelFile, FileError> {
@@ -853,12 +361,7 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
         .ok_or_else(|| header("input_bound", "required in an integer model".into()))?;
     let mut layers = Vec::with_capacity(f.layers.len());
     for (i, entry) in f.layers.iter().enumerate() {
-        let l = &entry.layer;
-        let kind = l.kind();
-        let mut t = |field: &str, tf: &TensorFile, rank: usize| {
-            read_tensor(i, &kind, field, tf, rank, |s| s.parse::<BigInt>().ok())
-        };
-        layers.push(to_layer(i, l, &mut t)?);
+        layers.push(read_layer::<BigInt>(i, entry)?);
     }
     let (layers, graph) = resolve_graph(&f, layers)?;
     let scale = f
@@ -894,7 +397,7 @@ fn resolve_graph<L>(f: &ModelFile, layers: Vec<L>) -> Result<(Vec<L>, Graph), Fi
     }
     let gerr = |i: Option<usize>, field: &str, why: String| FileError::Field {
         layer: i.map_or("-".into(), |i| i.to_string()),
-        kind: i.map_or("graph".into(), |i| f.layers[i].layer.kind()),
+        kind: i.map_or("graph".into(), |i| f.layers[i].kind.clone()),
         field: field.into(),
         why,
     };
@@ -1034,52 +537,7 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
     }
     let mut layers = Vec::with_capacity(f.layers.len());
     for (i, entry) in f.layers.iter().enumerate() {
-        let l = &entry.layer;
-        let kind = l.kind();
-        let layer = match l {
-            LayerFile::LeakyRelu { alpha, .. } => FloatLayer::leaky_relu(
-                alpha
-                    .as_ref()
-                    .and_then(|a| match a {
-                        serde_json::Value::Number(n) => n.to_string().parse::<f64>().ok(),
-                        serde_json::Value::String(s) => s.parse::<f64>().ok(),
-                        _ => None,
-                    })
-                    .filter(|a| a.is_finite())
-                    .ok_or_else(|| {
-                        field_err(i, &kind, "alpha", "a finite number is required".into())
-                    })?,
-            ),
-            LayerFile::Poly { n: None } => FloatLayer::poly(),
-            LayerFile::Sigmoid { .. } => FloatLayer::sigmoid(),
-            LayerFile::Tanh { .. } => FloatLayer::tanh(),
-            LayerFile::Rescale { .. } | LayerFile::Cubic { .. } => {
-                return Err(field_err(
-                    i,
-                    &kind,
-                    "type",
-                    "not allowed in a float model (quantisation chooses the scale)".into(),
-                ))
-            }
-            _ => {
-                let mut t = |field: &str, tf: &TensorFile, rank: usize| {
-                    read_tensor(i, &kind, field, tf, rank, f64::parse)
-                };
-                let layer = to_layer::<f64>(i, l, &mut t)?;
-                if let Layer::Clip(c) = &layer {
-                    if c.lo > c.hi {
-                        return Err(field_err(
-                            i,
-                            &kind,
-                            "hi",
-                            format!("{} is below lo {}", c.hi, c.lo),
-                        ));
-                    }
-                }
-                layer
-            }
-        };
-        layers.push(layer);
+        layers.push(read_layer::<f64>(i, entry)?);
     }
     let (layers, graph) = resolve_graph(&f, layers)?;
     let fm = FloatModel {
@@ -1092,131 +550,11 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
     Ok(fm)
 }
 
-/// A layer as it is written to a file (a float layer's scale-dependent constants in real
-/// units).
-fn layer_file<N: FileNum>(l: &Layer<N>) -> LayerFile {
-    fn tf<N: FileNum, D: Dimension>(a: &ndarray::Array<N, D>) -> TensorFile {
-        TensorFile {
-            shape: a.shape().to_vec(),
-            data: a.iter().map(N::text).collect(),
-        }
-    }
-    let pad = |p: Padding| -> PaddingFile { p.into() };
-    match l {
-        Layer::Dense(ops::Dense { w, b }) => LayerFile::Dense {
-            weights: tf(w),
-            bias: tf(b),
-        },
-        Layer::PointwiseConv2d(ops::PointwiseConv2d { w, b }) => LayerFile::PointwiseConv2d {
-            weights: tf(w),
-            bias: tf(b),
-        },
-        Layer::Conv2d(ops::Conv2d { w, b, cfg }) => LayerFile::Conv2d {
-            weights: tf(w),
-            bias: tf(b),
-            stride: [cfg.stride.0, cfg.stride.1],
-            padding: pad(cfg.padding),
-            dilation: [cfg.dilation.0, cfg.dilation.1],
-        },
-        Layer::DepthwiseConv2d(ops::DepthwiseConv2d { w, b, cfg }) => LayerFile::DepthwiseConv2d {
-            weights: tf(w),
-            bias: tf(b),
-            stride: [cfg.stride.0, cfg.stride.1],
-            padding: pad(cfg.padding),
-            dilation: [cfg.dilation.0, cfg.dilation.1],
-        },
-        Layer::SeparableConv2d(ops::SeparableConv2d {
-            depthwise,
-            pointwise,
-            b,
-            cfg,
-        }) => LayerFile::SeparableConv2d {
-            depthwise: tf(depthwise),
-            pointwise: tf(pointwise),
-            bias: tf(b),
-            stride: [cfg.stride.0, cfg.stride.1],
-            padding: pad(cfg.padding),
-            dilation: [cfg.dilation.0, cfg.dilation.1],
-        },
-        Layer::Conv1d(ops::Conv1d {
-            w,
-            b,
-            stride,
-            padding,
-            dilation,
-        }) => LayerFile::Conv1d {
-            weights: tf(w),
-            bias: tf(b),
-            stride: *stride,
-            padding: pad(*padding),
-            dilation: *dilation,
-        },
-        Layer::BatchNorm(ops::BatchNorm { a, b }) => LayerFile::BatchNorm { a: tf(a), b: tf(b) },
-        Layer::RescaleWithin(ops::RescaleWithin { divisor, bits }) => LayerFile::Rescale {
-            divisor: divisor.to_string(),
-            bits: Some(*bits),
-        },
-        Layer::Rescale(ops::Rescale(n)) => LayerFile::Rescale {
-            bits: None,
-            divisor: n.to_string(),
-        },
-        Layer::Relu(ops::Relu) => LayerFile::Relu,
-        Layer::LeakyRelu(ops::LeakyRelu { a, d }) => LayerFile::LeakyRelu {
-            a: Some(a.text()),
-            d: Some(d.to_string()),
-            alpha: None,
-        },
-        Layer::Poly(ops::Poly(n)) => LayerFile::Poly {
-            n: Some(n.to_string()),
-        },
-        Layer::Cubic(ops::Cubic { coeffs, scale }) if *coeffs == ZIGMOID => LayerFile::Sigmoid {
-            scale: Some(scale.to_string()),
-        },
-        Layer::Cubic(ops::Cubic { coeffs, scale }) if *coeffs == ZANH => LayerFile::Tanh {
-            scale: Some(scale.to_string()),
-        },
-        Layer::Cubic(ops::Cubic { coeffs, scale }) => LayerFile::Cubic {
-            coeffs: *coeffs,
-            scale: scale.to_string(),
-        },
-        Layer::AvgPool2d(ops::AvgPool2d(c)) => LayerFile::AvgPool2d {
-            size: [c.size.0, c.size.1],
-            stride: Some([c.stride.0, c.stride.1]),
-            padding: pad(c.padding),
-        },
-        Layer::MaxPool2d(ops::MaxPool2d(c)) => LayerFile::MaxPool2d {
-            size: [c.size.0, c.size.1],
-            stride: Some([c.stride.0, c.stride.1]),
-            padding: pad(c.padding),
-        },
-        Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d) => LayerFile::GlobalAvgPool2d,
-        Layer::GlobalMaxPool2d(ops::GlobalMaxPool2d) => LayerFile::GlobalMaxPool2d,
-        Layer::Flatten(ops::Flatten) => LayerFile::Flatten,
-        Layer::Reshape(ops::Reshape(s)) => LayerFile::Reshape { shape: s.clone() },
-        Layer::UpSample2d(ops::UpSample2d(s)) => LayerFile::UpSample2d { size: [s.0, s.1] },
-        Layer::ArgMax(ops::ArgMax) => LayerFile::Argmax,
-        Layer::Add(ops::Add) => LayerFile::Add,
-        Layer::Sub(ops::Sub) => LayerFile::Sub,
-        Layer::Concat(ops::Concat) => LayerFile::Concat,
-        Layer::Mul(ops::Mul { c }) => LayerFile::Mul { c: tf(c) },
-        Layer::Clip(ops::Clip { lo, hi }) => LayerFile::Clip {
-            lo: lo.text(),
-            hi: hi.text(),
-        },
-        Layer::SumPool2d(ops::SumPool2d(cfg)) => LayerFile::SumPool2d {
-            size: [cfg.size.0, cfg.size.1],
-            stride: Some([cfg.stride.0, cfg.stride.1]),
-            padding: pad(cfg.padding),
-        },
-        Layer::PolyRaw(ops::PolyRaw(n)) => LayerFile::PolyRaw { n: n.to_string() },
-    }
-}
-
 /// A model's entries as a file lists them: each layer's file form, with its name and inputs
 /// when the graph is not a plain chain; the version (2 for a graph) and the named outputs.
 fn graph_entries(
     graph: &Graph,
-    layers: impl Iterator<Item = LayerFile>,
+    layers: impl Iterator<Item = (String, serde_json::Map<String, serde_json::Value>)>,
 ) -> (u32, Vec<LayerEntry>, Option<Vec<String>>) {
     let chain = graph.is_chain();
     let value_name = |v: usize| {
@@ -1228,10 +566,11 @@ fn graph_entries(
     };
     let entries = layers
         .enumerate()
-        .map(|(i, layer)| LayerEntry {
+        .map(|(i, (kind, fields))| LayerEntry {
             name: (!chain).then(|| graph.name_of(i)),
             inputs: (!chain).then(|| graph.inputs_of(i).iter().map(|&v| value_name(v)).collect()),
-            layer,
+            kind,
+            fields,
         })
         .collect();
     let outputs = (!chain && !graph.outputs.is_empty())
@@ -1241,7 +580,7 @@ fn graph_entries(
 
 /// The model as JSON text.
 pub fn model_to_json(m: &Model) -> String {
-    let (version, layers, outputs) = graph_entries(&m.graph, m.layers.iter().map(layer_file));
+    let (version, layers, outputs) = graph_entries(&m.graph, m.layers.iter().map(write_layer));
     let f = ModelFile {
         format: "arkml-model".into(),
         version,
@@ -1261,26 +600,7 @@ pub fn model_to_json(m: &Model) -> String {
 /// A float model as JSON text (`"dtype": "float"`, version 2 when wired as a graph), as
 /// [`float_model_from_json`] reads it.
 pub fn float_model_to_json(m: &FloatModel) -> String {
-    let one = BigUint::from(1u32);
-    let layer = |l: &FloatLayer| match l {
-        Layer::LeakyRelu(ops::LeakyRelu { a, d }) => LayerFile::LeakyRelu {
-            a: None,
-            d: None,
-            alpha: Some(serde_json::Value::String(format!(
-                "{:?}",
-                a / num_traits::ToPrimitive::to_f64(d).unwrap_or(f64::INFINITY)
-            ))),
-        },
-        Layer::Poly(ops::Poly(n)) if *n == one => LayerFile::Poly { n: None },
-        Layer::Cubic(ops::Cubic { coeffs, .. }) if *coeffs == ZIGMOID => {
-            LayerFile::Sigmoid { scale: None }
-        }
-        Layer::Cubic(ops::Cubic { coeffs, .. }) if *coeffs == ZANH => {
-            LayerFile::Tanh { scale: None }
-        }
-        other => layer_file(other),
-    };
-    let (version, layers, outputs) = graph_entries(&m.graph, m.layers.iter().map(layer));
+    let (version, layers, outputs) = graph_entries(&m.graph, m.layers.iter().map(write_layer));
     let f = ModelFile {
         format: "arkml-model".into(),
         version,

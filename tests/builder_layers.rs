@@ -229,7 +229,7 @@ fn bad_layer_parameters_are_typed_errors() {
         (
             r#""type":"leaky_relu""#,
             r#""type":"gelu""#,
-            "unknown variant",
+            "unknown layer type \"gelu\"",
         ),
         (r#""type":"poly","n":"64""#, r#""type":"poly""#, "field `n`"),
     ] {

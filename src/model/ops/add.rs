@@ -80,3 +80,13 @@ impl FloatOp for Add {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for Add {
+    const TAGS: &'static [&'static str] = &["add"];
+    fn read(_: &str, _: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Add))
+    }
+    fn write(&self, _: &mut Fields) -> &'static str {
+        "add"
+    }
+}

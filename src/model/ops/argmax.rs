@@ -80,3 +80,13 @@ impl FloatOp for ArgMax {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for ArgMax {
+    const TAGS: &'static [&'static str] = &["argmax"];
+    fn read(_: &str, _: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(ArgMax))
+    }
+    fn write(&self, _: &mut Fields) -> &'static str {
+        "argmax"
+    }
+}

@@ -107,3 +107,14 @@ impl FloatOp for AvgPool2d {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for AvgPool2d {
+    const TAGS: &'static [&'static str] = &["avg_pool2d"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(AvgPool2d(f.pool()?)))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_pool(&self.0);
+        "avg_pool2d"
+    }
+}

@@ -71,3 +71,18 @@ impl<N: Clone + Debug> Linear<N> for BatchNorm<N> {
 }
 
 linear_op!(BatchNorm);
+
+impl<N: Num> FileForm<N> for BatchNorm<N> {
+    const TAGS: &'static [&'static str] = &["batch_norm"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(BatchNorm {
+            a: f.tensor("a")?,
+            b: f.tensor("b")?,
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_tensor("a", &self.a);
+        f.put_tensor("b", &self.b);
+        "batch_norm"
+    }
+}

@@ -101,3 +101,22 @@ impl FloatOp for Clip<f64> {
         .into())
     }
 }
+
+impl<N: Num> FileForm<N> for Clip<N> {
+    const TAGS: &'static [&'static str] = &["clip"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        let (lo, hi): (N, N) = (f.num("lo")?, f.num("hi")?);
+        if lo > hi {
+            return Err(Error::param(
+                "hi",
+                format!("{} is below lo {}", hi.text(), lo.text()),
+            ));
+        }
+        Ok(Some(Clip { lo, hi }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put("lo", self.lo.text());
+        f.put("hi", self.hi.text());
+        "clip"
+    }
+}

@@ -89,3 +89,13 @@ impl FloatOp for Concat {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for Concat {
+    const TAGS: &'static [&'static str] = &["concat"];
+    fn read(_: &str, _: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Concat))
+    }
+    fn write(&self, _: &mut Fields) -> &'static str {
+        "concat"
+    }
+}

@@ -98,3 +98,24 @@ impl<N: Clone + Debug> Linear<N> for Conv1d<N> {
 }
 
 linear_op!(Conv1d);
+
+impl<N: Num> FileForm<N> for Conv1d<N> {
+    const TAGS: &'static [&'static str] = &["conv1d"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Conv1d {
+            w: f.tensor("weights")?,
+            b: f.tensor("bias")?,
+            stride: f.opt("stride")?.unwrap_or(1),
+            padding: f.padding()?,
+            dilation: f.opt("dilation")?.unwrap_or(1),
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_tensor("weights", &self.w);
+        f.put_tensor("bias", &self.b);
+        f.put("stride", self.stride);
+        f.put("padding", form::padding_file(self.padding));
+        f.put("dilation", self.dilation);
+        "conv1d"
+    }
+}

@@ -83,3 +83,20 @@ impl<N: Clone + Debug> Linear<N> for Conv2d<N> {
 }
 
 linear_op!(Conv2d);
+
+impl<N: Num> FileForm<N> for Conv2d<N> {
+    const TAGS: &'static [&'static str] = &["conv2d"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Conv2d {
+            w: f.tensor("weights")?,
+            b: f.tensor("bias")?,
+            cfg: f.conv()?,
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_tensor("weights", &self.w);
+        f.put_tensor("bias", &self.b);
+        f.put_conv(&self.cfg);
+        "conv2d"
+    }
+}

@@ -96,3 +96,33 @@ impl FloatOp for Cubic {
         .into())
     }
 }
+
+impl<N: Num> FileForm<N> for Cubic {
+    const TAGS: &'static [&'static str] = &["sigmoid", "tanh", "cubic"];
+    fn read(tag: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(match tag {
+            "sigmoid" | "tanh" => Cubic {
+                coeffs: if tag == "sigmoid" { ZIGMOID } else { ZANH },
+                scale: f.positive::<N>("scale")?,
+            },
+            _ => {
+                form::integer_only::<N>()?;
+                Cubic {
+                    coeffs: f.req("coeffs")?,
+                    scale: f.positive::<N>("scale")?,
+                }
+            }
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        form::put_scale::<N>(f, "scale", &self.scale);
+        if self.coeffs == ZIGMOID {
+            "sigmoid"
+        } else if self.coeffs == ZANH {
+            "tanh"
+        } else {
+            f.put("coeffs", self.coeffs);
+            "cubic"
+        }
+    }
+}

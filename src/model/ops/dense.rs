@@ -75,3 +75,18 @@ impl<N: Clone + Debug> Linear<N> for Dense<N> {
     }
 }
 linear_op!(Dense);
+
+impl<N: Num> FileForm<N> for Dense<N> {
+    const TAGS: &'static [&'static str] = &["dense"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Dense {
+            w: f.tensor("weights")?,
+            b: f.tensor("bias")?,
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_tensor("weights", &self.w);
+        f.put_tensor("bias", &self.b);
+        "dense"
+    }
+}

@@ -52,3 +52,13 @@ impl FloatOp for Flatten {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for Flatten {
+    const TAGS: &'static [&'static str] = &["flatten"];
+    fn read(_: &str, _: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Flatten))
+    }
+    fn write(&self, _: &mut Fields) -> &'static str {
+        "flatten"
+    }
+}

@@ -94,3 +94,13 @@ impl FloatOp for GlobalAvgPool2d {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for GlobalAvgPool2d {
+    const TAGS: &'static [&'static str] = &["global_avg_pool2d"];
+    fn read(_: &str, _: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(GlobalAvgPool2d))
+    }
+    fn write(&self, _: &mut Fields) -> &'static str {
+        "global_avg_pool2d"
+    }
+}

@@ -73,3 +73,13 @@ impl FloatOp for GlobalMaxPool2d {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for GlobalMaxPool2d {
+    const TAGS: &'static [&'static str] = &["global_max_pool2d"];
+    fn read(_: &str, _: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(GlobalMaxPool2d))
+    }
+    fn write(&self, _: &mut Fields) -> &'static str {
+        "global_max_pool2d"
+    }
+}

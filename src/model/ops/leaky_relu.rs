@@ -84,3 +84,31 @@ impl FloatOp for LeakyRelu<f64> {
         .into())
     }
 }
+
+impl<N: Num> FileForm<N> for LeakyRelu<N> {
+    const TAGS: &'static [&'static str] = &["leaky_relu"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        // a float model gives the slope, an integer one the fraction a / d
+        Ok(Some(if N::FLOAT {
+            LeakyRelu {
+                a: f.num("alpha")?,
+                d: BigUint::from(1u32),
+            }
+        } else {
+            LeakyRelu {
+                a: f.num("a")?,
+                d: f.positive::<N>("d")?,
+            }
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        if N::FLOAT {
+            let d = num_traits::ToPrimitive::to_f64(&self.d).unwrap_or(f64::NAN);
+            f.put("alpha", format!("{:?}", self.a.to_f64() / d));
+        } else {
+            f.put("a", self.a.text());
+            f.put("d", self.d.to_string());
+        }
+        "leaky_relu"
+    }
+}

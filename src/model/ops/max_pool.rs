@@ -83,3 +83,14 @@ impl FloatOp for MaxPool2d {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for MaxPool2d {
+    const TAGS: &'static [&'static str] = &["max_pool2d"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(MaxPool2d(f.pool()?)))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_pool(&self.0);
+        "max_pool2d"
+    }
+}

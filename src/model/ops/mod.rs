@@ -20,6 +20,7 @@ use num_bigint::{BigInt, BigUint};
 use num_traits::Zero;
 
 use super::{Facts, LayerOutput, Limits, WeightSpec};
+pub use form::{Fields, FileForm, Num, TensorFile};
 
 /// The [`IntOp`] and [`FloatOp`] of a [`Linear`] op: the same code at every number type.
 macro_rules! linear_op {
@@ -84,6 +85,7 @@ mod cubic;
 mod dense;
 mod depthwise;
 mod flatten;
+pub mod form;
 mod global_avg_pool;
 mod global_max_pool;
 mod leaky_relu;
@@ -737,6 +739,37 @@ macro_rules! registry {
             /// The output shape from the input shapes.
             pub fn shape(&self, ins: &[&[usize]], limits: &Limits) -> Result<Vec<usize>, Error> {
                 match self { $( Layer::$v(op) => Op::<N>::shape(op, ins, limits), )* }
+            }
+        }
+
+        impl<N: Num> Layer<N> {
+            /// Every `"type"` a model file may give, in registry order.
+            pub fn tags() -> Vec<&'static str> {
+                let mut v: Vec<&'static str> = Vec::new();
+                $( for t in <$ty as FileForm<N>>::TAGS {
+                    if !v.contains(t) {
+                        v.push(t);
+                    }
+                } )*
+                v
+            }
+            /// The layer of type `tag` from its fields in a model file (each op reads its own).
+            pub fn read(tag: &str, f: &mut Fields) -> Result<Self, Error> {
+                $(
+                    if <$ty as FileForm<N>>::TAGS.contains(&tag) {
+                        if let Some(op) = <$ty as FileForm<N>>::read(tag, f)? {
+                            return Ok(Layer::$v(op));
+                        }
+                    }
+                )*
+                Err(Error::param(
+                    "type",
+                    format!("unknown layer type {tag:?} (known: {})", Self::tags().join(", ")),
+                ))
+            }
+            /// Writes the layer's fields; returns its `"type"`.
+            pub fn write(&self, f: &mut Fields) -> &'static str {
+                match self { $( Layer::$v(op) => FileForm::<N>::write(op, f), )* }
             }
         }
 

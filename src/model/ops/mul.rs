@@ -76,3 +76,14 @@ impl<N: Clone + Debug> Linear<N> for Mul<N> {
 }
 
 linear_op!(Mul);
+
+impl<N: Num> FileForm<N> for Mul<N> {
+    const TAGS: &'static [&'static str] = &["mul"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Mul { c: f.tensor("c")? }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_tensor("c", &self.c);
+        "mul"
+    }
+}

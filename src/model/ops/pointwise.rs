@@ -75,3 +75,18 @@ impl<N: Clone + Debug> Linear<N> for PointwiseConv2d<N> {
 }
 
 linear_op!(PointwiseConv2d);
+
+impl<N: Num> FileForm<N> for PointwiseConv2d<N> {
+    const TAGS: &'static [&'static str] = &["pointwise_conv2d"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(PointwiseConv2d {
+            w: f.tensor("weights")?,
+            b: f.tensor("bias")?,
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_tensor("weights", &self.w);
+        f.put_tensor("bias", &self.b);
+        "pointwise_conv2d"
+    }
+}

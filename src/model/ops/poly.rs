@@ -73,3 +73,14 @@ impl FloatOp for Poly {
         Ok(Poly(&self.0 * q.scale()).into())
     }
 }
+
+impl<N: Num> FileForm<N> for Poly {
+    const TAGS: &'static [&'static str] = &["poly"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Poly(f.positive::<N>("n")?)))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        form::put_scale::<N>(f, "n", &self.0);
+        "poly"
+    }
+}

@@ -61,3 +61,14 @@ impl FloatOp for PolyRaw {
         Ok(PolyRaw(&self.0 * q.scale()).into())
     }
 }
+
+impl<N: Num> FileForm<N> for PolyRaw {
+    const TAGS: &'static [&'static str] = &["poly_raw"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(PolyRaw(f.positive::<N>("n")?)))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        form::put_scale::<N>(f, "n", &self.0);
+        "poly_raw"
+    }
+}

@@ -72,3 +72,13 @@ impl FloatOp for Relu {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for Relu {
+    const TAGS: &'static [&'static str] = &["relu"];
+    fn read(_: &str, _: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Relu))
+    }
+    fn write(&self, _: &mut Fields) -> &'static str {
+        "relu"
+    }
+}

@@ -96,3 +96,18 @@ impl FloatOp for Rescale {
         ))
     }
 }
+
+impl<N: Num> FileForm<N> for Rescale {
+    const TAGS: &'static [&'static str] = &["rescale"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        if f.has("bits") {
+            return Ok(None);
+        }
+        form::integer_only::<N>()?;
+        Ok(Some(Rescale(f.positive::<N>("divisor")?)))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put("divisor", self.0.to_string());
+        "rescale"
+    }
+}

@@ -97,3 +97,22 @@ impl FloatOp for RescaleWithin {
         ))
     }
 }
+
+impl<N: Num> FileForm<N> for RescaleWithin {
+    const TAGS: &'static [&'static str] = &["rescale"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        if !f.has("bits") {
+            return Ok(None);
+        }
+        form::integer_only::<N>()?;
+        Ok(Some(RescaleWithin {
+            divisor: f.positive::<N>("divisor")?,
+            bits: f.req("bits")?,
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put("divisor", self.divisor.to_string());
+        f.put("bits", self.bits);
+        "rescale"
+    }
+}

@@ -58,3 +58,14 @@ impl FloatOp for Reshape {
         Ok(self.clone().into())
     }
 }
+
+impl<N: Num> FileForm<N> for Reshape {
+    const TAGS: &'static [&'static str] = &["reshape"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Reshape(f.req("shape")?)))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put("shape", &self.0);
+        "reshape"
+    }
+}

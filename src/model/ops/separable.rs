@@ -95,3 +95,22 @@ impl<N: Clone + Debug> Linear<N> for SeparableConv2d<N> {
 }
 
 linear_op!(SeparableConv2d);
+
+impl<N: Num> FileForm<N> for SeparableConv2d<N> {
+    const TAGS: &'static [&'static str] = &["separable_conv2d"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(SeparableConv2d {
+            depthwise: f.tensor("depthwise")?,
+            pointwise: f.tensor("pointwise")?,
+            b: f.tensor("bias")?,
+            cfg: f.conv()?,
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_tensor("depthwise", &self.depthwise);
+        f.put_tensor("pointwise", &self.pointwise);
+        f.put_tensor("bias", &self.b);
+        f.put_conv(&self.cfg);
+        "separable_conv2d"
+    }
+}

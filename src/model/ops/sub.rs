@@ -58,3 +58,13 @@ impl FloatOp for Sub {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for Sub {
+    const TAGS: &'static [&'static str] = &["sub"];
+    fn read(_: &str, _: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(Sub))
+    }
+    fn write(&self, _: &mut Fields) -> &'static str {
+        "sub"
+    }
+}

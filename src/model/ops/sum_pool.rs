@@ -59,3 +59,14 @@ impl FloatOp for SumPool2d {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for SumPool2d {
+    const TAGS: &'static [&'static str] = &["sum_pool2d"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        Ok(Some(SumPool2d(f.pool()?)))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put_pool(&self.0);
+        "sum_pool2d"
+    }
+}

@@ -63,3 +63,15 @@ impl FloatOp for UpSample2d {
         Ok((*self).into())
     }
 }
+
+impl<N: Num> FileForm<N> for UpSample2d {
+    const TAGS: &'static [&'static str] = &["up_sample2d"];
+    fn read(_: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        let s: [usize; 2] = f.req("size")?;
+        Ok(Some(UpSample2d((s[0], s[1]))))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        f.put("size", [self.0 .0, self.0 .1]);
+        "up_sample2d"
+    }
+}
