@@ -1,6 +1,6 @@
 //! LeakyReLU with slope `a / d` on negative inputs (floored): `x` for `x >= 0`, else
 //! `floor(a x / d)`. In a float model `a` is the slope and `d = 1`; quantisation makes
-//! `a = round(alpha S)`, `d = S`. Cost per element: `(B + 2) + rescale_cost(B + bits(|a|), d) + 1`.
+//! `a = round(alpha S)`, `d = S`. Cost per element: `(B + 2) + rescale_cost(B + bits(|a|), d) + 1` (the rescale is free when `a = 0`).
 
 use arkml_gadgets::{
     activation::{leaky_relu, native_leaky_relu},
@@ -9,6 +9,8 @@ use arkml_gadgets::{
     Error,
 };
 use ndarray::{ArrayD, ArrayViewD};
+
+use num_traits::Zero;
 
 use super::*;
 
@@ -53,7 +55,13 @@ impl IntOp for LeakyRelu {
         ins.first().map_or(0, |x| {
             let b = x.bound;
             let sb = b + self.a.magnitude().bits() as u32;
-            numel(&out.shape) * ((b as usize + 2) + rescale_cost(sb, &self.d) + 1)
+            // a zero slope makes `a x` the constant 0, whose rescale is free
+            let scaled = if self.a.is_zero() {
+                0
+            } else {
+                rescale_cost(sb, &self.d)
+            };
+            numel(&out.shape) * ((b as usize + 2) + scaled + 1)
         })
     }
     fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
