@@ -80,6 +80,7 @@ use thiserror::Error;
 
 use crate::groth16::{CircuitInfo, Fingerprint, ProveError};
 use crate::model::{Model, ModelError};
+use thiserror::Error as ThisError;
 
 /// What a public input stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -193,6 +194,22 @@ pub enum StatementError {
         /// Its role.
         role: Role,
     },
+}
+
+/// Why setting up or proving a model's circuit failed.
+#[derive(Debug, ThisError)]
+pub enum CircuitError {
+    /// Groth16 refused: the witness does not satisfy the circuit (the message names where:
+    /// the range checks, a layer, the output or the commitment), a synthesis error, or a key
+    /// for another circuit.
+    #[error(transparent)]
+    Prove(#[from] ProveError),
+    /// The model rejects its input or parameters (names the layer).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The statement is refused as asked (e.g. private weights that nothing binds).
+    #[error(transparent)]
+    Statement(#[from] StatementError),
 }
 
 /// What a verifier expects, besides the claimed output: the public input (if the statement
@@ -398,15 +415,15 @@ impl ModelCircuit {
     pub fn setup<R: RngCore + CryptoRng>(
         &self,
         rng: &mut R,
-    ) -> Result<ProvingKey<Bn254>, ProveError> {
+    ) -> Result<ProvingKey<Bn254>, CircuitError> {
         self.check_statement()?;
-        crate::groth16::setup(self.clone(), rng)
+        Ok(crate::groth16::setup(self.clone(), rng)?)
     }
 
     /// The circuit's fingerprint and sizes (after [`ModelCircuit::check_statement`]).
-    pub fn info(&self) -> Result<CircuitInfo, ProveError> {
+    pub fn info(&self) -> Result<CircuitInfo, CircuitError> {
         self.check_statement()?;
-        crate::groth16::circuit_fingerprint(self.clone())
+        Ok(crate::groth16::circuit_fingerprint(self.clone())?)
     }
 
     /// Proves with [`crate::groth16::prove`] (after [`ModelCircuit::check_statement`]);
@@ -417,7 +434,7 @@ impl ModelCircuit {
         &self,
         pk: &ProvingKey<Bn254>,
         rng: &mut R,
-    ) -> Result<Proof<Bn254>, ProveError> {
+    ) -> Result<Proof<Bn254>, CircuitError> {
         self.prove_inner(pk, None, rng)
     }
 
@@ -428,7 +445,7 @@ impl ModelCircuit {
         pk: &ProvingKey<Bn254>,
         expected: &Fingerprint,
         rng: &mut R,
-    ) -> Result<Proof<Bn254>, ProveError> {
+    ) -> Result<Proof<Bn254>, CircuitError> {
         self.prove_inner(pk, Some(expected), rng)
     }
 
@@ -437,18 +454,18 @@ impl ModelCircuit {
         pk: &ProvingKey<Bn254>,
         expected: Option<&Fingerprint>,
         rng: &mut R,
-    ) -> Result<Proof<Bn254>, ProveError> {
+    ) -> Result<Proof<Bn254>, CircuitError> {
         let s = self.synthesize()?;
         if let Some(fp) = expected {
             let info = s.info();
             if &info.fingerprint != fp {
-                return Err(ProveError::WrongKey(format!(
+                return Err(CircuitError::Prove(ProveError::WrongKey(format!(
                     "the key is for circuit {fp}, this model's circuit is {}",
                     info.fingerprint
-                )));
+                ))));
             }
         }
-        s.prove(pk, rng)
+        Ok(s.prove(pk, rng)?)
     }
 
     /// Synthesises the circuit with its witness (after [`ModelCircuit::check_statement`])
@@ -456,37 +473,38 @@ impl ModelCircuit {
     /// [`Synthesized::info`](crate::groth16::Synthesized::info) gives the fingerprint to
     /// compare with a key's before loading it, and
     /// [`Synthesized::prove`](crate::groth16::Synthesized::prove) proves.
-    pub fn synthesize(&self) -> Result<crate::groth16::Synthesized, ProveError> {
+    pub fn synthesize(&self) -> Result<crate::groth16::Synthesized, CircuitError> {
         self.check_statement()?;
         match crate::groth16::synthesize(self.clone()) {
             Err(ProveError::Unsatisfied(_)) | Err(ProveError::Synthesis(_)) => Err(self.diagnose()),
-            other => other,
+            other => Ok(other?),
         }
     }
 
     /// Where the circuit fails: synthesises it again, keeping the per-layer boundaries.
-    fn diagnose(&self) -> ProveError {
+    fn diagnose(&self) -> CircuitError {
         let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
         let vis = match self.output_visibility {
             Visibility::Public => Visibility::Public,
             _ => Visibility::Private,
         };
         if let Err(e) = alloc_tensor(cs.clone(), &self.output, vis) {
-            return ProveError::Model(ModelError::Input(e));
+            return CircuitError::Model(ModelError::Input(e));
         }
         let s = match self.model.synthesize_with_weights(cs.clone(), &self.input) {
             Ok(s) => s,
-            Err(e) => return ProveError::Model(e),
+            Err(e) => return CircuitError::Model(e),
         };
         let body = cs.num_constraints();
         let layers: usize = s.summary.iter().map(|l| l.constraints).sum();
         // the whole circuit, in the same order, to find the failing row
         let full = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
         if let Err(e) = self.clone().generate_constraints(full.clone()) {
-            return ProveError::Synthesis(e);
+            return ProveError::Synthesis(e).into();
         }
         let Some(row) = crate::groth16::first_unsatisfied_row(&full) else {
-            return ProveError::Unsatisfied("no constraint fails on a fresh synthesis".into());
+            return ProveError::Unsatisfied("no constraint fails on a fresh synthesis".into())
+                .into();
         };
         let checks = body - layers;
         let place = if row < checks {
@@ -507,7 +525,7 @@ impl ModelCircuit {
         } else {
             "the weight commitment".to_string()
         };
-        ProveError::Unsatisfied(format!("constraint {row}, in {place}"))
+        ProveError::Unsatisfied(format!("constraint {row}, in {place}")).into()
     }
 
     /// Every weight and bias in the verifier's order, as field elements

@@ -6,6 +6,10 @@
 //! checks every constraint on the R1CS matrices, returns [`ProveError::Unsatisfied`] naming
 //! the first failing constraint, and otherwise proves from those same matrices (ark-groth16's
 //! `create_proof_with_reduction_and_matrices`), so the circuit is synthesised once, not twice.
+//!
+//! Generic over any `ConstraintSynthesizer<Fr>`: this module knows nothing of models; the
+//! statement around a model (and its errors: [`crate::circuit::CircuitError`]) is
+//! [`crate::circuit`].
 
 use ark_bn254::{Bn254, Fr};
 use ark_ff::UniformRand;
@@ -28,15 +32,9 @@ pub enum ProveError {
     /// An error from arkworks.
     #[error("synthesis error: {0}")]
     Synthesis(#[from] SynthesisError),
-    /// The model rejects its input or parameters (names the layer).
-    #[error(transparent)]
-    Model(#[from] crate::model::ModelError),
     /// The key is for another circuit (its fingerprint or sizes differ).
     #[error("wrong key: {0}")]
     WrongKey(String),
-    /// The statement is refused as asked (e.g. private weights that nothing binds).
-    #[error(transparent)]
-    Statement(#[from] crate::circuit::StatementError),
 }
 
 /// The first row of `cs` (finalised, prove mode) whose R1CS constraint does not hold,
@@ -82,7 +80,7 @@ fn first_unsatisfied(m: &[Matrix<Fr>], z: &[Fr]) -> Option<usize> {
 /// A circuit's fingerprint: SHA-256 over its R1CS matrices (every row of A, B and C, each
 /// entry's column and coefficient) and its instance, witness and constraint counts. Two
 /// circuits with the same fingerprint have the same constraint system, so a Groth16 key
-/// made for one is a key for the other; keys record it ([`crate::file`]) so a key for
+/// made for one is a key for the other; keys record it ([`crate::io`]) so a key for
 /// another circuit is refused before any proving work.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint(pub [u8; 32]);

@@ -6,8 +6,8 @@
 //! This crate is the thin layer over [`arkml_gadgets`] (re-exported as [`gadgets`]):
 //! [`model`] (the builder, a graph of layers: shapes and facts before synthesis, native
 //! inference, synthesis), [`circuit`] (the statement: public inputs by role, the weight
-//! commitment, what a verifier expects), [`quant`] (float weights to integers), [`file`](mod@file) (model, key,
-//! proof and public-input files), [`groth16`] (setup / prove / verify, with a satisfaction
+//! commitment, what a verifier expects), [`quant`] (float weights to integers), [`io`] (model, tensor, key, proof and
+//! public-input files; snarkjs, Solidity, iden3 and zkey interop), [`groth16`] (setup / prove / verify, with a satisfaction
 //! check before proving), [`handover`] (a model's weights encrypted to a recipient and
 //! bound to their commitment) and [`report`] (the generated constraint-count table).
 #![deny(missing_docs)]
@@ -20,15 +20,15 @@ pub use arkml_gadgets::{ark_bn254, ark_ff, ark_r1cs_std, ark_relations, ndarray,
 pub mod bounty;
 pub mod calibrate;
 pub mod circuit;
-pub mod file;
 pub mod groth16;
 pub mod handover;
-pub mod iden3;
+pub mod io;
 pub mod measure;
 pub mod model;
 pub mod onnx;
 pub mod quant;
 pub mod report;
-pub mod snarkjs;
-pub mod solidity;
-pub mod zkey;
+
+/// The former name of [`io`]: model, tensor, key, proof and public-input files.
+pub use io as file;
+pub use io::{iden3, snarkjs, solidity, zkey};

@@ -479,7 +479,7 @@ pub fn constraints_doc() -> String {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/digits/model.json"
     );
-    match crate::file::load_float_model(std::path::Path::new(path))
+    match crate::io::load_float_model(std::path::Path::new(path))
         .ok()
         .and_then(|fm| crate::quant::quantize(&fm, arkml_gadgets::fixed::Scale::Pow2(12)).ok())
         .and_then(|q| q.model.summary().ok())

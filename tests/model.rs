@@ -264,6 +264,7 @@ fn private_output() {
 
 #[test]
 fn a_failing_proof_names_the_place() {
+    use arkml::circuit::CircuitError;
     use arkml::groth16::ProveError;
     let m = Arc::new(small());
     let c = ModelCircuit::new(m.clone(), input(7)).unwrap();
@@ -274,7 +275,9 @@ fn a_failing_proof_names_the_place() {
     let mut lie = c.clone();
     lie.output = lie.output.map(|v| v + 1);
     match lie.prove(&pk, &mut rng) {
-        Err(ProveError::Unsatisfied(msg)) => assert!(msg.contains("output"), "{msg}"),
+        Err(CircuitError::Prove(ProveError::Unsatisfied(msg))) => {
+            assert!(msg.contains("output"), "{msg}")
+        }
         other => panic!("{other:?}"),
     }
     // private weights wider than declared: the model error names the layer
@@ -288,7 +291,7 @@ fn a_failing_proof_names_the_place() {
         .unwrap()
         .allow_unbound_weights();
     match c.prove(&pk, &mut rng) {
-        Err(ProveError::Model(e)) => assert!(e.to_string().contains("layer 0"), "{e}"),
+        Err(CircuitError::Model(e)) => assert!(e.to_string().contains("layer 0"), "{e}"),
         other => panic!("{other:?}"),
     }
 }

@@ -13,7 +13,7 @@ use cli::{arkml, tmp};
 use ark_bn254::Fr;
 use ark_ec::AffineRepr;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use arkml::circuit::{Expectation, ModelCircuit, Part, Role, StatementError};
+use arkml::circuit::{CircuitError, Expectation, ModelCircuit, Part, Role, StatementError};
 use arkml::file::{self, TensorFile};
 use arkml::groth16::{circuit_fingerprint, verify, ProveError};
 use arkml::model::{Layer, Model, WeightSpec};
@@ -119,11 +119,11 @@ fn library_private_weights_tampered_model_is_rejected() {
     let unbound = ModelCircuit::new(honest.clone(), input()).unwrap();
     assert!(matches!(
         unbound.setup(&mut rng),
-        Err(ProveError::Statement(StatementError::UnboundWeights))
+        Err(CircuitError::Statement(StatementError::UnboundWeights))
     ));
     assert!(matches!(
         unbound.prove(&pk, &mut rng),
-        Err(ProveError::Statement(StatementError::UnboundWeights))
+        Err(CircuitError::Statement(StatementError::UnboundWeights))
     ));
     assert!(arkml::groth16::check(unbound.clone()).is_err());
     assert!(unbound.allow_unbound_weights().check_statement().is_ok());
@@ -223,13 +223,13 @@ fn keys_are_tied_to_their_circuit() {
     let pk_b = b.setup(&mut rng).unwrap();
     assert!(matches!(
         a.prove_for(&pk_b, &fb.fingerprint, &mut rng),
-        Err(ProveError::WrongKey(_))
+        Err(CircuitError::Prove(ProveError::WrongKey(_)))
     ));
     // a key of another size is refused before proving, even without a fingerprint
     let other = ModelCircuit::new(Arc::new(model(Visibility::Public, false)), input()).unwrap();
     assert!(matches!(
         other.prove(&pk_b, &mut rng),
-        Err(ProveError::WrongKey(_))
+        Err(CircuitError::Prove(ProveError::WrongKey(_)))
     ));
 }
 

@@ -5,7 +5,7 @@
 //! layers are already in topological order and no cycle can be written); a layer with no
 //! entry reads the previous value, so a plain list of layers is a chain and every version-1
 //! model file is a graph. [`Graph::outputs`] lists the model's outputs (default: the last
-//! layer's). The file form names nodes and lists inputs by name ([`crate::file`]); names are
+//! layer's). The file form names nodes and lists inputs by name ([`crate::io`]); names are
 //! resolved and sorted topologically there, with cycles, dangling and duplicate names
 //! reported as typed errors.
 
