@@ -29,6 +29,16 @@ pub fn native_argmax(x: ArrayView1<BigInt>) -> Result<usize> {
     Ok(best)
 }
 
+/// The constraints [`argmax`] writes for `n` values whose differences have bound `d`:
+/// `(n - 1)(d + 4) - 1` for `n >= 2`, 0 for one value.
+pub fn argmax_cost(n: usize, d: u32) -> usize {
+    if n < 2 {
+        0
+    } else {
+        (n - 1) * (d as usize + 4) - 1
+    }
+}
+
 /// In circuit: the first index of the maximum of `x`, where every difference of two elements
 /// has bound `d`. Returns `(index, max)`.
 #[tracing::instrument(target = "gr1cs", skip_all)]

@@ -58,6 +58,11 @@ pub fn is_le<F: PrimeField>(x: &FpVar<F>, y: &FpVar<F>, d: u32) -> Result<Boolea
     Ok(!is_lt(y, x, d)?)
 }
 
+/// The constraints [`max`] writes when `x - y` has bound `d`: `d + 3`.
+pub fn max_cost(d: u32) -> usize {
+    d as usize + 3
+}
+
 /// `max(x, y)` where `x - y` has bound `d`: `y + [x >= y] * (x - y)`. Costs `d + 3`.
 #[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn max<F: PrimeField>(x: &FpVar<F>, y: &FpVar<F>, d: u32) -> Result<FpVar<F>> {

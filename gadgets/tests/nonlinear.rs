@@ -77,6 +77,7 @@ proptest! {
         prop_assert_eq!(val(&idx), BigInt::from(expected));
         prop_assert_eq!(val(&m), x[expected].clone());
         prop_assert_eq!(c.num_constraints(), ((n - 1) * (b as usize + 5)).saturating_sub(1));
+        prop_assert_eq!(c.num_constraints(), arkml_gadgets::argmax::argmax_cost(n, diff_bound(b, false)));
         prop_assert!(c.is_satisfied().unwrap());
         assert_all_witnesses_pinned(&c);
     }
@@ -218,7 +219,8 @@ fn bad_input() {
 mod more {
     use super::*;
     use arkml_gadgets::activation::{
-        cubic, leaky_relu, native_cubic, native_leaky_relu, native_poly, poly, ZANH, ZIGMOID,
+        cubic, cubic_cost, leaky_relu, leaky_relu_cost, native_cubic, native_leaky_relu,
+        native_poly, poly, poly_cost, ZANH, ZIGMOID,
     };
     use arkml_gadgets::compare::diff_bound_of;
     use arkml_gadgets::rescale::rescale_cost;
@@ -236,19 +238,19 @@ mod more {
             prop_assert_eq!(val(&out.remainder), r);
             let pb = arkml_gadgets::activation::poly::poly_bound(b, &n);
             prop_assert_eq!(c.num_constraints(), 1 + rescale_cost(pb, &n));
+            prop_assert_eq!(c.num_constraints(), poly_cost(b, &n));
             prop_assert!(c.is_satisfied().unwrap());
             assert_all_witnesses_pinned(&c);
         }
 
         #[test]
-        fn leaky_relu_matches_native((b, x) in (1u32..=100).prop_flat_map(|b| (Just(b), in_bound(b))), a in 1i64..1000, k in 1u32..12, ten in any::<bool>()) {
+        fn leaky_relu_matches_native((b, x) in (1u32..=100).prop_flat_map(|b| (Just(b), in_bound(b))), a in 0i64..1000, k in 1u32..12, ten in any::<bool>()) {
             let d = if ten { BigUint::from(10u32).pow(k) } else { BigUint::from(1u32) << k };
             let a = BigInt::from(a);
             let c = cs();
             let y = leaky_relu(&input(&c, &x), b, &a, &d).unwrap();
             prop_assert_eq!(val(&y), native_leaky_relu(&x, &a, &d));
-            let sb = b + a.bits() as u32;
-            prop_assert_eq!(c.num_constraints(), (b as usize + 2) + rescale_cost(sb, &d) + 1);
+            prop_assert_eq!(c.num_constraints(), leaky_relu_cost(b, &a, &d));
             prop_assert!(c.is_satisfied().unwrap());
             assert_all_witnesses_pinned(&c);
         }
@@ -260,6 +262,7 @@ mod more {
             let x = BigInt::from(x);
             let c = cs();
             let out = cubic(&coef, &input(&c, &x), 19, &s).unwrap();
+            prop_assert_eq!(c.num_constraints(), cubic_cost(&coef, 19, &s));
             let (q, r) = native_cubic(&coef, &x, &s);
             prop_assert_eq!(val(&out.quotient), q);
             prop_assert_eq!(val(&out.remainder), r);
@@ -273,6 +276,7 @@ mod more {
             let c = cs();
             let m = max(&witness(&c, &x), &witness(&c, &y), diff_bound_of(bx, by)).unwrap();
             prop_assert_eq!(val(&m), native_max(&x, &y));
+            prop_assert_eq!(c.num_constraints(), arkml_gadgets::compare::max_cost(diff_bound_of(bx, by)));
             prop_assert!(c.is_satisfied().unwrap());
         }
     }

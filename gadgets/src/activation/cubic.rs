@@ -37,6 +37,12 @@ pub fn cubic_divisor(scale: &BigUint) -> BigUint {
     BigUint::from(1_000_000_000u32) * scale * scale
 }
 
+/// The constraints [`cubic`] writes for a variable with bound `b`:
+/// `2 + rescale_cost(cubic_bound(c, b, S), 10^9 S^2)`.
+pub fn cubic_cost(c: &Cubic, b: u32, scale: &BigUint) -> usize {
+    2 + crate::rescale::rescale_cost(cubic_bound(c, b, scale), &cubic_divisor(scale))
+}
+
 /// The bound of the numerator for `-2^b <= x < 2^b`.
 pub fn cubic_bound(c: &Cubic, b: u32, scale: &BigUint) -> u32 {
     let m = pow2(b);

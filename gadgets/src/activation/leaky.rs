@@ -28,6 +28,18 @@ fn scaled_bound(b: u32, a: &BigInt) -> u32 {
     b + a.magnitude().bits() as u32
 }
 
+/// The constraints [`leaky_relu`] writes for a variable with bound `b`:
+/// `(b + 2) + rescale_cost(b + bits(|a|), d) + 1`, the rescale free when `a = 0` (`a x`
+/// is then the constant 0).
+pub fn leaky_relu_cost(b: u32, a: &BigInt, d: &BigUint) -> usize {
+    let scaled = if a.sign() == num_bigint::Sign::NoSign {
+        0
+    } else {
+        crate::rescale::rescale_cost(scaled_bound(b, a), d)
+    };
+    (b as usize + 2) + scaled + 1
+}
+
 /// In circuit, for `-2^b <= x < 2^b`. Errors for `d = 0`.
 #[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn leaky_relu<F: PrimeField>(

@@ -12,6 +12,12 @@ use crate::error::Result;
 use crate::fixed::{bits_for_abs, check_bound, floor_div, pow2};
 use crate::rescale::{rescale, Rescaled};
 
+/// The constraints [`poly`] writes for a variable with bound `b`:
+/// `1 + rescale_cost(poly_bound(b, n), n)`.
+pub fn poly_cost(b: u32, n: &BigUint) -> usize {
+    1 + crate::rescale::rescale_cost(poly_bound(b, n), n)
+}
+
 /// The bound of `x^2 + n*x` for `-2^b <= x < 2^b`.
 pub fn poly_bound(b: u32, n: &BigUint) -> u32 {
     let m = pow2(b).magnitude().clone();

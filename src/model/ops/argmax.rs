@@ -2,7 +2,7 @@
 //! for `n >= 2` (0 for one value), `D = diff_bound(B, nonneg)`.
 
 use arkml_gadgets::{
-    argmax::{argmax, native_argmax},
+    argmax::{argmax, argmax_cost, native_argmax},
     compare::diff_bound,
     Error,
 };
@@ -40,13 +40,12 @@ impl IntOp for ArgMax {
         None
     }
     fn cost(&self, ins: &[&Facts], _: &Facts, _: &Cx) -> usize {
-        match ins.first() {
-            Some(x) if x.shape.first().copied().unwrap_or(0) >= 2 => {
-                let d = diff_bound(x.bound, x.nonneg) as usize;
-                (x.shape[0] - 1) * (d + 4) - 1
-            }
-            _ => 0,
-        }
+        ins.first().map_or(0, |x| {
+            argmax_cost(
+                x.shape.first().copied().unwrap_or(0),
+                diff_bound(x.bound, x.nonneg),
+            )
+        })
     }
     fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
         let i = native_argmax(dims::<_, Ix1>(first(ins)?)?)?;

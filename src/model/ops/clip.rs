@@ -3,7 +3,7 @@
 //! `(max(B, bits(lo)) + 4) + (max(B, bits(lo), bits(hi)) + 4)`.
 
 use arkml_gadgets::{
-    compare::{diff_bound_of, max},
+    compare::{diff_bound_of, max, max_cost},
     fixed::{bits_for, to_field},
     Error,
 };
@@ -65,7 +65,7 @@ impl IntOp for Clip {
     fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
         ins.first().map_or(0, |x| {
             let (d1, d2) = self.diffs(x.bound);
-            numel(&out.shape) * ((d1 as usize + 3) + (d2 as usize + 3))
+            numel(&out.shape) * (max_cost(d1) + max_cost(d2))
         })
     }
     fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {

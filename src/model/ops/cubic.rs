@@ -8,10 +8,10 @@ use arkml_gadgets::{
     activation::{
         cubic,
         cubic::{cubic_bound, cubic_divisor},
-        native_cubic, ZANH, ZIGMOID,
+        cubic_cost, native_cubic, ZANH, ZIGMOID,
     },
     fixed::check_bound,
-    rescale::{quotient_bound, rescale_cost},
+    rescale::quotient_bound,
     Error,
 };
 use ndarray::{ArrayD, ArrayViewD};
@@ -57,7 +57,7 @@ impl IntOp for Cubic {
     }
     fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
         match ins.first().map(|x| self.numerator(x.bound)) {
-            Some(Ok(nb)) => numel(&out.shape) * (2 + rescale_cost(nb, &cubic_divisor(&self.scale))),
+            Some(Ok(_)) => numel(&out.shape) * cubic_cost(&self.coeffs, ins[0].bound, &self.scale),
             _ => 0,
         }
     }

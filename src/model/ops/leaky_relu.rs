@@ -3,14 +3,11 @@
 //! `a = round(alpha S)`, `d = S`. Cost per element: `(B + 2) + rescale_cost(B + bits(|a|), d) + 1` (the rescale is free when `a = 0`).
 
 use arkml_gadgets::{
-    activation::{leaky_relu, native_leaky_relu},
+    activation::{leaky_relu, leaky_relu_cost, native_leaky_relu},
     fixed::{bits_for, pow2},
-    rescale::rescale_cost,
     Error,
 };
 use ndarray::{ArrayD, ArrayViewD};
-
-use num_traits::Zero;
 
 use super::*;
 
@@ -53,15 +50,7 @@ impl IntOp for LeakyRelu {
     }
     fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
         ins.first().map_or(0, |x| {
-            let b = x.bound;
-            let sb = b + self.a.magnitude().bits() as u32;
-            // a zero slope makes `a x` the constant 0, whose rescale is free
-            let scaled = if self.a.is_zero() {
-                0
-            } else {
-                rescale_cost(sb, &self.d)
-            };
-            numel(&out.shape) * ((b as usize + 2) + scaled + 1)
+            numel(&out.shape) * leaky_relu_cost(x.bound, &self.a, &self.d)
         })
     }
     fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {

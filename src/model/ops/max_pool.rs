@@ -29,7 +29,7 @@ impl<N: Clone + Debug> Op<N> for MaxPool2d {
 
 /// The cost of a maximum over `cells` values per `(cells - 1)` comparisons.
 pub(crate) fn max_cost(cells: usize, x: &Facts) -> usize {
-    cells.saturating_sub(1) * (diff_bound(x.bound, x.nonneg) as usize + 3)
+    cells.saturating_sub(1) * arkml_gadgets::compare::max_cost(diff_bound(x.bound, x.nonneg))
 }
 
 impl IntOp for MaxPool2d {

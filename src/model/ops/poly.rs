@@ -2,9 +2,9 @@
 //! float model `n = 1`: `x^2 + x`). Cost per element: `1 + rescale_cost(poly_bound(B, n), n)`.
 
 use arkml_gadgets::{
-    activation::{native_poly, poly, poly::poly_bound},
+    activation::{native_poly, poly, poly::poly_bound, poly_cost},
     fixed::check_bound,
-    rescale::{quotient_bound, rescale_cost},
+    rescale::quotient_bound,
     Error,
 };
 use ndarray::{ArrayD, ArrayViewD};
@@ -45,7 +45,7 @@ impl IntOp for Poly {
     }
     fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
         match ins.first().map(|x| self.numerator(x.bound)) {
-            Some(Ok(pb)) => numel(&out.shape) * (1 + rescale_cost(pb, &self.0)),
+            Some(Ok(_)) => numel(&out.shape) * poly_cost(ins[0].bound, &self.0),
             _ => 0,
         }
     }
