@@ -133,9 +133,10 @@ fn field_err(i: usize, kind: &str, field: &str, why: String) -> FileError {
 }
 
 /// Layer `i` of a file: the op its `"type"` names, reading its own fields; an unknown or
-/// invalid field is an error naming the layer and the field.
-fn read_layer<N: Num>(i: usize, entry: &LayerEntry) -> Result<Layer<N>, FileError> {
-    let mut f = Fields::new(entry.fields.clone());
+/// invalid field is an error naming the layer and the field. The fields are moved out of
+/// the entry (a model's weights are read once, not copied first).
+fn read_layer<N: Num>(i: usize, entry: &mut LayerEntry) -> Result<Layer<N>, FileError> {
+    let mut f = Fields::new(std::mem::take(&mut entry.fields));
     Layer::<N>::read(&entry.kind, &mut f)
         .and_then(|l| f.finish().map(|_| l))
         .map_err(|e| match e {
@@ -200,7 +201,7 @@ pub fn is_float_model(text: &str, path: &str) -> Result<bool, FileError> {
 
 /// Parses an integer model from its JSON text (`path` only names it in errors).
 pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
-    let f = parse_file(text, path)?;
+    let mut f = parse_file(text, path)?;
     if f.dtype != Dtype::Int {
         return Err(header(
             "dtype",
@@ -211,7 +212,7 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
         .input_bound
         .ok_or_else(|| header("input_bound", "required in an integer model".into()))?;
     let mut layers = Vec::with_capacity(f.layers.len());
-    for (i, entry) in f.layers.iter().enumerate() {
+    for (i, entry) in f.layers.iter_mut().enumerate() {
         layers.push(read_layer::<BigInt>(i, entry)?);
     }
     let (layers, graph) = resolve_graph(&f, layers)?;
@@ -365,7 +366,7 @@ fn resolve_graph<L>(f: &ModelFile, layers: Vec<L>) -> Result<(Vec<L>, Graph), Fi
 /// without integer parameters (`{"type": "leaky_relu", "alpha": 0.1}`, `{"type": "poly"}`,
 /// `{"type": "sigmoid"}`, `{"type": "tanh"}`).
 pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileError> {
-    let f = parse_file(text, path)?;
+    let mut f = parse_file(text, path)?;
     if f.dtype != Dtype::Float {
         return Err(header("dtype", "expected \"float\"".into()));
     }
@@ -387,7 +388,7 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
         ));
     }
     let mut layers = Vec::with_capacity(f.layers.len());
-    for (i, entry) in f.layers.iter().enumerate() {
+    for (i, entry) in f.layers.iter_mut().enumerate() {
         layers.push(read_layer::<f64>(i, entry)?);
     }
     let (layers, graph) = resolve_graph(&f, layers)?;
