@@ -35,6 +35,9 @@ pub enum ProveError {
     /// The key is for another circuit (its fingerprint or sizes differ).
     #[error("wrong key: {0}")]
     WrongKey(String),
+    /// A key read part by part ([`Synthesized::prove_streaming`]) does not deserialise.
+    #[error("reading the proving key: {0}")]
+    KeyRead(#[from] ark_serialize::SerializationError),
 }
 
 /// The first row of `cs` (finalised, prove mode) whose R1CS constraint does not hold,
@@ -287,6 +290,121 @@ impl Synthesized {
             self.num_constraints,
             &self.full,
         )?)
+    }
+}
+
+/// Points read at a time by [`Synthesized::prove_streaming`]: at most 2^18 (about 19 MB
+/// of G1 or 36 MB of G2 points in memory), large enough that the chunked multi-scalar
+/// multiplications cost within a few per cent of one over the whole query.
+const KEY_CHUNK: usize = 1 << 18;
+
+impl Synthesized {
+    /// Proves as [`Synthesized::prove`] does, reading the proving key from `key` (in
+    /// ark-groth16's serialisation: the verifying key, `beta_g1`, `delta_g1`, then the A, B
+    /// (G1), B (G2), H and L queries) one chunk of points at a time, so the key is never
+    /// whole in memory: the prover's peak holds the matrices or one chunk, not the key.
+    /// The matrices are freed once the quotient is computed. `validate` checks every point
+    /// (curve and subgroup) as it is read, for keys from elsewhere. A query whose length is
+    /// not this circuit's is [`ProveError::WrongKey`] before its multiplication; a key that
+    /// does not deserialise is [`ProveError::KeyRead`]. The reader is left just after the
+    /// key, so a caller can check for trailing bytes or a checksum before using the proof.
+    pub fn prove_streaming<K: std::io::Read, R: RngCore + CryptoRng>(
+        self,
+        mut key: K,
+        compress: ark_serialize::Compress,
+        validate: ark_serialize::Validate,
+        rng: &mut R,
+    ) -> Result<Proof<Bn254>, ProveError> {
+        use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
+        use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+        use ark_ff::PrimeField;
+        use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+        use ark_serialize::CanonicalDeserialize;
+
+        let Synthesized {
+            matrices,
+            full,
+            num_inputs,
+            num_constraints,
+        } = self;
+        let vk = VerifyingKey::<Bn254>::deserialize_with_mode(&mut key, compress, validate)?;
+        if vk.gamma_abc_g1.len() != num_inputs {
+            return Err(ProveError::WrongKey(format!(
+                "the key is for a circuit with {} public inputs; this one has {}",
+                vk.gamma_abc_g1.len().saturating_sub(1),
+                num_inputs - 1
+            )));
+        }
+        let beta_g1 = G1Affine::deserialize_with_mode(&mut key, compress, validate)?;
+        let delta_g1 = G1Affine::deserialize_with_mode(&mut key, compress, validate)?;
+        // the quotient first, so the matrices are freed before any query is read
+        let h = LibsnarkReduction::witness_map_from_matrices::<
+            Fr,
+            ark_poly::GeneralEvaluationDomain<Fr>,
+        >(&matrices, num_inputs, num_constraints, &full)?;
+        drop(matrices);
+        let z: Vec<_> = full.iter().map(|f| f.into_bigint()).collect();
+        drop(full);
+        let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+
+        // one query: its length, checked, then its points chunk by chunk into one MSM
+        fn query<P, K>(
+            key: &mut K,
+            name: &str,
+            scalars: &[<Fr as ark_ff::PrimeField>::BigInt],
+            compress: ark_serialize::Compress,
+            validate: ark_serialize::Validate,
+        ) -> Result<P::Group, ProveError>
+        where
+            P: AffineRepr<ScalarField = Fr> + CanonicalDeserialize + Send,
+            P::Group: VariableBaseMSM<MulBase = P>,
+            K: std::io::Read,
+        {
+            use ark_ff::Zero;
+            use rayon::prelude::*;
+            let n = u64::deserialize_with_mode(&mut *key, compress, validate)?;
+            if n != scalars.len() as u64 {
+                return Err(ProveError::WrongKey(format!(
+                    "the key's {name} query has {n} points; this circuit needs {}",
+                    scalars.len()
+                )));
+            }
+            let size = P::zero().serialized_size(compress);
+            let mut acc = P::Group::zero();
+            let mut bytes = Vec::new();
+            for part in scalars.chunks(KEY_CHUNK) {
+                bytes.resize(part.len() * size, 0);
+                key.read_exact(&mut bytes)
+                    .map_err(ark_serialize::SerializationError::IoError)?;
+                let points = bytes
+                    .par_chunks(size)
+                    .map(|mut b| P::deserialize_with_mode(&mut b, compress, validate))
+                    .collect::<Result<Vec<P>, _>>()?;
+                acc += P::Group::msm_bigint(&points, part);
+            }
+            Ok(acc)
+        }
+        let a = query::<G1Affine, _>(&mut key, "A", &z, compress, validate)?;
+        let g_a = a + vk.alpha_g1 + delta_g1 * r;
+        let b1 = query::<G1Affine, _>(&mut key, "B (G1)", &z, compress, validate)?;
+        let g1_b = b1 + beta_g1 + delta_g1 * s;
+        let b2 = query::<G2Affine, _>(&mut key, "B (G2)", &z, compress, validate)?;
+        let g2_b: G2Projective = b2 + vk.beta_g2 + vk.delta_g2 * s;
+        // the quotient has degree below the domain's size less one: the key's H query has
+        // one point fewer than the domain (ark-groth16's MSM pairs up the shorter length)
+        let h: Vec<_> = h[..h.len().saturating_sub(1)]
+            .iter()
+            .map(|f| f.into_bigint())
+            .collect();
+        let h_acc = query::<G1Affine, _>(&mut key, "H", &h, compress, validate)?;
+        drop(h);
+        let l_acc = query::<G1Affine, _>(&mut key, "L", &z[num_inputs..], compress, validate)?;
+        let g_c: G1Projective = g_a * s + g1_b * r - delta_g1 * (r * s) + l_acc + h_acc;
+        Ok(Proof {
+            a: g_a.into_affine(),
+            b: g2_b.into_affine(),
+            c: g_c.into_affine(),
+        })
     }
 }
 

@@ -557,3 +557,71 @@ fn groth16_proofs_are_malleable() {
     assert_ne!(twin, proof);
     assert!(verify(&pk.vk, &c.public_inputs(), &twin).unwrap());
 }
+
+/// `prove` from a key file reads the key as it goes: the proof verifies (with and without
+/// re-validating the points, and from a compressed key written elsewhere); a corrupted,
+/// truncated or extended file, or a key for another circuit, is an error and never a proof.
+#[test]
+fn proving_from_a_key_file_streams_and_checks_it() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let c = ModelCircuit::new(Arc::new(model(Visibility::Private, false)), input())
+        .unwrap()
+        .with_commitment(Fr::from(7u64));
+    let pk = c.setup(&mut rng).unwrap();
+    let meta = file::KeyMeta::new(&c.info().unwrap(), c.layout());
+    let dir = tmp("stream-key");
+    let path = dir.join("pk");
+    file::save_proving_key(&path, &pk, &meta).unwrap();
+    let prove = |p: &std::path::Path, rng: &mut StdRng, validate: bool| {
+        file::prove_with_key_file(p, c.synthesize().unwrap(), validate, rng)
+    };
+    for validate in [false, true] {
+        let proof = prove(&path, &mut rng, validate).unwrap();
+        assert!(verify(&pk.vk, &c.public_inputs(), &proof).unwrap());
+    }
+    // the same key, compressed (the header's form for keys written by other tools)
+    let bytes = std::fs::read(&path).unwrap();
+    let n = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let mut head: serde_json::Value = serde_json::from_slice(&bytes[12..12 + n]).unwrap();
+    head["encoding"] = "compressed".into();
+    head.as_object_mut().unwrap().remove("checksum");
+    let head = serde_json::to_vec(&head).unwrap();
+    let mut compressed = bytes[..8].to_vec();
+    compressed.extend((head.len() as u32).to_le_bytes());
+    compressed.extend(&head);
+    ark_serialize::CanonicalSerialize::serialize_compressed(&pk, &mut compressed).unwrap();
+    let other = dir.join("pk-compressed");
+    std::fs::write(&other, &compressed).unwrap();
+    let proof = prove(&other, &mut rng, false).unwrap();
+    assert!(verify(&pk.vk, &c.public_inputs(), &proof).unwrap());
+    // damaged files
+    let mut flipped = bytes.clone();
+    let len = flipped.len();
+    flipped[len - 100] ^= 1;
+    let mut longer = bytes.clone();
+    longer.push(0);
+    for (what, damaged, needle) in [
+        ("a flipped bit", flipped, "checksum"),
+        ("a truncated file", bytes[..len - 1].to_vec(), "proving key"),
+        ("a trailing byte", longer, "trailing"),
+    ] {
+        std::fs::write(&other, &damaged).unwrap();
+        let err = prove(&other, &mut rng, false).unwrap_err().to_string();
+        assert!(err.contains(needle), "{what}: {err}");
+    }
+    // the key of a circuit with other public inputs
+    let c2 = ModelCircuit::new(Arc::new(model(Visibility::Public, false)), input()).unwrap();
+    let pk2 = c2.setup(&mut rng).unwrap();
+    file::save_proving_key(
+        &other,
+        &pk2,
+        &file::KeyMeta::new(&c2.info().unwrap(), c2.layout()),
+    )
+    .unwrap();
+    let err = prove(&other, &mut rng, false).unwrap_err();
+    assert!(
+        matches!(err, file::FileError::Prove(ProveError::WrongKey(_))),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

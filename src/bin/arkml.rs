@@ -603,6 +603,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let salt = salt_for(&m, salt)?;
             let x = load_input(&m, &input, float, nchw)?;
             let circuit = bound_circuit(m.clone(), x, salt)?;
+            // what is printed and written beside the proof, so the model and the circuit
+            // (with every weight) can be freed before the key is read
+            let said = describe_output(&circuit.output, &m);
+            let (layout, public) = (circuit.layout(), circuit.public_inputs());
             let proof = if let Some(zkey) = zkey {
                 let z = arkml::zkey::read_zkey(&std::fs::read(&zkey)?)
                     .map_err(|e| format!("{}: {e}", zkey.display()))?;
@@ -616,10 +620,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let meta = file::proving_key_meta(&pk)?;
                 let pb = spinner("synthesising");
                 let synthesized = circuit.synthesize()?;
+                drop((circuit, m));
                 let info = synthesized.info();
-                if meta.fingerprint().as_ref() != Some(&info.fingerprint)
-                    || meta.public != circuit.layout()
-                {
+                if meta.fingerprint().as_ref() != Some(&info.fingerprint) || meta.public != layout {
                     pb.finish_and_clear();
                     return Err(format!(
                         "{}: the key is for another circuit ({}), this model's circuit is {}",
@@ -629,20 +632,14 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     )
                     .into());
                 }
-                pb.set_message("loading the proving key");
-                let (key, _) = file::load_proving_key(&pk)?;
-                pb.set_message("proving");
-                let proof = synthesized.prove(&key, &mut OsRng)?;
+                pb.set_message("proving (reading the key as it goes)");
+                let proof = file::prove_with_key_file(&pk, synthesized, false, &mut OsRng)?;
                 pb.finish_and_clear();
                 proof
             };
             file::save_proof(&out, &proof)?;
-            file::save_public(
-                &public_path(&out),
-                &circuit.layout(),
-                &circuit.public_inputs(),
-            )?;
-            println!("{}", describe_output(&circuit.output, &m));
+            file::save_public(&public_path(&out), &layout, &public)?;
+            println!("{said}");
             eprintln!(
                 "wrote {} and {}",
                 out.display(),

@@ -231,6 +231,82 @@ pub fn proving_key_from_bytes(
     Ok((pk, meta))
 }
 
+/// Proves `synthesized` with the proving key in the file at `path` ([`save_proving_key`]'s
+/// form), reading the key part by part ([`crate::groth16::Synthesized::prove_streaming`]):
+/// the key is never whole in memory, and neither is the file. The checksum of an
+/// uncompressed key is computed as it is read and compared before the proof is returned
+/// (a corrupted file gives an error, never its proof); `validate` checks every point, as
+/// [`load_proving_key_checked`] does. The caller compares the header's fingerprint with the
+/// circuit's first ([`proving_key_meta`]).
+pub fn prove_with_key_file<R: ark_std::rand::RngCore + ark_std::rand::CryptoRng>(
+    path: &Path,
+    synthesized: crate::groth16::Synthesized,
+    validate: bool,
+    rng: &mut R,
+) -> Result<Proof<Bn254>, FileError> {
+    use ark_serialize::{Compress, Validate};
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    const WHAT: &str = "proving key";
+    let meta = proving_key_meta(path)?;
+    let (compress, validate) = match meta.encoding.as_str() {
+        "compressed" => (Compress::Yes, Validate::Yes),
+        "uncompressed" if meta.checksum.is_none() => {
+            return Err(bad(path, WHAT, "uncompressed key without a checksum"))
+        }
+        "uncompressed" if validate => (Compress::No, Validate::Yes),
+        "uncompressed" => (Compress::No, Validate::No),
+        other => return Err(bad(path, WHAT, format!("unknown encoding {other:?}"))),
+    };
+    let mut file =
+        std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io(path))?);
+    // skip the header again (proving_key_meta checked it)
+    let mut head = [0u8; 12];
+    file.read_exact(&mut head).map_err(io(path))?;
+    let n = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as u64;
+    std::io::copy(&mut (&mut file).take(n), &mut std::io::sink()).map_err(io(path))?;
+
+    /// Hashes what passes through.
+    struct Hashing<R> {
+        inner: R,
+        hash: Sha256,
+    }
+    impl<R: Read> Read for Hashing<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.hash.update(&buf[..n]);
+            Ok(n)
+        }
+    }
+    let mut body = Hashing {
+        inner: file,
+        hash: Sha256::new(),
+    };
+    let proof = synthesized
+        .prove_streaming(&mut body, compress, validate, rng)
+        .map_err(|e| match e {
+            crate::groth16::ProveError::KeyRead(e) => ser_err(path, WHAT)(e),
+            e => FileError::Prove(e),
+        })?;
+    let mut rest = [0u8; 1];
+    if body.read(&mut rest).map_err(io(path))? != 0 {
+        let more = std::io::copy(&mut body, &mut std::io::sink()).map_err(io(path))? + 1;
+        return Err(bad(path, WHAT, format!("{more} trailing bytes")));
+    }
+    if let Some(sum) = &meta.checksum {
+        let got: String = body
+            .hash
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if &got != sum {
+            return Err(bad(path, WHAT, "checksum mismatch: the file is corrupted"));
+        }
+    }
+    Ok(proof)
+}
+
 /// Reads only a proving key's header (cheap: the key itself is not parsed), so a caller can
 /// compare the circuit's fingerprint before loading a large key.
 pub fn proving_key_meta(path: &Path) -> Result<KeyMeta, FileError> {

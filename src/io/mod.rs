@@ -146,6 +146,10 @@ pub enum FileError {
         /// The cause.
         why: String,
     },
+    /// Proving with a key read from a file failed (the key is for another circuit, or the
+    /// witness does not satisfy it).
+    #[error(transparent)]
+    Prove(#[from] crate::groth16::ProveError),
 }
 
 pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> FileError + '_ {

@@ -291,14 +291,13 @@ pub fn conv2d<T: Scalar>(
         (0..cout)
             .map(|co| {
                 let wk = w.index_axis(Axis(3), co);
-                let mut terms = Vec::new();
+                let mut pairs = Vec::new();
                 Zip::from(&win).and(&wk).for_each(|xv, wv| {
                     if let Some(xv) = xv {
-                        terms.push(xv.mul(wv));
+                        pairs.push((xv, wv));
                     }
                 });
-                terms.push(b[co].clone());
-                T::sum_all(terms)
+                T::sum_products(pairs, &b[co])
             })
             .collect()
     })
@@ -371,14 +370,13 @@ pub fn depthwise_conv2d<T: Scalar>(
             let xc = win.index_axis(Axis(2), c);
             for m in 0..mult {
                 let wk = w.slice(s![.., .., c, m]);
-                let mut terms = Vec::new();
+                let mut pairs = Vec::new();
                 Zip::from(&xc).and(&wk).for_each(|xv, wv| {
                     if let Some(xv) = xv {
-                        terms.push(xv.mul(wv));
+                        pairs.push((xv, wv));
                     }
                 });
-                terms.push(b[c * mult + m].clone());
-                out.push(T::sum_all(terms));
+                out.push(T::sum_products(pairs, &b[c * mult + m]));
             }
         }
         out

@@ -29,13 +29,9 @@ pub fn dense<T: Scalar>(x: ArrayView1<T>, w: ArrayView2<T>, b: ArrayView1<T>) ->
     )?;
     expect_shape("dense bias (= output length)", &[w.ncols()], b.shape())?;
     Ok(Array1::from_iter(
-        w.columns().into_iter().zip(b.iter()).map(|(col, bias)| {
-            T::sum_all(
-                x.iter()
-                    .zip(col.iter())
-                    .map(|(xi, wi)| xi.mul(wi))
-                    .chain(std::iter::once(bias.clone())),
-            )
-        }),
+        w.columns()
+            .into_iter()
+            .zip(b.iter())
+            .map(|(col, bias)| T::sum_products(x.iter().zip(col.iter()), bias)),
     ))
 }
