@@ -93,7 +93,12 @@ fn crypto(c: &mut Criterion) {
     c.bench_function("ecdh with subgroup check", |b| {
         b.iter(|| {
             let cs = ConstraintSystem::<Fr>::new_ref();
-            let p = babyjub::PointVar::new(cs.clone(), Some(peer), true).unwrap();
+            let p = babyjub::PointVar::new(
+                cs.clone(),
+                Some(peer),
+                arkml_gadgets::tensor::Visibility::Public,
+            )
+            .unwrap();
             babyjub::ecdh(&w(&cs, 123_456_789), &p).unwrap();
             cs.num_constraints()
         })

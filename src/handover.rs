@@ -111,7 +111,7 @@ impl Handover {
             owner: native_public_key(&secret),
             recipient,
             nonce,
-            ciphertext: cipher::native_encrypt(&plain, (key.x, key.y), nonce)?,
+            ciphertext: cipher::native_encrypt(&plain, key, nonce)?,
             len: weights.len(),
         };
         Ok(Handover {
@@ -195,7 +195,7 @@ impl ConstraintSynthesizer<Fr> for Handover {
         key.x.enforce_not_equal(&zero)?;
         let mut plain = weights;
         plain.push(salt);
-        let ct = cipher::encrypt(&plain, (&key.x, &key.y), &nonce)?;
+        let ct = cipher::encrypt(&plain, &key, &nonce)?;
         if ct.len() != ciphertext.len() {
             return Err(SynthesisError::Unsatisfiable);
         }

@@ -6,16 +6,23 @@ use ark_bn254::Fr;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef};
 
-use arkml_gadgets::activation::{cubic, leaky_relu, poly, relu, rescale_relu, ZIGMOID};
-use arkml_gadgets::argmax::argmax;
-use arkml_gadgets::compare::{diff_bound, is_lt};
-use arkml_gadgets::layers::max_pool2d;
-use arkml_gadgets::layers::{
-    avg_pool2d, batch_norm, conv2d, dense, depthwise_conv2d, flatten, global_avg_pool2d,
-    pointwise_conv2d, sum_pool2d, upsample2d, Conv2dConfig, Padding, Pool2dConfig,
+use arkml_gadgets::activation::{
+    cubic, cubic_cost, leaky_relu, leaky_relu_cost, poly, poly_cost, relu, relu_cost, relu_tensor,
+    rescale_relu, rescale_relu_cost, ZIGMOID,
 };
-use arkml_gadgets::range::{enforce_bound, enforce_signed, enforce_unsigned};
-use arkml_gadgets::rescale::rescale;
+use arkml_gadgets::argmax::{argmax, argmax_cost};
+use arkml_gadgets::compare::{compare_cost, diff_bound, is_lt};
+use arkml_gadgets::layers::{
+    avg_pool2d, avg_pool2d_cost, batch_norm, batch_norm_cost, conv2d, conv2d_cost, dense,
+    dense_cost, depthwise_conv2d, depthwise_conv2d_cost, flatten, global_avg_pool2d,
+    global_avg_pool2d_cost, global_max_pool2d, global_max_pool2d_cost, max_pool2d, max_pool2d_cost,
+    pointwise_conv2d, separable_conv2d, separable_conv2d_cost, sum_pool2d, upsample2d,
+    Conv2dConfig, Padding, Pool2dConfig,
+};
+use arkml_gadgets::range::{
+    bound_cost, enforce_bound, enforce_signed, enforce_unsigned, range_cost,
+};
+use arkml_gadgets::rescale::{rescale, rescale_cost, rescale_within, rescale_within_cost};
 use arkml_gadgets::tensor::{alloc_tensor, Visibility};
 use ndarray::{ArrayD, Dimension, IxDyn};
 use num_bigint::{BigInt, BigUint};
@@ -33,6 +40,10 @@ pub struct Row {
     pub constraints: usize,
     /// circomlib-ml's measured count for the same shape, where known.
     pub circom: Option<usize>,
+    /// The gadget crate's `*_cost` function for it.
+    pub cost_fn: &'static str,
+    /// What that function predicts (a test checks it equals `constraints`).
+    pub predicted: usize,
 }
 
 fn count(f: impl FnOnce(ConstraintSystemRef<Fr>)) -> usize {
@@ -61,25 +72,48 @@ fn tensor(cs: &ConstraintSystemRef<Fr>, shape: &[usize], vis: Visibility) -> Arr
 /// Every gadget at standard sizes.
 pub fn gadget_rows() -> Vec<Row> {
     let mut rows = Vec::new();
-    let mut push = |gadget, size: String, formula, constraints, circom| {
+    let mut push = |gadget, size: String, formula, constraints, circom, cost: (_, _)| {
         rows.push(Row {
             gadget,
             size,
             formula,
             constraints,
             circom,
+            cost_fn: cost.0,
+            predicted: cost.1,
         })
     };
     for k in [8u32, 32, 64] {
         let c = count(|cs| drop(enforce_unsigned(&witness(&cs, 1), k).unwrap()));
-        push("range (unsigned)", format!("k = {k}"), "k + 1", c, None);
+        push(
+            "range (unsigned)",
+            format!("k = {k}"),
+            "k + 1",
+            c,
+            None,
+            ("range_cost", range_cost(k)),
+        );
     }
     for k in [8u32, 64] {
         let c = count(|cs| drop(enforce_signed(&witness(&cs, -1), k).unwrap()));
-        push("range (signed)", format!("k = {k}"), "k + 1", c, None);
+        push(
+            "range (signed)",
+            format!("k = {k}"),
+            "k + 1",
+            c,
+            None,
+            ("range_cost", range_cost(k)),
+        );
     }
     let c = count(|cs| drop(enforce_bound(&witness(&cs, -1), 100).unwrap()));
-    push("bound / sign", "B = 100".into(), "B + 2", c, None);
+    push(
+        "bound / sign",
+        "B = 100".into(),
+        "B + 2",
+        c,
+        None,
+        ("bound_cost", bound_cost(100)),
+    );
     for (b, s) in [(32u32, 16u32), (64, 16), (128, 64)] {
         let n = BigUint::from(1u32) << s;
         let c = count(|cs| drop(rescale(&witness(&cs, -5), b, &n).unwrap()));
@@ -89,6 +123,7 @@ pub fn gadget_rows() -> Vec<Row> {
             "B + 2",
             c,
             None,
+            ("rescale_cost", rescale_cost(b, &n)),
         );
     }
     for (b, k) in [(64u32, 6u32), (128, 18), (245, 36)] {
@@ -100,6 +135,7 @@ pub fn gadget_rows() -> Vec<Row> {
             "2k + Bq + 3, k = ceil(log2 n), Bq = quotient bound",
             c,
             None,
+            ("rescale_cost", rescale_cost(b, &n)),
         );
     }
     for (vis, name, formula, circom) in [
@@ -120,7 +156,17 @@ pub fn gadget_rows() -> Vec<Row> {
             let b1 = b.into_dimensionality().unwrap();
             dense(x1.view(), w2.view(), b1.view()).unwrap();
         });
-        push(name, "784 x 10".into(), formula, c, circom);
+        push(
+            name,
+            "784 x 10".into(),
+            formula,
+            c,
+            circom,
+            (
+                "dense_cost",
+                dense_cost(784, 10, vis != Visibility::Constant),
+            ),
+        );
     }
     let conv_cases: [(Visibility, &'static str, &'static str, Padding); 3] = [
         (
@@ -156,7 +202,23 @@ pub fn gadget_rows() -> Vec<Row> {
             )
             .unwrap();
         });
-        push(name, "28x28x1, 3x3, 4 filters".into(), formula, c, None);
+        push(
+            name,
+            "28x28x1, 3x3, 4 filters".into(),
+            formula,
+            c,
+            None,
+            (
+                "conv2d_cost",
+                conv2d_cost(
+                    (28, 28, 1),
+                    (3, 3),
+                    4,
+                    &Conv2dConfig::new((1, 1), pad),
+                    vis != Visibility::Constant,
+                ),
+            ),
+        );
     }
     let c = count(|cs| {
         let x = tensor(&cs, &[5, 5, 3], Visibility::Private);
@@ -175,6 +237,10 @@ pub fn gadget_rows() -> Vec<Row> {
         "h*w*cin*cout",
         c,
         None,
+        (
+            "conv2d_cost",
+            conv2d_cost((5, 5, 3), (1, 1), 6, &Conv2dConfig::default(), true),
+        ),
     );
     let c = count(|cs| {
         let x = tensor(&cs, &[5, 5, 3], Visibility::Private);
@@ -194,6 +260,10 @@ pub fn gadget_rows() -> Vec<Row> {
         "oh*ow*cin*mult*kh*kw",
         c,
         None,
+        (
+            "depthwise_conv2d_cost",
+            depthwise_conv2d_cost((5, 5, 3), (3, 3), 2, &Conv2dConfig::default(), true),
+        ),
     );
     let c = count(|cs| {
         let x = tensor(&cs, &[26, 26, 4], Visibility::Private);
@@ -212,6 +282,7 @@ pub fn gadget_rows() -> Vec<Row> {
         "h*w*c (0 with constant a)",
         c,
         None,
+        ("batch_norm_cost", batch_norm_cost(26 * 26 * 4, true)),
     );
     let c = count(|cs| {
         let x = tensor(&cs, &[26, 26, 4], Visibility::Private);
@@ -229,6 +300,7 @@ pub fn gadget_rows() -> Vec<Row> {
         "0",
         c,
         None,
+        ("0", 0),
     );
     let c = count(|cs| {
         let x = tensor(&cs, &[26, 26, 4], Visibility::Private);
@@ -245,6 +317,10 @@ pub fn gadget_rows() -> Vec<Row> {
         "oh*ow*c * rescale(B + 2, 4) = oh*ow*c * (B + 4)",
         c,
         None,
+        (
+            "avg_pool2d_cost",
+            avg_pool2d_cost((26, 26, 4), 64, &Pool2dConfig::new((2, 2))),
+        ),
     );
     let c = count(|cs| {
         let x = tensor(&cs, &[5, 5, 3], Visibility::Private);
@@ -256,9 +332,20 @@ pub fn gadget_rows() -> Vec<Row> {
         "c * rescale(B + ceil(log2 hw), hw)",
         c,
         None,
+        (
+            "global_avg_pool2d_cost",
+            global_avg_pool2d_cost((5, 5, 3), 64),
+        ),
     );
     let c = count(|cs| drop(relu(&witness(&cs, -1), 64).unwrap()));
-    push("relu", "B = 64".into(), "B + 3", c, Some(517));
+    push(
+        "relu",
+        "B = 64".into(),
+        "B + 3",
+        c,
+        Some(517),
+        ("relu_cost", relu_cost(64)),
+    );
     let n = BigUint::from(1u32) << 16;
     let c = count(|cs| drop(rescale_relu(&witness(&cs, -1), 64, &n).unwrap()));
     push(
@@ -267,6 +354,7 @@ pub fn gadget_rows() -> Vec<Row> {
         "B + 3",
         c,
         None,
+        ("rescale_relu_cost", rescale_relu_cost(64, &n)),
     );
     let c = count(|cs| drop(leaky_relu(&witness(&cs, -1), 64, &BigInt::from(3), &n).unwrap()));
     push(
@@ -275,6 +363,7 @@ pub fn gadget_rows() -> Vec<Row> {
         "(B + 2) + rescale(B + 2, 2^16) + 1",
         c,
         None,
+        ("leaky_relu_cost", leaky_relu_cost(64, &BigInt::from(3), &n)),
     );
     let n3 = BigUint::from(10u32).pow(3);
     let c = count(|cs| drop(poly(&witness(&cs, -1), 32, &n3).unwrap()));
@@ -284,6 +373,7 @@ pub fn gadget_rows() -> Vec<Row> {
         "1 + rescale(bound(x^2 + n x), n)",
         c,
         None,
+        ("poly_cost", poly_cost(32, &n3)),
     );
     let c = count(|cs| drop(cubic(&ZIGMOID, &witness(&cs, -1), 19, &n).unwrap()));
     push(
@@ -292,6 +382,7 @@ pub fn gadget_rows() -> Vec<Row> {
         "2 + rescale(bound, 10^9 S^2)",
         c,
         None,
+        ("cubic_cost", cubic_cost(&ZIGMOID, 19, &n)),
     );
     let c = count(|cs| drop(is_lt(&witness(&cs, -1), &witness(&cs, 3), 65).unwrap()));
     push(
@@ -300,6 +391,7 @@ pub fn gadget_rows() -> Vec<Row> {
         "D + 2",
         c,
         Some(253),
+        ("compare_cost", compare_cost(65)),
     );
     let c = count(|cs| {
         let x = tensor(&cs, &[2, 2, 1], Visibility::Private);
@@ -316,6 +408,10 @@ pub fn gadget_rows() -> Vec<Row> {
         "(w - 1)(B + 4); (w - 1)(B + 3) after a ReLU",
         c,
         Some(1015),
+        (
+            "max_pool2d_cost",
+            max_pool2d_cost((2, 2, 1), diff_bound(64, false), &Pool2dConfig::new((2, 2))),
+        ),
     );
     let c = count(|cs| {
         let x = tensor(&cs, &[10], Visibility::Private);
@@ -331,6 +427,80 @@ pub fn gadget_rows() -> Vec<Row> {
         "(n - 1)(B + 5) - 1",
         c,
         Some(2547),
+        ("argmax_cost", argmax_cost(10, diff_bound(64, false))),
+    );
+    let n8 = BigUint::from(1u32) << 8;
+    let c = count(|cs| drop(rescale_within(&witness(&cs, -5), 40, &n8, 12).unwrap()));
+    push(
+        "rescale into a calibrated width",
+        "B = 40, s = 8, Bq = 12".into(),
+        "k + Bq + 2 for n = 2^s (2k + Bq + 3 otherwise), Bq the calibrated width",
+        c,
+        None,
+        ("rescale_within_cost", rescale_within_cost(40, &n8, 12)),
+    );
+    let c = count(|cs| {
+        let x = tensor(&cs, &[26, 26, 4], Visibility::Private);
+        relu_tensor(&x, 16).unwrap();
+    });
+    push(
+        "relu on a tensor",
+        "26x26x4, B = 16".into(),
+        "n (B + 3)",
+        c,
+        None,
+        ("relu_cost", 26 * 26 * 4 * relu_cost(16)),
+    );
+    let c = count(|cs| {
+        let x = tensor(&cs, &[5, 5, 3], Visibility::Private);
+        let dw = tensor(&cs, &[3, 3, 3, 2], Visibility::Private);
+        let pw = tensor(&cs, &[6, 4], Visibility::Private);
+        let b = tensor(&cs, &[4], Visibility::Private);
+        separable_conv2d(
+            x.view().into_dimensionality().unwrap(),
+            dw.view().into_dimensionality().unwrap(),
+            pw.view().into_dimensionality().unwrap(),
+            b.view().into_dimensionality().unwrap(),
+            &Conv2dConfig::new((1, 1), Padding::Same),
+        )
+        .unwrap();
+    });
+    push(
+        "separable conv same (private weights)",
+        "5x5x3, 3x3, multiplier 2, 4 filters".into(),
+        "depthwise taps * cin * mult + oh*ow*cin*mult*cout",
+        c,
+        None,
+        (
+            "separable_conv2d_cost",
+            separable_conv2d_cost(
+                (5, 5, 3),
+                (3, 3),
+                2,
+                4,
+                &Conv2dConfig::new((1, 1), Padding::Same),
+                true,
+            ),
+        ),
+    );
+    let c = count(|cs| {
+        let x = tensor(&cs, &[4, 4, 3], Visibility::Private);
+        global_max_pool2d(
+            x.view().into_dimensionality().unwrap(),
+            diff_bound(16, false),
+        )
+        .unwrap();
+    });
+    push(
+        "global max pool",
+        "4x4x3, B = 16 (signed)".into(),
+        "c (hw - 1)(D + 3)",
+        c,
+        None,
+        (
+            "global_max_pool2d_cost",
+            global_max_pool2d_cost((4, 4, 3), diff_bound(16, false)),
+        ),
     );
     crypto_rows(&mut push);
     rows
@@ -339,7 +509,10 @@ pub fn gadget_rows() -> Vec<Row> {
 /// The crypto gadgets, beside circom's measured figures (circomlib's Poseidon(2), sha256 of
 /// one block, the unchecked `EscalarMulAny` ECDH, circomlib-ml's MiMC7 encryption per
 /// element).
-fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, Option<usize>)) {
+type Push<'a> =
+    dyn FnMut(&'static str, String, &'static str, usize, Option<usize>, (&'static str, usize)) + 'a;
+
+fn crypto_rows(push: &mut Push<'_>) {
     use arkml_gadgets::crypto::{babyjub, cipher, commit, poseidon, sha256};
     let c = count(|cs| {
         let xs: Vec<_> = (0..2).map(|i| witness(&cs, i)).collect();
@@ -351,6 +524,7 @@ fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, 
         "3 (8 (n+1) + R_P) - 3",
         c,
         Some(240),
+        ("poseidon_cost", poseidon::poseidon_cost(2)),
     );
     let c = count(|cs| {
         let xs: Vec<_> = (0..16).map(|i| witness(&cs, i)).collect();
@@ -362,6 +536,7 @@ fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, 
         "3 (8 (n+1) + R_P) - 3",
         c,
         None,
+        ("poseidon_cost", poseidon::poseidon_cost(16)),
     );
     push(
         "sha-256, first block",
@@ -369,6 +544,7 @@ fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, 
         "measured (xor 1 per 2-way, ch 1, maj 2, adds 32 + carries + 1)",
         sha256::sha256_block_cost(),
         Some(29725),
+        ("sha256_block_cost", sha256::sha256_block_cost()),
     );
     let c = count(|cs| {
         let s = witness(&cs, 12345);
@@ -377,22 +553,29 @@ fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, 
     push(
         "baby jubjub public key s*Base8",
         "253-bit scalar".into(),
-        "254 + 127 + 6*126 (2-bit fixed windows)",
+        "254 + 126 + 6*126 (2-bit fixed windows)",
         c,
         None,
+        ("public_key_cost", babyjub::public_key_cost()),
     );
     let c = count(|cs| {
         let s = witness(&cs, 12345);
         let p = babyjub::native_public_key(&BigUint::from(77u32));
-        let pv = babyjub::PointVar::new(cs.clone(), Some(p), true).unwrap();
+        let pv = babyjub::PointVar::new(
+            cs.clone(),
+            Some(p),
+            arkml_gadgets::tensor::Visibility::Public,
+        )
+        .unwrap();
         drop(babyjub::ecdh(&s, &pv).unwrap());
     });
     push(
         "ecdh s*P with subgroup check",
         "253-bit scalar".into(),
-        "20 + 254 + 9*253 + 4 (Montgomery ladder)",
+        "19 + 254 + 9*253 + 4 (Montgomery ladder)",
         c,
         Some(2554),
+        ("ecdh_cost", babyjub::ecdh_cost()),
     );
     let c = count(|cs| {
         let xs: Vec<_> = (0..999).map(|i| witness(&cs, i)).collect();
@@ -406,6 +589,7 @@ fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, 
         "(264 (ceil(n/3) + 1) + 126) / n",
         c / 999,
         Some(728),
+        ("encrypt_cost(n) / n", cipher::encrypt_cost(999) / 999),
     );
     let c = count(|cs| {
         let xs: Vec<_> = (0..1000).map(|i| witness(&cs, i)).collect();
@@ -418,13 +602,14 @@ fn crypto_rows(push: &mut impl FnMut(&'static str, String, &'static str, usize, 
         "237 + 609 k - 3 (15 k - n), k = ceil(n / 15)",
         c,
         None,
+        ("commit_cost", commit::commit_cost(1000)),
     );
 }
 
 /// The table as markdown.
 pub fn gadget_table() -> String {
     let mut s = String::from(
-        "| gadget | size | formula | constraints | circom | circom / arkml |\n|---|---|---|---:|---:|---:|\n",
+        "| gadget | size | formula | cost function | constraints | circom | circom / arkml |\n|---|---|---|---|---:|---:|---:|\n",
     );
     for r in gadget_rows() {
         let circom = r.circom.map_or("".to_string(), |c| c.to_string());
@@ -433,8 +618,8 @@ pub fn gadget_table() -> String {
             _ => String::new(),
         };
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            r.gadget, r.size, r.formula, r.constraints, circom, ratio
+            "| {} | {} | {} | `{}` | {} | {} | {} |\n",
+            r.gadget, r.size, r.formula, r.cost_fn, r.constraints, circom, ratio
         ));
     }
     s

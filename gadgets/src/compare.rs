@@ -58,6 +58,12 @@ pub fn is_le<F: PrimeField>(x: &FpVar<F>, y: &FpVar<F>, d: u32) -> Result<Boolea
     Ok(!is_lt(y, x, d)?)
 }
 
+/// The constraints [`is_lt`], [`is_le`] and [`is_nonnegative`] write when the difference (or
+/// the value) has bound `d`: `d + 2`.
+pub fn compare_cost(d: u32) -> usize {
+    d as usize + 2
+}
+
 /// The constraints [`max`] writes when `x - y` has bound `d`: `d + 3`.
 pub fn max_cost(d: u32) -> usize {
     d as usize + 3

@@ -153,6 +153,17 @@ pub(crate) fn check_value<F: PrimeField>(
     Ok(())
 }
 
+/// The constraints [`enforce_unsigned`] and [`enforce_signed`] write for a `k`-bit range on a
+/// variable: `k + 1` (a constant is checked natively and costs nothing).
+pub fn range_cost(k: u32) -> usize {
+    k as usize + 1
+}
+
+/// The constraints [`enforce_bound`] writes for the bound `b` on a variable: `b + 2`.
+pub fn bound_cost(b: u32) -> usize {
+    b as usize + 2
+}
+
 /// Proves `0 <= x < 2^k`. Costs `k + 1` constraints; returns the `k` bits, little-endian.
 ///
 /// A witness that does not fit is a typed error ([`Error::OutOfRange`]), never a circuit that

@@ -52,20 +52,16 @@ fn poseidon_equals_circomlibjs_for_every_width() {
             .collect();
         let h = poseidon(&vars).unwrap();
         assert_eq!(h.value().unwrap(), expected);
-        assert_eq!(cs.num_constraints(), poseidon_cost(inputs.len()).unwrap());
+        assert_eq!(cs.num_constraints(), poseidon_cost(inputs.len()));
         assert!(cs.is_satisfied().unwrap());
     }
 }
 
 #[test]
 fn poseidon_counts_are_pinned() {
-    assert_eq!(poseidon_cost(1).unwrap(), 3 * (16 + 56) - 3);
-    assert_eq!(
-        poseidon_cost(2).unwrap(),
-        240,
-        "circom's Poseidon(2) is 240"
-    );
-    assert_eq!(poseidon_cost(16).unwrap(), 609);
+    assert_eq!(poseidon_cost(1), 3 * (16 + 56) - 3);
+    assert_eq!(poseidon_cost(2), 240, "circom's Poseidon(2) is 240");
+    assert_eq!(poseidon_cost(16), 609);
     // constants cost nothing
     let cs = cs();
     let _ = poseidon(&[
@@ -115,7 +111,8 @@ fn bad_widths_are_typed_errors() {
     assert!(native_poseidon_permutation(&[Fr::from(0u64); 18]).is_err());
     assert!(poseidon(&[]).is_err());
     assert!(poseidon_permutation(&vec![FpVar::Constant(Fr::from(0u64)); 18]).is_err());
-    assert!(poseidon_cost(0).is_err());
+    assert_eq!(poseidon_cost(0), usize::MAX);
+    assert_eq!(poseidon_cost(17), usize::MAX);
 }
 
 #[test]
@@ -287,6 +284,7 @@ mod cipher {
 
 mod babyjub {
     use super::*;
+    use arkml_gadgets::crypto::babyjub as babyjub_cost;
     use arkml_gadgets::crypto::babyjub::{
         assert_in_subgroup, base8, ecdh, native_ecdh, native_mul, native_public_key, public_key,
         Point, PointVar,
@@ -362,11 +360,22 @@ mod babyjub {
             let pk = public_key(&s).unwrap();
             assert_eq!(pk.value().unwrap(), point(&k["public_key"]));
             let fixed = cs.num_constraints();
-            let peer = PointVar::new(cs.clone(), Some(point(&k["peer_public_key"])), true).unwrap();
+            let peer = PointVar::new(
+                cs.clone(),
+                Some(point(&k["peer_public_key"])),
+                arkml_gadgets::tensor::Visibility::Public,
+            )
+            .unwrap();
+            let before_ecdh = cs.num_constraints();
             let sh = ecdh(&s, &peer).unwrap();
+            assert_eq!(
+                cs.num_constraints() - before_ecdh,
+                babyjub_cost::ecdh_cost()
+            );
             assert_eq!(sh.value().unwrap(), shared);
             assert!(cs.is_satisfied().unwrap());
             assert_eq!(fixed, 1136, "fixed-base public key");
+            assert_eq!(fixed, babyjub_cost::public_key_cost());
             // subgroup check 19 + 2, scalar bits 254, ladder 252 * 13 + 6 - ...: pinned
             assert_eq!(cs.num_constraints() - fixed, 2554, "ECDH");
         }
@@ -377,10 +386,25 @@ mod babyjub {
         let k = &vectors("babyjub")[0];
         let cs = common::cs();
         let s = FpVar::new_witness(cs.clone(), || Ok(Fr::from(big(&k["private_key"])))).unwrap();
-        let peer = PointVar::new(cs.clone(), Some(point(&k["peer_public_key"])), true).unwrap();
-        let shared = PointVar::new(cs.clone(), Some(point(&k["shared"])), true).unwrap();
+        let peer = PointVar::new(
+            cs.clone(),
+            Some(point(&k["peer_public_key"])),
+            arkml_gadgets::tensor::Visibility::Public,
+        )
+        .unwrap();
+        let shared = PointVar::new(
+            cs.clone(),
+            Some(point(&k["shared"])),
+            arkml_gadgets::tensor::Visibility::Public,
+        )
+        .unwrap();
         ecdh(&s, &peer).unwrap().enforce_equal(&shared).unwrap();
-        let pk = PointVar::new(cs.clone(), Some(point(&k["public_key"])), true).unwrap();
+        let pk = PointVar::new(
+            cs.clone(),
+            Some(point(&k["public_key"])),
+            arkml_gadgets::tensor::Visibility::Public,
+        )
+        .unwrap();
         public_key(&s).unwrap().enforce_equal(&pk).unwrap();
         cs.finalize();
         assert!(satisfied(&cs));
@@ -389,9 +413,19 @@ mod babyjub {
         // and a wrong shared point is unsatisfiable
         let cs = common::cs();
         let s = FpVar::new_witness(cs.clone(), || Ok(Fr::from(big(&k["private_key"])))).unwrap();
-        let peer = PointVar::new(cs.clone(), Some(point(&k["peer_public_key"])), true).unwrap();
+        let peer = PointVar::new(
+            cs.clone(),
+            Some(point(&k["peer_public_key"])),
+            arkml_gadgets::tensor::Visibility::Public,
+        )
+        .unwrap();
         let wrong = native_mul(&point(&k["shared"]), &BigUint::from(2u32));
-        let claimed = PointVar::new(cs.clone(), Some(wrong), true).unwrap();
+        let claimed = PointVar::new(
+            cs.clone(),
+            Some(wrong),
+            arkml_gadgets::tensor::Visibility::Public,
+        )
+        .unwrap();
         ecdh(&s, &peer).unwrap().enforce_equal(&claimed).unwrap();
         cs.finalize();
         assert!(!satisfied(&cs));
@@ -420,7 +454,12 @@ mod babyjub {
         for s in scalars {
             let cs = common::cs();
             let sv = FpVar::new_witness(cs.clone(), || Ok(Fr::from(s.clone()))).unwrap();
-            let pv = PointVar::new(cs.clone(), Some(peer), true).unwrap();
+            let pv = PointVar::new(
+                cs.clone(),
+                Some(peer),
+                arkml_gadgets::tensor::Visibility::Public,
+            )
+            .unwrap();
             assert_eq!(
                 ecdh(&sv, &pv).unwrap().value().unwrap(),
                 native_mul(&peer, &s),
@@ -449,7 +488,12 @@ mod babyjub {
             let cs = common::cs();
             let sv = FpVar::new_witness(cs.clone(), || Ok(Fr::from(s.clone()))).unwrap();
             let pk = public_key(&sv).unwrap();
-            let public = PointVar::new(cs.clone(), Some(expected), true).unwrap();
+            let public = PointVar::new(
+                cs.clone(),
+                Some(expected),
+                arkml_gadgets::tensor::Visibility::Public,
+            )
+            .unwrap();
             pk.enforce_equal(&public).unwrap();
             assert!(cs.is_satisfied().unwrap());
             // another public key is unsatisfiable
@@ -460,7 +504,12 @@ mod babyjub {
                 x: expected.x,
                 y: expected.y + Fr::from(1u64),
             };
-            let public = PointVar::new(cs.clone(), Some(wrong), true).unwrap();
+            let public = PointVar::new(
+                cs.clone(),
+                Some(wrong),
+                arkml_gadgets::tensor::Visibility::Public,
+            )
+            .unwrap();
             pk.enforce_equal(&public).unwrap();
             cs.finalize();
             assert!(!satisfied(&cs));
@@ -491,7 +540,12 @@ mod babyjub {
             assert!(native_ecdh(&BigUint::from(5u32), &p).is_err());
             // the gadget refuses it, and a prover who forces the witness cannot satisfy it
             let cs = common::cs();
-            let pv = PointVar::new(cs.clone(), Some(p), true).unwrap();
+            let pv = PointVar::new(
+                cs.clone(),
+                Some(p),
+                arkml_gadgets::tensor::Visibility::Public,
+            )
+            .unwrap();
             assert!(assert_in_subgroup(&pv).is_err());
             cs.finalize();
             assert!(!satisfied(&cs), "{p:?}");
@@ -501,7 +555,7 @@ mod babyjub {
         let pv = PointVar::new(
             cs.clone(),
             Some(native_public_key(&BigUint::from(77u32))),
-            true,
+            arkml_gadgets::tensor::Visibility::Public,
         )
         .unwrap();
         assert_in_subgroup(&pv).unwrap();

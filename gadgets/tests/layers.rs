@@ -23,6 +23,8 @@ const WB: u32 = 6;
 /// A layer with an input tensor and parameter tensors, runnable at any scalar.
 trait Layer {
     fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>>;
+    /// The layer's `*_cost` function on a variable input with these shapes.
+    fn cost(&self, x: &[usize], p: &[Vec<usize>], variable: bool) -> usize;
 }
 
 fn d1<T: Clone>(a: &ArrayD<T>) -> ndarray::ArrayView1<'_, T> {
@@ -40,18 +42,31 @@ fn d4<T: Clone>(a: &ArrayD<T>) -> ndarray::ArrayView4<'_, T> {
 
 struct Dense;
 impl Layer for Dense {
+    fn cost(&self, x: &[usize], p: &[Vec<usize>], v: bool) -> usize {
+        dense_cost(x[0], p[0][1], v)
+    }
+
     fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
         Ok(dense(d1(x), d2(&p[0]), d1(&p[1]))?.into_dyn())
     }
 }
 struct Conv(Conv2dConfig);
 impl Layer for Conv {
+    fn cost(&self, x: &[usize], p: &[Vec<usize>], v: bool) -> usize {
+        conv2d_cost((x[0], x[1], x[2]), (p[0][0], p[0][1]), p[0][3], &self.0, v)
+    }
+
     fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
         Ok(conv2d(d3(x), d4(&p[0]), d1(&p[1]), &self.0)?.into_dyn())
     }
 }
 struct Conv1(usize, Padding, usize);
 impl Layer for Conv1 {
+    fn cost(&self, x: &[usize], p: &[Vec<usize>], v: bool) -> usize {
+        let cfg = conv::conv1d_config(self.0, self.1, self.2);
+        conv2d_cost((1, x[0], x[1]), (1, p[0][0]), p[0][2], &cfg, v)
+    }
+
     fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
         let w = p[0].view().into_dimensionality::<Ix3>().unwrap();
         Ok(conv1d(d2(x), w, d1(&p[1]), self.0, self.1, self.2)?.into_dyn())
@@ -59,30 +74,67 @@ impl Layer for Conv1 {
 }
 struct Pointwise;
 impl Layer for Pointwise {
+    fn cost(&self, x: &[usize], p: &[Vec<usize>], v: bool) -> usize {
+        conv2d_cost(
+            (x[0], x[1], x[2]),
+            (1, 1),
+            p[0][1],
+            &Conv2dConfig::default(),
+            v,
+        )
+    }
+
     fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
         Ok(pointwise_conv2d(d3(x), d2(&p[0]), d1(&p[1]))?.into_dyn())
     }
 }
 struct Depthwise(Conv2dConfig);
 impl Layer for Depthwise {
+    fn cost(&self, x: &[usize], p: &[Vec<usize>], v: bool) -> usize {
+        depthwise_conv2d_cost((x[0], x[1], x[2]), (p[0][0], p[0][1]), p[0][3], &self.0, v)
+    }
+
     fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
         Ok(depthwise_conv2d(d3(x), d4(&p[0]), d1(&p[1]), &self.0)?.into_dyn())
     }
 }
 struct Separable(Conv2dConfig);
 impl Layer for Separable {
+    fn cost(&self, x: &[usize], p: &[Vec<usize>], v: bool) -> usize {
+        separable_conv2d_cost(
+            (x[0], x[1], x[2]),
+            (p[0][0], p[0][1]),
+            p[0][3],
+            p[1][1],
+            &self.0,
+            v,
+        )
+    }
+
     fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
         Ok(separable_conv2d(d3(x), d4(&p[0]), d2(&p[1]), d1(&p[2]), &self.0)?.into_dyn())
     }
 }
 struct Norm;
 impl Layer for Norm {
+    fn cost(&self, x: &[usize], _: &[Vec<usize>], v: bool) -> usize {
+        batch_norm_cost(x.iter().product(), v)
+    }
+
     fn run<T: Scalar>(&self, x: &ArrayD<T>, p: &[ArrayD<T>]) -> Result<ArrayD<T>> {
         batch_norm(x.view(), d1(&p[0]), d1(&p[1]))
     }
 }
 struct SumPool(Pool2dConfig);
 impl Layer for SumPool {
+    fn cost(&self, x: &[usize], _: &[Vec<usize>], _: bool) -> usize {
+        // no constraints; a geometry the gadget refuses is refused by window_taps too
+        match window_taps(x[0], x[1], self.0.size, &self.0.conv()) {
+            Ok(_) => 0,
+            Err(_) => usize::MAX,
+        }
+    }
+
     fn run<T: Scalar>(&self, x: &ArrayD<T>, _: &[ArrayD<T>]) -> Result<ArrayD<T>> {
         Ok(sum_pool2d(d3(x), &self.0)?.into_dyn())
     }
@@ -125,6 +177,8 @@ fn check(layer: &impl Layer, x_shape: &[usize], p_shapes: &[Vec<usize>], seed: u
                 .map(|p| alloc_tensor(c.clone(), p, Visibility::Constant).unwrap())
                 .collect();
             assert_eq!(layer.run(&xv, &pv).unwrap_err(), e);
+            // the cost functions refuse the same geometry
+            assert_eq!(layer.cost(x_shape, p_shapes, true), usize::MAX, "{e}");
             return;
         }
     };
@@ -174,6 +228,12 @@ fn check(layer: &impl Layer, x_shape: &[usize], p_shapes: &[Vec<usize>], seed: u
             macs.to_string().parse::<usize>().unwrap()
         };
         assert_eq!(c.num_constraints(), expected, "{vis:?}");
+        let variable = vis != Visibility::Constant;
+        assert_eq!(
+            layer.cost(x_shape, p_shapes, variable),
+            expected,
+            "{vis:?} cost"
+        );
         assert!(c.is_satisfied().unwrap());
     }
 
@@ -337,10 +397,14 @@ proptest! {
             (Ok((q, r)), Ok(out)) => {
                 prop_assert_eq!(tensor_values(&out.quotient).unwrap(), q);
                 prop_assert_eq!(tensor_values(&out.remainder).unwrap(), r);
+                prop_assert_eq!(c_.num_constraints(), avg_pool2d_cost((h, w, c), XB, &cfg));
                 prop_assert!(c_.is_satisfied().unwrap());
                 assert_all_witnesses_pinned(&c_);
             }
-            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => {
+                prop_assert_eq!(avg_pool2d_cost((h, w, c), XB, &cfg), usize::MAX);
+                prop_assert_eq!(a, b)
+            }
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
         }
     }
@@ -352,6 +416,7 @@ proptest! {
         let c_ = cs();
         let xv = alloc_tensor(c_.clone(), &x, Visibility::Public).unwrap();
         let out = global_avg_pool2d(xv.view(), XB).unwrap();
+        prop_assert_eq!(c_.num_constraints(), global_avg_pool2d_cost((h, w, c), XB));
         prop_assert_eq!(tensor_values(&out.quotient).unwrap(), q);
         prop_assert_eq!(tensor_values(&out.remainder).unwrap(), r);
         prop_assert!(c_.is_satisfied().unwrap());

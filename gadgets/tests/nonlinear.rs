@@ -28,7 +28,7 @@ proptest! {
         let c = cs();
         let y = relu(&witness(&c, &x), b).unwrap();
         prop_assert_eq!(val(&y), native_relu(&x));
-        prop_assert_eq!(c.num_constraints(), b as usize + 3);
+        prop_assert_eq!(c.num_constraints(), arkml_gadgets::activation::relu_cost(b));
         prop_assert!(c.is_satisfied().unwrap());
         assert_all_witnesses_pinned(&c);
     }
@@ -43,6 +43,7 @@ proptest! {
         prop_assert_eq!(val(&y), native_relu(&q));
         // n = 1 leaves the value as it is and falls back to a plain ReLU
         prop_assert_eq!(c.num_constraints(), if s == 0 { b as usize + 3 } else { rescale_cost(b, &n) + 1 });
+        prop_assert_eq!(c.num_constraints(), arkml_gadgets::activation::rescale_relu_cost(b, &n));
         prop_assert_eq!(c.num_constraints(), b as usize + 3);
         prop_assert!(c.is_satisfied().unwrap());
         assert_all_witnesses_pinned(&c);
@@ -59,6 +60,18 @@ proptest! {
         prop_assert_eq!(is_nonnegative(&xv, b).unwrap().value().unwrap(), x >= BigInt::from(0));
         let m = max(&xv, &yv, d).unwrap();
         prop_assert_eq!(val(&m), native_max(&x, &y));
+        // each comparison on its own: compare_cost
+        use arkml_gadgets::compare::compare_cost;
+        for (f, bound) in [(0, d), (1, d), (2, b)] {
+            let c1 = cs();
+            let (xv, yv) = (witness(&c1, &x), witness(&c1, &y));
+            match f {
+                0 => drop(is_lt(&xv, &yv, d).unwrap()),
+                1 => drop(is_le(&xv, &yv, d).unwrap()),
+                _ => drop(is_nonnegative(&xv, b).unwrap()),
+            }
+            prop_assert_eq!(c1.num_constraints(), compare_cost(bound));
+        }
         prop_assert!(c.is_satisfied().unwrap());
         assert_all_witnesses_pinned(&c);
     }
@@ -93,10 +106,14 @@ proptest! {
         match (native_max_pool2d(x.view(), &cfg), max_pool2d(xv.view(), 8, &cfg)) {
             (Ok(n), Ok(o)) => {
                 prop_assert_eq!(tensor_values(&o).unwrap(), n);
+                prop_assert_eq!(c.num_constraints(), arkml_gadgets::layers::max_pool2d_cost((h, w, ch), 8, &cfg));
                 prop_assert!(c.is_satisfied().unwrap());
                 assert_all_witnesses_pinned(&c);
             }
-            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => {
+                prop_assert_eq!(arkml_gadgets::layers::max_pool2d_cost((h, w, ch), 8, &cfg), usize::MAX);
+                prop_assert_eq!(a, b)
+            }
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
         }
     }

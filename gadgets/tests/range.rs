@@ -24,7 +24,7 @@ proptest! {
         let r = enforce_unsigned(&x, k);
         if fits_unsigned(&v, k) {
             r.unwrap();
-            prop_assert_eq!(cs.num_constraints(), k as usize + 1);
+            prop_assert_eq!(cs.num_constraints(), arkml_gadgets::range::range_cost(k));
             prop_assert!(cs.is_satisfied().unwrap());
             assert_all_witnesses_pinned(&cs);
         } else {
@@ -41,7 +41,7 @@ proptest! {
             (Ok(bits), Some(native)) => {
                 let got: Vec<bool> = bits.iter().map(|b| b.value().unwrap()).collect();
                 prop_assert_eq!(got, native);
-                prop_assert_eq!(cs.num_constraints(), b as usize + 2);
+                prop_assert_eq!(cs.num_constraints(), arkml_gadgets::range::bound_cost(b));
                 prop_assert!(cs.is_satisfied().unwrap());
                 // the sign bit is the last one
                 prop_assert_eq!(bits.last().unwrap().value().unwrap(), v >= BigInt::from(0));
@@ -82,6 +82,8 @@ fn pinned_costs() {
         let c = cs();
         enforce_signed(&witness(&c, &bi(-1)), k).unwrap();
         assert_eq!(c.num_constraints(), k as usize + 1, "signed {k}");
+        assert_eq!(arkml_gadgets::range::range_cost(k), k as usize + 1);
+        assert_eq!(arkml_gadgets::range::bound_cost(k), k as usize + 2);
     }
 }
 

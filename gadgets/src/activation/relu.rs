@@ -13,7 +13,7 @@
 use ark_ff::PrimeField;
 use ark_r1cs_std::fields::fp::FpVar;
 use num_bigint::{BigInt, BigUint};
-use num_traits::Zero;
+use num_traits::{One, Zero};
 
 use crate::compare::is_nonnegative;
 use crate::error::Result;
@@ -47,6 +47,17 @@ pub fn native_relu(x: &BigInt) -> BigInt {
 pub fn relu<F: PrimeField>(x: &FpVar<F>, b: u32) -> Result<FpVar<F>> {
     let s = is_nonnegative(x, b)?;
     Ok(FpVar::from(s) * x)
+}
+
+/// The constraints [`rescale_relu`] writes for a variable with bound `b` rescaled by `n`:
+/// `rescale_cost(b, n) + 1` (the ReLU reuses the quotient's sign bit); with `n = 1` there is
+/// no rescale and the ReLU decomposes the value itself, `b + 3`.
+pub fn rescale_relu_cost(b: u32, n: &BigUint) -> usize {
+    if n.is_one() {
+        super::relu_cost(b)
+    } else {
+        crate::rescale::rescale_cost(b, n) + 1
+    }
 }
 
 /// Rescale by `n` then ReLU, reusing the quotient's sign bit. Returns the rescale (whose

@@ -5,7 +5,7 @@
 //! coefficients.
 //!
 //! - [`public_key`]: `s * Base8` for a private scalar of up to 253 bits (as circomlib's
-//!   `BabyPbk`), 2-bit fixed-base windows: `254 + 127 + 126 * 6` = **1,136** constraints
+//!   `BabyPbk`), 2-bit fixed-base windows: `254 + 126 + 126 * 6` = **1,136** constraints
 //!   (target 1,600).
 //! - [`ecdh`]: `s * P` for a variable point `P`, which is first checked on the curve and in
 //!   the prime-order subgroup ([`assert_in_subgroup`]: the prover supplies `Q` with
@@ -36,6 +36,7 @@ use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use num_bigint::BigUint;
 
 use crate::error::{Error, Result};
+use crate::tensor::Visibility;
 
 /// circomlib's `a`.
 pub const A: u64 = 168_700;
@@ -150,12 +151,17 @@ impl PointVar {
         }
     }
 
-    /// Allocates a point (as a witness or a public input) without any check: follow with
-    /// [`assert_in_subgroup`] for a point from outside.
-    pub fn new(cs: ConstraintSystemRef<Fr>, p: Option<Point>, public: bool) -> Result<Self> {
+    /// Allocates a point as a public input, a private witness or a constant (as tensors are,
+    /// with [`Visibility`]) without any check: follow with [`assert_in_subgroup`] for a
+    /// point from outside. `p` may be `None` in setup mode; a constant needs its value.
+    pub fn new(cs: ConstraintSystemRef<Fr>, p: Option<Point>, vis: Visibility) -> Result<Self> {
+        if vis == Visibility::Constant {
+            let p = p.ok_or_else(|| Error::param("constant point", "needs a value"))?;
+            return Ok(Self::constant(&p));
+        }
         let alloc = |v: Option<Fr>| -> Result<FpVar<Fr>> {
             let f = || v.ok_or(SynthesisError::AssignmentMissing);
-            Ok(if public {
+            Ok(if vis == Visibility::Public {
                 FpVar::new_input(cs.clone(), f)?
             } else {
                 FpVar::new_witness(cs.clone(), f)?
@@ -180,6 +186,20 @@ impl PointVar {
         self.x.enforce_equal(&other.x)?;
         self.y.enforce_equal(&other.y)?;
         Ok(())
+    }
+}
+
+/// An ECDH shared point is the cipher's key: `cipher::encrypt(msg, &shared, nonce)`.
+impl<'a> From<&'a PointVar> for (&'a FpVar<Fr>, &'a FpVar<Fr>) {
+    fn from(p: &'a PointVar) -> Self {
+        (&p.x, &p.y)
+    }
+}
+
+/// A native shared point ([`native_ecdh`]) is the native cipher's key.
+impl From<Point> for (Fr, Fr) {
+    fn from(p: Point) -> Self {
+        (p.x, p.y)
     }
 }
 
@@ -417,7 +437,7 @@ pub fn assert_in_subgroup(p: &PointVar) -> Result<()> {
             .expect("8 is invertible mod l");
         from_ark((to_ark(&pv) * inv8).into_affine())
     });
-    let q = PointVar::new(cs, eighth, false)?;
+    let q = PointVar::new(cs, eighth, Visibility::Private)?;
     // Q on the curve
     let (a, d) = (Fr::from(A), Fr::from(D));
     let x2 = q.x.square()?;
@@ -438,6 +458,40 @@ pub fn assert_in_subgroup(p: &PointVar) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The constraints [`scalar_bits`] writes: 253 booleans and one recomposition, 254.
+pub fn scalar_bits_cost() -> usize {
+    SCALAR_BITS + 1
+}
+
+/// The constraints [`mul_base8`] writes for `n` variable bits: per 2-bit window one product
+/// of its bits (none for a last window of one bit) and, after the first window, one
+/// addition of 6.
+pub fn mul_base8_cost(n: usize) -> usize {
+    n / 2 + 6 * n.div_ceil(2).saturating_sub(1)
+}
+
+/// The constraints [`mul`] writes for `n` bits: `9 n + 4`.
+pub fn mul_cost(n: usize) -> usize {
+    n.saturating_mul(9).saturating_add(4)
+}
+
+/// The constraints [`assert_in_subgroup`] writes: 19.
+pub fn assert_in_subgroup_cost() -> usize {
+    19
+}
+
+/// The constraints [`public_key`] writes: [`scalar_bits_cost`] + [`mul_base8_cost`] of 253
+/// bits = 1,136.
+pub fn public_key_cost() -> usize {
+    scalar_bits_cost() + mul_base8_cost(SCALAR_BITS)
+}
+
+/// The constraints [`ecdh`] writes: the subgroup check, the scalar's bits and the ladder,
+/// `19 + 254 + 9 * 253 + 4` = 2,554.
+pub fn ecdh_cost() -> usize {
+    assert_in_subgroup_cost() + scalar_bits_cost() + mul_cost(SCALAR_BITS)
 }
 
 /// `s * Base8` for a private scalar variable (up to 253 bits).

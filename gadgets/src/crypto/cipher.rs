@@ -57,7 +57,8 @@ pub fn ciphertext_len(len: usize) -> usize {
 
 /// Encrypts natively (equal to zk-kit's `poseidonEncrypt`). The nonce is a `u128`, so
 /// below `2^128` by construction.
-pub fn native_encrypt(msg: &[Fr], key: (Fr, Fr), nonce: u128) -> Result<Vec<Fr>> {
+pub fn native_encrypt(msg: &[Fr], key: impl Into<(Fr, Fr)>, nonce: u128) -> Result<Vec<Fr>> {
+    let key = key.into();
     let mut padded = msg.to_vec();
     padded.resize(3 * msg.len().div_ceil(3), Fr::from(0u64));
     let mut state = initial_state(key, nonce, msg.len()).to_vec();
@@ -77,7 +78,13 @@ pub fn native_encrypt(msg: &[Fr], key: (Fr, Fr), nonce: u128) -> Result<Vec<Fr>>
 /// Decrypts natively, checking the length, the padding (which must be zero, for every
 /// length) and the authentication tag. Stricter than zk-kit's `poseidonDecrypt`, which
 /// checks the padding only when `len > 3`.
-pub fn native_decrypt(ct: &[Fr], key: (Fr, Fr), nonce: u128, len: usize) -> Result<Vec<Fr>> {
+pub fn native_decrypt(
+    ct: &[Fr],
+    key: impl Into<(Fr, Fr)>,
+    nonce: u128,
+    len: usize,
+) -> Result<Vec<Fr>> {
+    let key = key.into();
     if ct.len() != ciphertext_len(len) {
         return Err(Error::Decryption(format!(
             "a plaintext of {len} elements has a ciphertext of {}, got {}",
@@ -110,13 +117,15 @@ pub fn native_decrypt(ct: &[Fr], key: (Fr, Fr), nonce: u128, len: usize) -> Resu
 /// Encrypts in circuit: `nonce` is range-checked below `2^128` (129 constraints); returns
 /// the ciphertext variables (equal to [`native_encrypt`]). Enforce them equal to a public
 /// ciphertext to prove "this public ciphertext encrypts these (private) values to this
-/// (private) key".
+/// (private) key". The key is a pair of variables or an ECDH shared point
+/// ([`babyjub::ecdh`](crate::crypto::babyjub::ecdh)'s output, passed as `&shared`).
 #[tracing::instrument(target = "gr1cs", skip_all)]
-pub fn encrypt(
+pub fn encrypt<'k>(
     msg: &[FpVar<Fr>],
-    key: (&FpVar<Fr>, &FpVar<Fr>),
+    key: impl Into<(&'k FpVar<Fr>, &'k FpVar<Fr>)>,
     nonce: &FpVar<Fr>,
 ) -> Result<Vec<FpVar<Fr>>> {
+    let key = key.into();
     crate::range::enforce_unsigned(nonce, 128).map_err(|e| match e {
         Error::OutOfRange { value, range, .. } => Error::OutOfRange {
             what: "cipher nonce".into(),

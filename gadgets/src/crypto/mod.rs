@@ -11,5 +11,15 @@ pub mod commit;
 pub mod poseidon;
 pub mod sha256;
 
-pub use commit::{commit, native_commit};
-pub use poseidon::{native_poseidon, native_poseidon_permutation, poseidon, poseidon_permutation};
+pub use babyjub::{
+    ecdh, ecdh_cost, native_ecdh, native_public_key, public_key, public_key_cost, Point, PointVar,
+};
+pub use cipher::{encrypt, encrypt_cost, native_decrypt, native_encrypt};
+pub use commit::{commit, commit_cost, native_commit};
+pub use poseidon::{
+    native_poseidon, native_poseidon_permutation, poseidon, poseidon_cost, poseidon_permutation,
+};
+pub use sha256::{
+    cid_v1_raw, digest_of_cid, native_sha256, sha256_bits, sha256_bytes, sha256_bytes_cost,
+    sha256_cost, Sha256Digest,
+};

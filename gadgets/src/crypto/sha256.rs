@@ -322,16 +322,33 @@ pub fn digest_of_cid(cid: &str) -> Result<[u8; 32]> {
     Ok(d)
 }
 
-/// Constraints of the SHA-256 of a message of `len` bits that is already boolean
-/// (measured by synthesising it on zeros).
+/// Constraints of [`sha256_bits`] on a message of `len_bytes` bytes whose bits are already
+/// boolean variables (measured by synthesising it on zeros in setup mode, which is exact:
+/// the gadget writes the same constraints for every message of a length). Like every
+/// `*_cost` function, `usize::MAX` for a length the gadget refuses.
 pub fn sha256_cost(len_bytes: usize) -> usize {
     let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
-    let bits: Vec<Boolean<Fr>> = (0..len_bytes * 8)
-        .map(|_| Boolean::new_witness(cs.clone(), || Ok(false)).expect("witness"))
+    cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+    let Some(n_bits) = len_bytes.checked_mul(8) else {
+        return usize::MAX;
+    };
+    let bits: Option<Vec<Boolean<Fr>>> = (0..n_bits)
+        .map(|_| Boolean::new_witness(cs.clone(), || Ok(false)).ok())
         .collect();
+    let Some(bits) = bits else {
+        return usize::MAX;
+    };
     let before = cs.num_constraints();
-    sha256_bits(&bits).expect("valid length");
-    cs.num_constraints() - before
+    match sha256_bits(&bits) {
+        Ok(_) => cs.num_constraints() - before,
+        Err(_) => usize::MAX,
+    }
+}
+
+/// Constraints of [`sha256_bytes`] on `len_bytes` byte variables: [`sha256_cost`] plus
+/// [`byte_bits`]' 9 per byte.
+pub fn sha256_bytes_cost(len_bytes: usize) -> usize {
+    sha256_cost(len_bytes).saturating_add(len_bytes.saturating_mul(9))
 }
 
 /// Constraints of one 512-bit block with every input bit a variable (a full first block).

@@ -219,6 +219,147 @@ pub fn window2d(
     })
 }
 
+/// Per output row (or column), how many kernel taps fall on real (not padded) cells: the
+/// window geometry of one axis.
+fn valid_taps(
+    len: usize,
+    out: usize,
+    k: usize,
+    stride: usize,
+    dilation: usize,
+    pad: usize,
+) -> Vec<usize> {
+    (0..out)
+        .map(|i| {
+            (0..k)
+                .filter(|&a| {
+                    let at = i * stride + a * dilation;
+                    at >= pad && at - pad < len
+                })
+                .count()
+        })
+        .collect()
+}
+
+/// Per output cell of a window op (row-major), the number of kernel taps on real (not
+/// padded) cells of an `h x w` input: `kh * kw` everywhere with `valid` padding, fewer at
+/// the borders otherwise. Errors as [`window2d`] does.
+pub fn window_taps(
+    h: usize,
+    w: usize,
+    kernel: (usize, usize),
+    cfg: &Conv2dConfig,
+) -> Result<Vec<usize>> {
+    let g = window2d(h, w, kernel, cfg)?;
+    let rows = valid_taps(
+        h,
+        g.out.0,
+        kernel.0,
+        cfg.stride.0,
+        cfg.dilation.0,
+        g.pad_before.0,
+    );
+    let cols = valid_taps(
+        w,
+        g.out.1,
+        kernel.1,
+        cfg.stride.1,
+        cfg.dilation.1,
+        g.pad_before.1,
+    );
+    Ok(rows
+        .iter()
+        .flat_map(|r| cols.iter().map(move |c| r * c))
+        .collect())
+}
+
+/// The (output cell, kernel tap) pairs on real cells of a window op over an `h x w` input:
+/// the sum of [`window_taps`], computed per axis.
+pub fn conv_taps(h: usize, w: usize, kernel: (usize, usize), cfg: &Conv2dConfig) -> Result<usize> {
+    let g = window2d(h, w, kernel, cfg)?;
+    let rows: usize = valid_taps(
+        h,
+        g.out.0,
+        kernel.0,
+        cfg.stride.0,
+        cfg.dilation.0,
+        g.pad_before.0,
+    )
+    .iter()
+    .sum();
+    let cols: usize = valid_taps(
+        w,
+        g.out.1,
+        kernel.1,
+        cfg.stride.1,
+        cfg.dilation.1,
+        g.pad_before.1,
+    )
+    .iter()
+    .sum();
+    Ok(rows.saturating_mul(cols))
+}
+
+/// The constraints [`conv2d`] writes on a variable `h x w x cin` input (`x = (h, w, cin)`)
+/// with a `kernel` of `cout` filters: `taps * cin * cout` ([`conv_taps`]) when the weights
+/// are variables, 0 when they are constants. Like every `*_cost` function, `usize::MAX`
+/// where the gadget refuses the geometry or the count overflows.
+pub fn conv2d_cost(
+    x: (usize, usize, usize),
+    kernel: (usize, usize),
+    cout: usize,
+    cfg: &Conv2dConfig,
+    variable_weights: bool,
+) -> usize {
+    match conv_taps(x.0, x.1, kernel, cfg) {
+        Ok(_) if !variable_weights => 0,
+        Ok(t) => t.saturating_mul(x.2).saturating_mul(cout),
+        Err(_) => usize::MAX,
+    }
+}
+
+/// The constraints [`depthwise_conv2d`] writes: `taps * cin * multiplier` with variable
+/// weights, 0 with constants (`usize::MAX` for a refused geometry).
+pub fn depthwise_conv2d_cost(
+    x: (usize, usize, usize),
+    kernel: (usize, usize),
+    multiplier: usize,
+    cfg: &Conv2dConfig,
+    variable_weights: bool,
+) -> usize {
+    conv2d_cost(
+        (x.0, x.1, 1),
+        kernel,
+        x.2.saturating_mul(multiplier),
+        cfg,
+        variable_weights,
+    )
+}
+
+/// The constraints [`separable_conv2d`] writes: the depthwise part on `x`, then the
+/// pointwise part (`out_h * out_w * cin * multiplier * cout`), both with variable weights
+/// or neither (`usize::MAX` for a refused geometry).
+pub fn separable_conv2d_cost(
+    x: (usize, usize, usize),
+    kernel: (usize, usize),
+    multiplier: usize,
+    cout: usize,
+    cfg: &Conv2dConfig,
+    variable_weights: bool,
+) -> usize {
+    let Ok(g) = window2d(x.0, x.1, kernel, cfg) else {
+        return usize::MAX;
+    };
+    let mid = x.2.saturating_mul(multiplier);
+    depthwise_conv2d_cost(x, kernel, multiplier, cfg, variable_weights).saturating_add(conv2d_cost(
+        (g.out.0, g.out.1, mid),
+        (1, 1),
+        cout,
+        &Conv2dConfig::default(),
+        variable_weights,
+    ))
+}
+
 /// The input, padded with `None` so that every window of the config is a plain slice.
 fn padded<T: Clone>(
     x: ArrayView3<T>,

@@ -9,6 +9,17 @@ use ndarray::{Array1, ArrayView1, ArrayView2};
 use crate::error::Result;
 use crate::tensor::{expect_shape, Scalar};
 
+/// The constraints [`dense`] writes for `n_in` inputs and `n_out` outputs on a variable
+/// input: `n_in * n_out` when the weights are variables (private or public), 0 when they are
+/// constants (`usize::MAX` if the product overflows, as every `*_cost` function does).
+pub fn dense_cost(n_in: usize, n_out: usize, variable_weights: bool) -> usize {
+    if variable_weights {
+        n_in.saturating_mul(n_out)
+    } else {
+        0
+    }
+}
+
 /// Dense layer over any [`Scalar`]; the native twin is this function at `BigInt`.
 ///
 /// ```

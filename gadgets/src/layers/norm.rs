@@ -9,6 +9,16 @@ use ndarray::{ArrayD, ArrayView1, ArrayViewD, Axis};
 use crate::error::Result;
 use crate::tensor::{expect_shape, Scalar};
 
+/// The constraints [`batch_norm`] writes on `n` variable elements: `n` when `a` is a
+/// variable, 0 when it is a constant.
+pub fn batch_norm_cost(n: usize, variable_a: bool) -> usize {
+    if variable_a {
+        n
+    } else {
+        0
+    }
+}
+
 /// Folded batch normalisation over any [`Scalar`] (native twin at `BigInt`).
 pub fn batch_norm<T: Scalar>(
     x: ArrayViewD<T>,

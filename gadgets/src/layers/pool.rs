@@ -86,6 +86,61 @@ fn sum_bound<F: PrimeField>(b: u32, count: usize) -> Result<u32> {
     check_bound::<F>("pooling window sum", b + extra)
 }
 
+/// The constraints [`avg_pool2d`] writes on an `h x w x c` input (`x = (h, w, c)`) with bound
+/// `x_bound`: per window and channel, `rescale_cost(x_bound + ceil(log2(kh kw)), cells)`
+/// with `cells` the window's real cells. Like every `*_cost` function, `usize::MAX` where the
+/// gadget refuses the geometry.
+pub fn avg_pool2d_cost(x: (usize, usize, usize), x_bound: u32, cfg: &Pool2dConfig) -> usize {
+    let Ok(cells) = crate::layers::conv::window_taps(x.0, x.1, cfg.size, &cfg.conv()) else {
+        return usize::MAX;
+    };
+    let sb = x_bound.saturating_add(bits(cfg.size.0.saturating_mul(cfg.size.1)));
+    cells
+        .iter()
+        .map(|&n| crate::rescale::rescale_cost(sb, &BigUint::from(n)))
+        .fold(0usize, usize::saturating_add)
+        .saturating_mul(x.2)
+}
+
+/// The constraints [`global_avg_pool2d`] writes on an `h x w x c` input with bound
+/// `x_bound`: `c * rescale_cost(x_bound + ceil(log2(h w)), h w)` (`usize::MAX` for an
+/// empty input).
+pub fn global_avg_pool2d_cost(x: (usize, usize, usize), x_bound: u32) -> usize {
+    let hw = x.0.saturating_mul(x.1);
+    if hw == 0 {
+        return usize::MAX;
+    }
+    crate::rescale::rescale_cost(x_bound.saturating_add(bits(hw)), &BigUint::from(hw))
+        .saturating_mul(x.2)
+}
+
+/// The constraints [`max_pool2d`] writes on an `h x w x c` input whose differences have
+/// bound `d`: `(cells - 1) * max_cost(d)` per window and channel (`usize::MAX` for a refused
+/// geometry).
+pub fn max_pool2d_cost(x: (usize, usize, usize), d: u32, cfg: &Pool2dConfig) -> usize {
+    let Ok(cells) = crate::layers::conv::window_taps(x.0, x.1, cfg.size, &cfg.conv()) else {
+        return usize::MAX;
+    };
+    cells
+        .iter()
+        .map(|&n| {
+            n.saturating_sub(1)
+                .saturating_mul(crate::compare::max_cost(d))
+        })
+        .fold(0usize, usize::saturating_add)
+        .saturating_mul(x.2)
+}
+
+/// The constraints [`global_max_pool2d`] writes: `c * (h w - 1) * max_cost(d)`.
+pub fn global_max_pool2d_cost(x: (usize, usize, usize), d: u32) -> usize {
+    max_pool2d_cost(x, d, &Pool2dConfig::new((x.0, x.1)))
+}
+
+/// `ceil(log2 k)`: the bits a sum of `k` values adds to their bound.
+fn bits(k: usize) -> u32 {
+    usize::BITS - k.saturating_sub(1).leading_zeros()
+}
+
 /// AveragePooling2D in circuit for an input with bound `x_bound`.
 #[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn avg_pool2d<F: PrimeField>(

@@ -507,71 +507,21 @@ pub(crate) fn grow(k: usize) -> u32 {
     usize::BITS - k.saturating_sub(1).leading_zeros()
 }
 
-/// Per output row (or column), how many kernel taps fall on real (not padded) cells: the
-/// window geometry of one axis.
-pub(crate) fn valid_taps(
-    len: usize,
-    out: usize,
-    k: usize,
-    stride: usize,
-    dilation: usize,
-    pad: usize,
-) -> Vec<usize> {
-    (0..out)
-        .map(|i| {
-            (0..k)
-                .filter(|&a| {
-                    let at = i * stride + a * dilation;
-                    at >= pad && at - pad < len
-                })
-                .count()
-        })
-        .collect()
-}
-
 /// The number of (output cell, kernel tap) pairs on real cells of a 2D window op over an
-/// `h x w` input.
+/// `h x w` input (the gadget crate's [`conv_taps`](arkml_gadgets::layers::conv_taps)).
 pub(crate) fn conv_taps(
     h: usize,
     w: usize,
     kernel: (usize, usize),
     cfg: &Conv2dConfig,
 ) -> Result<usize, Error> {
-    let g = window2d(h, w, kernel, cfg)?;
-    let rows: usize = valid_taps(
-        h,
-        g.out.0,
-        kernel.0,
-        cfg.stride.0,
-        cfg.dilation.0,
-        g.pad_before.0,
-    )
-    .iter()
-    .sum();
-    let cols: usize = valid_taps(
-        w,
-        g.out.1,
-        kernel.1,
-        cfg.stride.1,
-        cfg.dilation.1,
-        g.pad_before.1,
-    )
-    .iter()
-    .sum();
-    Ok(rows * cols)
+    arkml_gadgets::layers::conv_taps(h, w, kernel, cfg)
 }
 
 /// Per window of a pooling over an `h x w` input, the number of real cells it covers (same
 /// padding skips the padded ones).
 pub(crate) fn window_cells(h: usize, w: usize, cfg: &Pool2dConfig) -> Result<Vec<usize>, Error> {
-    let conv = cfg.conv();
-    let g = window2d(h, w, cfg.size, &conv)?;
-    let rows = valid_taps(h, g.out.0, cfg.size.0, cfg.stride.0, 1, g.pad_before.0);
-    let cols = valid_taps(w, g.out.1, cfg.size.1, cfg.stride.1, 1, g.pad_before.1);
-    Ok(rows
-        .iter()
-        .flat_map(|r| cols.iter().map(move |c| r * c))
-        .collect())
+    arkml_gadgets::layers::window_taps(h, w, cfg.size, &cfg.conv())
 }
 
 /// A 2D window op's output rows and columns over an HWC input, with the padded input
