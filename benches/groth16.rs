@@ -5,7 +5,8 @@
 //! `cargo bench --bench groth16` runs the model re-quantised to 2^16 (340,259 constraints)
 //! and the same with each BatchNorm folded into its convolution (194,915);
 //! set `ARKML_BENCH_FULL=1` to add circomlib-ml's own scale 10^18 (1,517,553 constraints,
-//! about 20 minutes). Needs `../shared/conformance` (or `$ARKML_CONFORMANCE_DIR`).
+//! about 20 minutes). `analyse` times the facts pass (`arkml inspect`'s table without
+//! reading the file). Needs `../shared/conformance` (or `$ARKML_CONFORMANCE_DIR`).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -43,6 +44,10 @@ fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
     let public = circuit.public_inputs();
     let mut cpu = [(0.0, 0u64); 3];
 
+    // the facts pass alone (`arkml inspect` without the file): shapes, bounds, exact counts
+    g.bench_function("analyse", |b| {
+        b.iter(|| circuit.model.analyse().expect("analyse"))
+    });
     g.bench_function("setup", |b| {
         b.iter_custom(|n| {
             measure(n, &mut cpu[0], || {

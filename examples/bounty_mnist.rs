@@ -8,9 +8,6 @@
 //! Run: `cargo run --release --example bounty_mnist -- --images 5` (default 2; each image
 //! adds about 700k constraints).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::sync::Arc;
 
 use ark_bn254::Fr;
@@ -30,9 +27,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .position(|a| a == "--images")
         .and_then(|i| args.get(i + 1))
         .map_or(Ok(2), |v| v.parse())?;
-    let dir = common::conformance_dir().join("zkaggle");
-    let d = common::circomlib_ml("mnist").ok_or("mnist.json")?;
-    let model = Arc::new(common::mnist_model_pixels(&d, 16));
+    // circomlib-ml's vectors and ZKaggle's images: `$ARKML_CONFORMANCE_DIR`, else
+    // `../shared/conformance` beside the checkout (GPL data, never copied into the crate)
+    let conformance = std::env::var_os("ARKML_CONFORMANCE_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
+        std::path::PathBuf::from,
+    );
+    let dir = conformance.join("zkaggle");
+    let mnist = std::fs::read_to_string(conformance.join("circomlib-ml/mnist.json"))?;
+    let d: serde_json::Value = serde_json::from_str(&mnist)?;
+    // raw pixels in, activations at 2^16, private weights at their exact widths
+    let model = Arc::new(arkml::circomlib_ml::mnist_pixels(&d, 16)?);
     let cids: Vec<String> = std::fs::read_to_string(dir.join("cid-0-4.txt"))?
         .lines()
         .map(str::to_string)
@@ -49,16 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut rng = StdRng::seed_from_u64(7);
     let salt = Fr::from(BigUint::from_bytes_le(&rng.gen::<[u8; 31]>()));
-    let probe = Bounty {
-        model: model.clone(),
-        files: files.clone(),
-        digests: vec![[0; 32]; n],
-        labels: labels.clone(),
-        threshold: 0,
-        salt,
-    };
-    let preds = probe.predictions()?;
-    let correct = probe.correct()?;
+    // the threshold to claim: the model's accuracy on the files, natively
+    let preds = arkml::bounty::predictions(&model, &files)?;
+    let correct = preds.iter().zip(&labels).filter(|(p, l)| p == l).count() as u64;
     println!("labels      {labels:?}\npredictions {preds:?} ({correct} of {n} correct)");
     let b = Bounty::new(model.clone(), files.clone(), &cids, labels, correct, salt)?;
 

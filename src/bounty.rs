@@ -130,6 +130,48 @@ pub enum BountyError {
     Statement(String),
 }
 
+/// The pixels of PGM file `index` in the model's input shape.
+fn pixels(model: &Model, index: usize, f: &[u8]) -> Result<ArrayD<BigInt>, BountyError> {
+    let e = |source| BountyError::File { index, source };
+    let pgm = Pgm::parse(f).map_err(e)?;
+    let shape = model.input_shape.clone();
+    let px: Vec<BigInt> = f[pgm.offset..].iter().map(|b| BigInt::from(*b)).collect();
+    ArrayD::from_shape_vec(IxDyn(&shape), px).map_err(|_| {
+        e(Error::shape(
+            "pixels",
+            format!("{shape:?}"),
+            format!("{} x {}", pgm.height, pgm.width),
+        ))
+    })
+}
+
+/// A classifier's predictions on PGM files, natively: what a bounty's threshold is chosen
+/// from, before any statement is built ([`Bounty::new`] needs the threshold). The model
+/// takes raw pixels and ends in an ArgMax.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use arkml::bounty::predictions;
+/// let model = arkml::file::load_model("model.json".as_ref())?;
+/// let files = vec![std::fs::read("0.pgm")?, std::fs::read("1.pgm")?];
+/// let preds = predictions(&model, &files)?;
+/// let labels = [7u64, 2];
+/// let correct = preds.iter().zip(&labels).filter(|(p, l)| p == l).count();
+/// # Ok(()) }
+/// ```
+pub fn predictions(model: &Model, files: &[Vec<u8>]) -> Result<Vec<u64>, BountyError> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let x = pixels(model, i, f)?;
+            let out = model.predict(&x)?;
+            let y = out.first().and_then(|v| v.to_u64());
+            y.ok_or_else(|| BountyError::Statement("the model must end with an ArgMax".into()))
+        })
+        .collect()
+}
+
 impl Bounty {
     /// Builds the statement from files and their CIDs; checks everything natively (every
     /// file hashes to its CID and parses as a PGM of the model's size, the weights are
@@ -231,32 +273,9 @@ impl Bounty {
         Ok(())
     }
 
-    fn pixels(&self, index: usize) -> Result<(Pgm, ArrayD<BigInt>), BountyError> {
-        let f = &self.files[index];
-        let e = |source| BountyError::File { index, source };
-        let pgm = Pgm::parse(f).map_err(e)?;
-        let shape = self.model.input_shape.clone();
-        let px: Vec<BigInt> = f[pgm.offset..].iter().map(|b| BigInt::from(*b)).collect();
-        let x = ArrayD::from_shape_vec(IxDyn(&shape), px).map_err(|_| {
-            e(Error::shape(
-                "pixels",
-                format!("{shape:?}"),
-                format!("{} x {}", pgm.height, pgm.width),
-            ))
-        })?;
-        Ok((pgm, x))
-    }
-
     /// The model's predictions on the files (native).
     pub fn predictions(&self) -> Result<Vec<u64>, BountyError> {
-        (0..self.files.len())
-            .map(|i| {
-                let (_, x) = self.pixels(i)?;
-                let out = self.model.predict(&x)?;
-                let y = out.first().and_then(|v| v.to_u64());
-                y.ok_or_else(|| BountyError::Statement("the model must end with an ArgMax".into()))
-            })
-            .collect()
+        predictions(&self.model, &self.files)
     }
 
     /// How many predictions equal their labels (native).

@@ -19,6 +19,7 @@ pub use arkml_gadgets::{ark_bn254, ark_ff, ark_r1cs_std, ark_relations, ndarray,
 
 pub mod bounty;
 pub mod calibrate;
+pub mod circomlib_ml;
 pub mod circuit;
 pub mod groth16;
 pub mod handover;

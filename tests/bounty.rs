@@ -58,15 +58,7 @@ fn cids(files: &[Vec<u8>]) -> Vec<String> {
 
 /// The model's own predictions, with the last one mislabelled: 2 of 3 correct.
 fn labels(m: &Model) -> Vec<u64> {
-    let b = Bounty {
-        model: Arc::new(m.clone()),
-        files: files(),
-        digests: vec![[0; 32]; 3],
-        labels: vec![0; 3],
-        threshold: 0,
-        salt: Fr::from(1u64),
-    };
-    let mut p = b.predictions().unwrap();
+    let mut p = arkml::bounty::predictions(m, &files()).unwrap();
     p[2] = (p[2] + 1) % 3;
     p
 }
@@ -195,4 +187,34 @@ fn bad_files_are_typed_errors() {
         Fr::from(1u64)
     )
     .is_err());
+}
+
+/// Predictions without a statement equal the statement's own, and a file of the wrong size
+/// is a typed error naming it.
+#[test]
+fn predictions_need_no_bounty() {
+    let b = bounty(2);
+    let free = arkml::bounty::predictions(&b.model, &b.files).unwrap();
+    assert_eq!(free, b.predictions().unwrap());
+    assert_eq!(b.correct().unwrap(), 2);
+    let mut bad = files();
+    bad[1] = b"P5\n2 2\n255\n\x01\x02\x03\x04".to_vec();
+    assert!(matches!(
+        arkml::bounty::predictions(&b.model, &bad),
+        Err(BountyError::File { index: 1, .. })
+    ));
+}
+
+/// circomlib-ml weight files that are incomplete or malformed are typed errors.
+#[test]
+fn circomlib_ml_weights_are_checked() {
+    use arkml::circomlib_ml::{mnist, VectorError};
+    let v = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+    assert!(matches!(mnist(&v("{}")), Err(VectorError::Missing(k)) if k == "conv2d_1_weights"));
+    let ragged = v(r#"{"conv2d_1_weights": [[1, 2], [3]]}"#);
+    assert!(matches!(mnist(&ragged), Err(VectorError::Shape { .. })));
+    let text = v(r#"{"conv2d_1_weights": [[["x"]]]}"#);
+    assert!(matches!(mnist(&text), Err(VectorError::NotInteger { .. })));
+    let flat = v(r#"{"conv2d_1_weights": [1, 2]}"#);
+    assert!(matches!(mnist(&flat), Err(VectorError::Shape { .. })));
 }
