@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod argmax;
+pub mod circuit;
 pub mod compare;
 pub mod crypto;
 pub mod error;

@@ -128,12 +128,23 @@ enum Cmd {
         out: PathBuf,
     },
     /// Print the per-layer table: output shape, proven bound, constraints.
-    Inspect { model: PathBuf },
+    Inspect {
+        /// The integer model file (a float one is refused: quantise or calibrate it first).
+        model: PathBuf,
+    },
     /// Native integer inference; prints every layer's output (and remainder) as JSON.
-    Infer { model: PathBuf, input: PathBuf },
+    Infer {
+        /// The integer model file.
+        model: PathBuf,
+        /// The input tensor file `{"shape": [..], "data": [..]}`, integers at the model's
+        /// input scale.
+        input: PathBuf,
+    },
     /// Generate the proving and verifying keys (a single-party setup with OS randomness:
     /// whoever runs it can forge proofs for this circuit). Each key records the circuit's
-    /// fingerprint and its public inputs' roles. Private weights get a commitment slot.
+    /// fingerprint and its public inputs' roles. Private weights get a commitment slot. For a
+    /// multi-party setup, run a snarkjs phase-2 ceremony on `arkml export r1cs` and prove
+    /// with `prove --zkey` (docs/ceremony.md).
     Setup {
         /// The integer model file.
         model: PathBuf,
@@ -249,6 +260,7 @@ enum Cmd {
     /// Quantise a float model (`"dtype": "float"`) to an integer model file, printing each
     /// layer's largest rounding error.
     Quantize {
+        /// The float model file (`"dtype": "float"`) or an ONNX file.
         model: PathBuf,
         /// The scale: `2^K` or `10^K`.
         #[arg(long, conflicts_with = "budget")]

@@ -128,7 +128,41 @@ impl WeightSpec {
     }
 }
 
-/// A sequential model with integer (already quantised) weights.
+/// A model with integer (already quantised) weights: layers in topological order, wired as
+/// a chain or a graph ([`Graph`]).
+///
+/// A residual block by hand: `y = relu(rescale(dense(x)) + x)`, its facts (bound and exact
+/// constraint count per layer, no synthesis), native inference and the circuit.
+///
+/// ```
+/// use arkml::model::{ops, Graph, Layer, Model};
+/// use arkml::gadgets::tensor::Visibility;
+/// use arkml::ndarray::{array, ArrayD, IxDyn};
+/// use arkml::num_bigint::{BigInt, BigUint};
+///
+/// let b = |v: i64| BigInt::from(v);
+/// let model = Model {
+///     input_shape: vec![2],
+///     input_bound: 8,
+///     input_visibility: Visibility::Private,
+///     layers: vec![
+///         Layer::Dense(ops::Dense { w: array![[b(2), b(0)], [b(1), b(3)]], b: array![b(0), b(4)] }),
+///         Layer::Rescale(ops::Rescale(BigUint::from(4u32))),
+///         Layer::Add(ops::Add), // reads the rescale (value 2) and the input (value 0)
+///         Layer::Relu(ops::Relu),
+///     ],
+///     graph: Graph { inputs: vec![vec![], vec![], vec![2, 0], vec![]], ..Default::default() },
+///     weights: Default::default(),
+///     scale: None,
+/// };
+/// let summary = model.analyse().unwrap(); // shapes, bounds, constraints: no synthesis
+/// assert_eq!(summary.len(), 4);
+/// let x = ArrayD::from_shape_vec(IxDyn(&[2]), vec![b(-6), b(5)]).unwrap();
+/// // dense: [-12 + 5, 0 + 15 + 4] = [-7, 19]; rescale by 4: [-2, 4]; + x: [-8, 9]; relu
+/// assert_eq!(model.predict(&x).unwrap().into_raw_vec_and_offset().0, vec![b(0), b(9)]);
+/// let circuit = arkml::circuit::ModelCircuit::new(std::sync::Arc::new(model), x).unwrap();
+/// assert_eq!(circuit.info().unwrap().constraints, summary.iter().map(|l| l.constraints).sum::<usize>() + 2 * 10 + 2);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Model {
     /// Input shape (HWC for images).
