@@ -614,7 +614,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let m = Arc::new(file::load_model(&model)?);
             let salt = salt_for(&m, salt)?;
             let x = load_input(&m, &input, float, nchw)?;
-            let circuit = bound_circuit(m.clone(), x, salt)?;
+            let circuit = bound_circuit(m.clone(), x.clone(), salt)?;
             // what is printed and written beside the proof, so the model and the circuit
             // (with every weight) can be freed before the key is read
             let said = describe_output(&circuit.output, &m);
@@ -631,8 +631,19 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 // the key's header first: a key for another circuit is refused before loading
                 let meta = file::proving_key_meta(&pk)?;
                 let pb = spinner("synthesising");
-                let synthesized = circuit.synthesize()?;
-                drop((circuit, m));
+                // the circuit holds the only handle on the model: its weights are freed
+                // once the constraints are written, before the matrices are built
+                drop(m);
+                let synthesized = match circuit.into_synthesized() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        // name the failing layer: synthesise a fresh copy, keeping it
+                        pb.finish_and_clear();
+                        let m = Arc::new(file::load_model(&model)?);
+                        bound_circuit(m, x, salt)?.synthesize()?;
+                        return Err(e.into());
+                    }
+                };
                 let info = synthesized.info();
                 if meta.fingerprint().as_ref() != Some(&info.fingerprint) || meta.public != layout {
                     pb.finish_and_clear();
