@@ -5,7 +5,8 @@
 //! `cargo bench --bench groth16` runs the model re-quantised to 2^16 (340,259 constraints)
 //! and the same with each BatchNorm folded into its convolution (194,915);
 //! set `ARKML_BENCH_FULL=1` to add circomlib-ml's own scale 10^18 (1,517,553 constraints,
-//! about 20 minutes). `analyse` times the facts pass (`arkml inspect`'s table without
+//! about 20 minutes). `prove_from_key_file` proves as `arkml prove` does (the key streamed
+//! from its file); `analyse` times the facts pass (`arkml inspect`'s table without
 //! reading the file). Needs `../shared/conformance` (or `$ARKML_CONFORMANCE_DIR`).
 
 #[path = "../tests/common/mod.rs"]
@@ -42,7 +43,7 @@ fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
     let pk = arkml::groth16::setup(circuit.clone(), &mut rng).expect("setup");
     let proof = arkml::groth16::prove(&pk, circuit.clone(), &mut rng).expect("prove");
     let public = circuit.public_inputs();
-    let mut cpu = [(0.0, 0u64); 3];
+    let mut cpu = [(0.0, 0u64); 4];
 
     // the facts pass alone (`arkml inspect` without the file): shapes, bounds, exact counts
     g.bench_function("analyse", |b| {
@@ -62,6 +63,19 @@ fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
             })
         })
     });
+    // as `arkml prove` does: synthesise, then stream the proving key from its file
+    let key_path = std::env::temp_dir().join(format!("arkml-bench-{}.pk", std::process::id()));
+    let meta = arkml::file::KeyMeta::new(&circuit.info().expect("info"), circuit.layout());
+    arkml::file::save_proving_key(&key_path, &pk, &meta).expect("key file");
+    g.bench_function("prove_from_key_file", |b| {
+        b.iter_custom(|n| {
+            measure(n, &mut cpu[3], || {
+                let s = circuit.synthesize().expect("synthesis");
+                arkml::file::prove_with_key_file(&key_path, s, false, &mut rng).expect("prove");
+            })
+        })
+    });
+    let _ = std::fs::remove_file(&key_path);
     g.bench_function("verify", |b| {
         b.iter_custom(|n| {
             measure(n, &mut cpu[2], || {
@@ -70,7 +84,10 @@ fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
         })
     });
     g.finish();
-    for (what, (s, n)) in ["setup", "prove", "verify"].iter().zip(cpu) {
+    for (what, (s, n)) in ["setup", "prove", "verify", "prove_from_key_file"]
+        .iter()
+        .zip(cpu)
+    {
         if n > 0 {
             println!(
                 "{name}/{what}: {:.3} CPU-s per run (user + sys)",

@@ -216,6 +216,47 @@ pub enum CircuitError {
 /// has one), the public weights (from the model the verifier trusts) and the weight
 /// commitment. [`Expectation::public_inputs`] builds the verifier's public-input list from
 /// these and only the claimed output from the prover.
+///
+/// Public weights: a proof made with other weights than the verifier's model does not
+/// verify, even when the prover's own public-input list is internally consistent.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ark_std::rand::{rngs::StdRng, SeedableRng};
+/// use arkml::circuit::{Expectation, ModelCircuit};
+/// use arkml::gadgets::tensor::Visibility;
+/// use arkml::model::{ops, Layer, Model, WeightSpec};
+/// use arkml::ndarray::{array, ArrayD, IxDyn};
+/// use arkml::num_bigint::BigInt;
+///
+/// let b = |v: i64| BigInt::from(v);
+/// let model = |w: i64| Model {
+///     input_shape: vec![2],
+///     input_bound: 4,
+///     input_visibility: Visibility::Private,
+///     layers: vec![Layer::Dense(ops::Dense { w: array![[b(w)], [b(1)]], b: array![b(0)] })],
+///     graph: Default::default(),
+///     weights: WeightSpec { visibility: Visibility::Public, weight_bits: 4, bias_bits: 4 },
+///     scale: None,
+/// };
+/// let x = ArrayD::from_shape_vec(IxDyn(&[2]), vec![b(3), b(1)]).unwrap();
+/// let (trusted, other) = (Arc::new(model(2)), Arc::new(model(5)));
+/// let mut rng = StdRng::seed_from_u64(1);
+/// // the key depends on the shape only, so one key serves both weight sets
+/// let honest = ModelCircuit::new(trusted.clone(), x.clone()).unwrap();
+/// let pk = honest.setup(&mut rng).unwrap();
+/// let lie = ModelCircuit::new(other, x).unwrap();
+/// let proof = lie.prove(&pk, &mut rng).unwrap(); // valid for the other weights
+/// let expect = Expectation::for_model(&trusted);
+/// let public = expect.public_inputs(&lie.layout(), &lie.public_inputs());
+/// // the claimed list holds weights the verifier did not expect: named, not just invalid
+/// assert!(public.is_err());
+/// // and with only the claimed output taken from the prover, the proof fails
+/// let mut claimed = honest.public_inputs();
+/// claimed[0] = lie.public_inputs()[0];
+/// let public = expect.public_inputs(&honest.layout(), &claimed).unwrap();
+/// assert!(!arkml::groth16::verify(&pk.vk, &public, &proof).unwrap());
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Expectation {
     /// The model's input, if public.

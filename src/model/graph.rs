@@ -13,6 +13,21 @@ use super::{Layer, ModelError};
 use arkml_gadgets::Error;
 
 /// The wiring of a model's layers (empty: a chain).
+///
+/// ```
+/// use arkml::model::{ops, Graph, Layer};
+///
+/// // layer 0 reads the input, layer 1 reads layer 0, layer 2 adds layer 1's output to the
+/// // input (a residual connection), layer 3 reads the previous value by default
+/// let g = Graph { inputs: vec![vec![], vec![], vec![2, 0], vec![]], ..Default::default() };
+/// assert_eq!(g.inputs_of(2), vec![2, 0]);
+/// assert_eq!(g.inputs_of(3), vec![3]);
+/// assert_eq!(g.outputs_of(4), vec![4]); // the last layer's output
+/// assert!(!g.is_chain() && Graph::default().is_chain());
+/// // a layer reading a value not computed before it is a typed error
+/// let bad = Graph { inputs: vec![vec![2]], ..Default::default() };
+/// assert!(bad.check::<arkml::num_bigint::BigInt>(&[Layer::Relu(ops::Relu)]).is_err());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Graph {
     /// Per layer, the values it reads (value 0 is the model input, `i + 1` layer `i`'s
