@@ -183,6 +183,37 @@ pub struct Model {
     pub scale: Option<BigUint>,
 }
 
+/// Integers as the builder's `BigInt`s, keeping the array's shape:
+/// `ints(array![[1, -2], [3, 4]])` is an `Array2<BigInt>`; `.into_dyn()` makes an input.
+pub fn ints<D: ndarray::Dimension>(a: ndarray::Array<i64, D>) -> ndarray::Array<BigInt, D> {
+    a.mapv(BigInt::from)
+}
+
+impl Model {
+    /// A chain of `layers` over a private input of shape `input_shape` whose values lie in
+    /// `-2^input_bound <= v < 2^input_bound`, with constant weights and no declared scale:
+    /// the shortest way to a model (each op's example uses it). Set the fields for a graph,
+    /// public or private weights, or a public input.
+    ///
+    /// ```
+    /// use arkml::model::{ints, ops::Relu, Layer, Model};
+    /// use arkml::ndarray::array;
+    /// let model = Model::chain(&[2], 4, vec![Layer::Relu(Relu)]);
+    /// assert_eq!(model.predict(&ints(array![-3, 3]).into_dyn()).unwrap(), ints(array![0, 3]).into_dyn());
+    /// ```
+    pub fn chain(input_shape: &[usize], input_bound: u32, layers: Vec<Layer>) -> Model {
+        Model {
+            input_shape: input_shape.to_vec(),
+            input_bound,
+            input_visibility: Visibility::Private,
+            layers,
+            graph: Graph::default(),
+            weights: WeightSpec::default(),
+            scale: None,
+        }
+    }
+}
+
 /// `n` as `2^k` or `10^k` where it is one, else the number.
 pub fn format_scale(n: &BigUint) -> String {
     if n.is_one() {

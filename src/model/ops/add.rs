@@ -7,6 +7,18 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// The elementwise sum of two inputs.
+///
+/// ```
+/// use arkml::model::{ints, ops::Add, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::model::{ops::Relu, Graph};
+/// // node 0 is the model's input, node i + 1 is layer i: Add reads ReLU(x) and x
+/// let mut model = Model::chain(&[2], 4, vec![Layer::Relu(Relu), Layer::Add(Add)]);
+/// model.graph = Graph { inputs: vec![vec![], vec![1, 0]], ..Default::default() };
+/// let y = model.predict(&ints(array![-2, 3]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![-2, 6]).into_dyn());
+/// assert_eq!(model.analyse().unwrap()[1].constraints, 0);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Add;
 

@@ -11,6 +11,15 @@ use ndarray::{ArrayD, ArrayViewD, Ix1, IxDyn};
 use super::*;
 
 /// ArgMax: the index of the first maximum.
+///
+/// ```
+/// use arkml::model::{ints, ops::ArgMax, Layer, Model};
+/// use arkml::ndarray::array;
+/// // the index of the first maximum
+/// let model = Model::chain(&[4], 4, vec![Layer::ArgMax(ArgMax)]);
+/// let y = model.predict(&ints(array![3, 7, 7, 1]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(arkml::ndarray::arr0(1)).into_dyn()); // a scalar
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ArgMax;
 

@@ -13,6 +13,16 @@ use ndarray::{ArrayD, ArrayViewD, Ix3};
 use super::*;
 
 /// Average pooling.
+///
+/// ```
+/// use arkml::model::{ints, ops::AvgPool2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::gadgets::layers::pool::Pool2dConfig;
+/// // one 2x2 window: floor((1 + 2 + 3 + 5) / 4)
+/// let model = Model::chain(&[2, 2, 1], 4, vec![Layer::AvgPool2d(AvgPool2d(Pool2dConfig::new((2, 2))))]);
+/// let y = model.predict(&ints(array![[[1], [2]], [[3], [5]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[[2]]]).into_dyn());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AvgPool2d(pub Pool2dConfig);
 

@@ -7,6 +7,17 @@ use ndarray::{Array1, ArrayD, ArrayViewD, Ix1};
 use super::*;
 
 /// Folded batch normalisation `a * x + b` per channel.
+///
+/// ```
+/// use arkml::model::{ints, ops::BatchNorm, Layer, Model};
+/// use arkml::ndarray::array;
+/// // a * x + b per channel (the last axis)
+/// let bn = BatchNorm { a: ints(array![2, -1]), b: ints(array![1, 0]) };
+/// let model = Model::chain(&[2], 4, vec![Layer::BatchNorm(bn)]);
+/// let y = model.predict(&ints(array![3, 4]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![7, -4]).into_dyn());
+/// assert_eq!(model.analyse().unwrap()[0].constraints, 0); // constant a: free
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchNorm<N = BigInt> {
     /// Scale.

@@ -12,6 +12,17 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// Clip to `[lo, hi]`.
+///
+/// ```
+/// use arkml::model::{ints, ops::Clip, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::num_bigint::BigInt;
+/// // ReLU6 at scale 1
+/// let op = Clip { lo: BigInt::from(0), hi: BigInt::from(6) };
+/// let model = Model::chain(&[3], 4, vec![Layer::Clip(op)]);
+/// let y = model.predict(&ints(array![-3, 4, 9]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![0, 4, 6]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clip<N = BigInt> {
     /// The lower end.

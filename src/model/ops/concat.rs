@@ -7,6 +7,17 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// Concatenation along the channel axis.
+///
+/// ```
+/// use arkml::model::{ints, ops::Concat, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::model::{ops::Relu, Graph};
+/// // node 0 is the model's input, node i + 1 is layer i: Concat reads ReLU(x) and x
+/// let mut model = Model::chain(&[2], 4, vec![Layer::Relu(Relu), Layer::Concat(Concat)]);
+/// model.graph = Graph { inputs: vec![vec![], vec![1, 0]], ..Default::default() };
+/// let y = model.predict(&ints(array![-2, 3]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![0, 3, -2, 3]).into_dyn());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Concat;
 

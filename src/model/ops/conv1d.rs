@@ -11,6 +11,18 @@ use ndarray::{Array1, Array3, ArrayD, ArrayViewD, Ix1, Ix2, Ix3};
 use super::*;
 
 /// Conv1D over `[len][cin]`, weights `[k][cin][cout]`.
+///
+/// ```
+/// use arkml::model::{ints, ops::Conv1d, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::gadgets::layers::conv::Padding;
+/// // differences of neighbours: kernel [1, -1] over a one-channel sequence
+/// let w = ints(array![[[1]], [[-1]]]); // [k][cin][cout]
+/// let conv = Conv1d { w, b: ints(array![0]), stride: 1, padding: Padding::Valid, dilation: 1 };
+/// let model = Model::chain(&[4, 1], 4, vec![Layer::Conv1d(conv)]);
+/// let y = model.predict(&ints(array![[1], [2], [4], [8]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[-1], [-2], [-4]]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conv1d<N = BigInt> {
     /// Weights.

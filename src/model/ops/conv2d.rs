@@ -8,6 +8,18 @@ use ndarray::{Array1, Array4, ArrayD, ArrayViewD, Ix1, Ix3, Ix4};
 use super::*;
 
 /// Conv2D over HWC, weights `[kh][kw][cin][cout]`.
+///
+/// ```
+/// use arkml::model::{ints, ops::Conv2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// // a 2x2 kernel summing each window's diagonal over a 3x3 one-channel image (HWC)
+/// let w = ints(array![[[[1]], [[0]]], [[[0]], [[1]]]]); // [kh][kw][cin][cout]
+/// let conv = Conv2d { w, b: ints(array![0]), cfg: Default::default() };
+/// let model = Model::chain(&[3, 3, 1], 4, vec![Layer::Conv2d(conv)]);
+/// let x = ints(array![[[1], [2], [3]], [[4], [5], [6]], [[7], [8], [9]]]).into_dyn();
+/// let y = model.predict(&x).unwrap();
+/// assert_eq!(y, ints(array![[[6], [8]], [[12], [14]]]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conv2d<N = BigInt> {
     /// Weights.

@@ -19,6 +19,19 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// A cubic activation (circomlib-ml's sigmoid or tanh approximation).
+///
+/// ```
+/// use arkml::model::{ints, ops::Cubic, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::gadgets::activation::ZIGMOID;
+/// use arkml::num_bigint::BigUint;
+/// // circomlib-ml's sigmoid approximation at scale 1000: 0.502 at 0, 0.861 at 2 (the true
+/// // sigmoid(2) is 0.881: the cubic's error)
+/// let op = Cubic { coeffs: ZIGMOID, scale: BigUint::from(1000u32) };
+/// let model = Model::chain(&[2], 12, vec![Layer::Cubic(op)]);
+/// let y = model.predict(&ints(array![0, 2000]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![502, 861]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cubic {
     /// Coefficients in units of `10^-9` ([`ZIGMOID`], [`ZANH`]).

@@ -7,6 +7,18 @@ use ndarray::{Array1, Array2, ArrayD, ArrayViewD, Ix1, Ix2};
 use super::*;
 
 /// Dense, weights `[in][out]`, bias at the accumulator's scale.
+///
+/// ```
+/// use arkml::model::{ints, ops::Dense, Layer, Model};
+/// use arkml::ndarray::array;
+/// // y = x W + b, W is [in = 2][out = 3]
+/// let w = ints(array![[1, 2, 0], [3, -1, 1]]);
+/// let model = Model::chain(&[2], 4, vec![Layer::Dense(Dense { w, b: ints(array![0, 1, -1]) })]);
+/// let y = model.predict(&ints(array![1, 2]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![7, 1, 1]).into_dyn());
+/// // constant weights: the sums are linear combinations, no constraint
+/// assert_eq!(model.analyse().unwrap()[0].constraints, 0);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dense<N = BigInt> {
     /// Weights.

@@ -7,6 +7,17 @@ use ndarray::{Array1, Array4, ArrayD, ArrayViewD, Ix1, Ix3, Ix4};
 use super::*;
 
 /// DepthwiseConv2D, weights `[kh][kw][cin][multiplier]`, bias `[cin * multiplier]`.
+///
+/// ```
+/// use arkml::model::{ints, ops::DepthwiseConv2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// // a 1x2 kernel per channel: channel 0 sums its pair, channel 1 takes the difference
+/// let w = ints(array![[[[1], [1]], [[1], [-1]]]]); // [kh][kw][cin][multiplier]
+/// let conv = DepthwiseConv2d { w, b: ints(array![0, 0]), cfg: Default::default() };
+/// let model = Model::chain(&[1, 2, 2], 5, vec![Layer::DepthwiseConv2d(conv)]);
+/// let y = model.predict(&ints(array![[[1, 10], [2, 20]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[[3, -10]]]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct DepthwiseConv2d<N = BigInt> {
     /// Weights.

@@ -6,6 +6,14 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// Flatten (row, column, channel).
+///
+/// ```
+/// use arkml::model::{ints, ops::Flatten, Layer, Model};
+/// use arkml::ndarray::array;
+/// let model = Model::chain(&[2, 2, 1], 4, vec![Layer::Flatten(Flatten)]);
+/// let y = model.predict(&ints(array![[[1], [2]], [[3], [5]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![1, 2, 3, 5]).into_dyn());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flatten;
 

@@ -12,6 +12,14 @@ use ndarray::{ArrayD, ArrayViewD, Ix3};
 use super::*;
 
 /// GlobalAveragePooling2D: HWC to C.
+///
+/// ```
+/// use arkml::model::{ints, ops::GlobalAvgPool2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// let model = Model::chain(&[2, 2, 1], 4, vec![Layer::GlobalAvgPool2d(GlobalAvgPool2d)]);
+/// let y = model.predict(&ints(array![[[1], [2]], [[3], [5]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![2]).into_dyn());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GlobalAvgPool2d;
 

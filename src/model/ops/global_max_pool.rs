@@ -10,6 +10,14 @@ use ndarray::{ArrayD, ArrayViewD, Axis, Ix3};
 use super::*;
 
 /// GlobalMaxPooling2D: HWC to C.
+///
+/// ```
+/// use arkml::model::{ints, ops::GlobalMaxPool2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// let model = Model::chain(&[2, 2, 1], 4, vec![Layer::GlobalMaxPool2d(GlobalMaxPool2d)]);
+/// let y = model.predict(&ints(array![[[1], [2]], [[3], [5]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![5]).into_dyn());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GlobalMaxPool2d;
 

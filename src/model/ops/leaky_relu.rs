@@ -12,6 +12,17 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// LeakyReLU with slope `a / d` on negative inputs (floored).
+///
+/// ```
+/// use arkml::model::{ints, ops::LeakyRelu, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::num_bigint::{BigInt, BigUint};
+/// // slope 1/4 on negative inputs, floored
+/// let op = LeakyRelu { a: BigInt::from(1), d: BigUint::from(4u32) };
+/// let model = Model::chain(&[3], 4, vec![Layer::LeakyRelu(op)]);
+/// let y = model.predict(&ints(array![-8, 5, -3]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![-2, 5, -1]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LeakyRelu<N = BigInt> {
     /// Slope numerator (the slope itself in a float model).

@@ -11,6 +11,15 @@ use ndarray::{ArrayD, ArrayViewD, Ix3};
 use super::*;
 
 /// Max pooling.
+///
+/// ```
+/// use arkml::model::{ints, ops::MaxPool2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::gadgets::layers::pool::Pool2dConfig;
+/// let model = Model::chain(&[2, 2, 1], 4, vec![Layer::MaxPool2d(MaxPool2d(Pool2dConfig::new((2, 2))))]);
+/// let y = model.predict(&ints(array![[[1], [2]], [[3], [5]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[[5]]]).into_dyn());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MaxPool2d(pub Pool2dConfig);
 

@@ -8,6 +8,15 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// The elementwise product with a tensor of the input's shape.
+///
+/// ```
+/// use arkml::model::{ints, ops::Mul, Layer, Model};
+/// use arkml::ndarray::array;
+/// let mul = Mul { c: ints(array![2, 3]).into_dyn() };
+/// let model = Model::chain(&[2], 4, vec![Layer::Mul(mul)]);
+/// let y = model.predict(&ints(array![5, -1]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![10, -3]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mul<N = BigInt> {
     /// The factors.

@@ -7,6 +7,16 @@ use ndarray::{Array1, Array2, ArrayD, ArrayViewD, Ix1, Ix2, Ix3};
 use super::*;
 
 /// Pointwise (1x1) convolution, weights `[cin][cout]`.
+///
+/// ```
+/// use arkml::model::{ints, ops::PointwiseConv2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// // a 1x1 convolution mixes the channels of each pixel: w is [cin][cout]
+/// let conv = PointwiseConv2d { w: ints(array![[1, 0], [1, 1]]), b: ints(array![0, 1]) };
+/// let model = Model::chain(&[1, 1, 2], 4, vec![Layer::PointwiseConv2d(conv)]);
+/// let y = model.predict(&ints(array![[[3, 4]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[[7, 5]]]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct PointwiseConv2d<N = BigInt> {
     /// Weights.

@@ -12,6 +12,16 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// circomlib-ml's Poly activation `floor((x^2 + n x) / n)`.
+///
+/// ```
+/// use arkml::model::{ints, ops::Poly, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::num_bigint::BigUint;
+/// // floor((x^2 + 4 x) / 4) at activation scale 4
+/// let model = Model::chain(&[2], 4, vec![Layer::Poly(Poly(BigUint::from(4u32)))]);
+/// let y = model.predict(&ints(array![2, -3]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![3, -1]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Poly(pub BigUint);
 

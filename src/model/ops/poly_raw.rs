@@ -7,6 +7,17 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// circomlib-ml v1's undivided Poly `x^2 + n x`.
+///
+/// ```
+/// use arkml::model::{ints, ops::PolyRaw, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::num_bigint::BigUint;
+/// // x^2 + 4 x, undivided: one constraint per element
+/// let model = Model::chain(&[2], 4, vec![Layer::PolyRaw(PolyRaw(BigUint::from(4u32)))]);
+/// let y = model.predict(&ints(array![2, -3]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![12, -3]).into_dyn());
+/// assert_eq!(model.analyse().unwrap()[0].constraints, 2);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolyRaw(pub BigUint);
 

@@ -10,6 +10,17 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// ReLU.
+///
+/// ```
+/// use arkml::model::{ints, ops::Relu, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::gadgets::activation::relu_cost;
+/// let model = Model::chain(&[3], 4, vec![Layer::Relu(Relu)]);
+/// let y = model.predict(&ints(array![-2, 0, 5]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![0, 0, 5]).into_dyn());
+/// // relu_cost(B) = B + 3 per element, for the input bound B = 4
+/// assert_eq!(model.analyse().unwrap()[0].constraints, 3 * relu_cost(4));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Relu;
 

@@ -13,6 +13,20 @@ use num_traits::One;
 use super::*;
 
 /// Floor division by the divisor.
+///
+/// ```
+/// use arkml::model::{ints, ops::Rescale, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::gadgets::rescale::rescale_cost;
+/// use arkml::num_bigint::BigUint;
+/// // floor division by 4: -7 -> -2, 9 -> 2
+/// let model = Model::chain(&[2], 4, vec![Layer::Rescale(Rescale(BigUint::from(4u32)))]);
+/// let y = model.predict(&ints(array![-7, 9]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![-2, 2]).into_dyn());
+/// // each element: rescale_cost(B, n) for the input bound B = 4
+/// let per = rescale_cost(4, &BigUint::from(4u32));
+/// assert_eq!(model.analyse().unwrap()[0].constraints, 2 * per);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rescale(pub BigUint);
 

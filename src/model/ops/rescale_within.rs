@@ -14,6 +14,22 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// Floor division with the quotient range-checked to a calibrated width.
+///
+/// ```
+/// use arkml::model::{ints, ops::RescaleWithin, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::gadgets::rescale::rescale_within_cost;
+/// use arkml::num_bigint::BigUint;
+/// // floor division by 4 with each quotient proven within -2^1 <= q < 2^1
+/// let op = RescaleWithin { divisor: BigUint::from(4u32), bits: 1 };
+/// let model = Model::chain(&[2], 4, vec![Layer::RescaleWithin(op)]);
+/// let y = model.predict(&ints(array![-7, 5]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![-2, 1]).into_dyn());
+/// let per = rescale_within_cost(4, &BigUint::from(4u32), 1);
+/// assert_eq!(model.analyse().unwrap()[0].constraints, 2 * per);
+/// // a quotient beyond the width is refused, naming the layer
+/// assert!(model.predict(&ints(array![-7, 9]).into_dyn()).is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RescaleWithin {
     /// The divisor.

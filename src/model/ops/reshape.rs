@@ -6,6 +6,16 @@ use ndarray::{ArrayD, ArrayViewD};
 use super::*;
 
 /// Reshape, row-major, to the given shape.
+///
+/// ```
+/// use arkml::model::{ints, ops::Reshape, Layer, Model};
+/// use arkml::ndarray::array;
+/// let model = Model::chain(&[4], 4, vec![Layer::Reshape(Reshape(vec![2, 2]))]);
+/// let y = model.predict(&ints(array![1, 2, 3, 5]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[1, 2], [3, 5]]).into_dyn());
+/// // a shape with another element count is refused before any inference
+/// assert!(Model::chain(&[4], 4, vec![Layer::Reshape(Reshape(vec![3]))]).analyse().is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reshape(pub Vec<usize>);
 

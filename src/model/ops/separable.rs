@@ -9,6 +9,21 @@ use ndarray::{Array1, Array2, Array4, ArrayD, ArrayViewD, Ix1, Ix2, Ix3, Ix4};
 use super::*;
 
 /// SeparableConv2D: depthwise then pointwise with no rescale between.
+///
+/// ```
+/// use arkml::model::{ints, ops::SeparableConv2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// // the depthwise step of DepthwiseConv2d's example, then a pointwise sum of the two channels
+/// let sep = SeparableConv2d {
+///     depthwise: ints(array![[[[1], [1]], [[1], [-1]]]]),
+///     pointwise: ints(array![[1], [1]]),
+///     b: ints(array![0]),
+///     cfg: Default::default(),
+/// };
+/// let model = Model::chain(&[1, 2, 2], 5, vec![Layer::SeparableConv2d(sep)]);
+/// let y = model.predict(&ints(array![[[1, 10], [2, 20]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[[-7]]]).into_dyn());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeparableConv2d<N = BigInt> {
     /// Depthwise weights `[kh][kw][cin][multiplier]`.

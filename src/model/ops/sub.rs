@@ -8,6 +8,17 @@ use super::add::{binary_bound, binary_shape};
 use super::*;
 
 /// The elementwise difference of two inputs.
+///
+/// ```
+/// use arkml::model::{ints, ops::Sub, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::model::{ops::Relu, Graph};
+/// // node 0 is the model's input, node i + 1 is layer i: Sub reads ReLU(x) and x
+/// let mut model = Model::chain(&[2], 4, vec![Layer::Relu(Relu), Layer::Sub(Sub)]);
+/// model.graph = Graph { inputs: vec![vec![], vec![1, 0]], ..Default::default() };
+/// let y = model.predict(&ints(array![-2, 3]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![2, 0]).into_dyn());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sub;
 

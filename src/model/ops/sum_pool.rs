@@ -6,6 +6,16 @@ use ndarray::{ArrayD, ArrayViewD, Ix3};
 use super::*;
 
 /// SumPooling2D: window sums, undivided.
+///
+/// ```
+/// use arkml::model::{ints, ops::SumPool2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// use arkml::gadgets::layers::pool::Pool2dConfig;
+/// let model = Model::chain(&[2, 2, 1], 4, vec![Layer::SumPool2d(SumPool2d(Pool2dConfig::new((2, 2))))]);
+/// let y = model.predict(&ints(array![[[1], [2]], [[3], [5]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[[11]]]).into_dyn());
+/// assert_eq!(model.analyse().unwrap()[0].constraints, 0); // sums are free
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SumPool2d(pub Pool2dConfig);
 

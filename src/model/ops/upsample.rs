@@ -6,6 +6,15 @@ use ndarray::{ArrayD, ArrayViewD, Ix3};
 use super::*;
 
 /// UpSampling2D, nearest neighbour, by `(rows, columns)`.
+///
+/// ```
+/// use arkml::model::{ints, ops::UpSample2d, Layer, Model};
+/// use arkml::ndarray::array;
+/// // nearest-neighbour upsampling, rows doubled
+/// let model = Model::chain(&[1, 2, 1], 4, vec![Layer::UpSample2d(UpSample2d((2, 1)))]);
+/// let y = model.predict(&ints(array![[[1], [2]]]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![[[1], [2]], [[1], [2]]]).into_dyn());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UpSample2d(pub (usize, usize));
 
