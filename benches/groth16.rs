@@ -70,7 +70,7 @@ fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
     g.bench_function("prove_from_key_file", |b| {
         b.iter_custom(|n| {
             measure(n, &mut cpu[3], || {
-                let s = circuit.synthesize().expect("synthesis");
+                let s = circuit.evaluate().expect("synthesis");
                 arkml::file::prove_with_key_file(&key_path, s, false, &mut rng).expect("prove");
             })
         })

@@ -573,7 +573,7 @@ fn proving_from_a_key_file_streams_and_checks_it() {
     let path = dir.join("pk");
     file::save_proving_key(&path, &pk, &meta).unwrap();
     let prove = |p: &std::path::Path, rng: &mut StdRng, validate: bool| {
-        file::prove_with_key_file(p, c.synthesize().unwrap(), validate, rng)
+        file::prove_with_key_file(p, c.evaluate().unwrap(), validate, rng)
     };
     for validate in [false, true] {
         let proof = prove(&path, &mut rng, validate).unwrap();

@@ -632,15 +632,15 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let meta = file::proving_key_meta(&pk)?;
                 let pb = spinner("synthesising");
                 // the circuit holds the only handle on the model: its weights are freed
-                // once the constraints are written, before the matrices are built
+                // once the constraints are written, before the rows are evaluated
                 drop(m);
-                let synthesized = match circuit.into_synthesized() {
+                let synthesized = match circuit.into_evaluated() {
                     Ok(s) => s,
                     Err(e) => {
                         // name the failing layer: synthesise a fresh copy, keeping it
                         pb.finish_and_clear();
                         let m = Arc::new(file::load_model(&model)?);
-                        bound_circuit(m, x, salt)?.synthesize()?;
+                        bound_circuit(m, x, salt)?.evaluate()?;
                         return Err(e.into());
                     }
                 };

@@ -231,8 +231,8 @@ pub fn proving_key_from_bytes(
     Ok((pk, meta))
 }
 
-/// Proves `synthesized` with the proving key in the file at `path` ([`save_proving_key`]'s
-/// form), reading the key part by part ([`crate::groth16::Synthesized::prove_streaming`]):
+/// Proves `evaluated` with the proving key in the file at `path` ([`save_proving_key`]'s
+/// form), reading the key part by part ([`crate::groth16::Evaluated::prove_streaming`]):
 /// the key is never whole in memory, and neither is the file. The checksum of an
 /// uncompressed key is computed as it is read and compared before the proof is returned
 /// (a corrupted file gives an error, never its proof); `validate` checks every point, as
@@ -240,7 +240,7 @@ pub fn proving_key_from_bytes(
 /// circuit's first ([`proving_key_meta`]).
 pub fn prove_with_key_file<R: ark_std::rand::RngCore + ark_std::rand::CryptoRng>(
     path: &Path,
-    synthesized: crate::groth16::Synthesized,
+    evaluated: crate::groth16::Evaluated,
     validate: bool,
     rng: &mut R,
 ) -> Result<Proof<Bn254>, FileError> {
@@ -282,7 +282,7 @@ pub fn prove_with_key_file<R: ark_std::rand::RngCore + ark_std::rand::CryptoRng>
         inner: file,
         hash: Sha256::new(),
     };
-    let proof = synthesized
+    let proof = evaluated
         .prove_streaming(&mut body, compress, validate, rng)
         .map_err(|e| match e {
             crate::groth16::ProveError::KeyRead(e) => ser_err(path, WHAT)(e),
