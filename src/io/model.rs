@@ -26,9 +26,13 @@ enum Dtype {
     Float,
 }
 
+/// A model file. Read with each layer kept as its raw JSON text (`L = Box<RawValue>`) and
+/// turned into an op one layer at a time ([`read_layers`]), so the parsed JSON of one layer,
+/// never of the whole file, is in memory at once (a 2M-weight model's JSON values took
+/// about 300 MB); written with `L = LayerEntry`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ModelFile {
+struct ModelFile<L = LayerEntry> {
     format: String,
     version: u32,
     #[serde(default)]
@@ -44,10 +48,12 @@ struct ModelFile {
     input_visibility: VisibilityFile,
     #[serde(default)]
     weights: Option<WeightsFile>,
-    layers: Vec<LayerEntry>,
+    layers: Vec<L>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     outputs: Option<Vec<String>>,
 }
+
+type RawLayer = Box<serde_json::value::RawValue>;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "snake_case")]
@@ -154,8 +160,8 @@ fn write_layer<N: Num>(l: &Layer<N>) -> (String, serde_json::Map<String, serde_j
     (kind.to_string(), f.into_map())
 }
 
-fn parse_file(text: &str, path: &str) -> Result<ModelFile, FileError> {
-    let f: ModelFile = serde_json::from_str(text).map_err(|source| FileError::Json {
+fn parse_file(text: &str, path: &str) -> Result<ModelFile<RawLayer>, FileError> {
+    let f: ModelFile<RawLayer> = serde_json::from_str(text).map_err(|source| FileError::Json {
         path: path.to_string(),
         source,
     })?;
@@ -171,6 +177,54 @@ fn parse_file(text: &str, path: &str) -> Result<ModelFile, FileError> {
             format!("unsupported version {} (1: a chain, 2: a graph)", f.version),
         ));
     }
+    Ok(f)
+}
+
+/// Turns each raw layer of `f` into an op, one at a time (its JSON values freed as soon as
+/// the op holds its parameters), and returns the file with its entries (names, inputs,
+/// kinds; the fields moved out) beside the ops.
+fn read_layers<N: Num>(
+    f: ModelFile<RawLayer>,
+    path: &str,
+) -> Result<(ModelFile, Vec<Layer<N>>), FileError> {
+    let ModelFile {
+        format,
+        version,
+        dtype,
+        input_shape,
+        input_bound,
+        input_max,
+        scale,
+        input_visibility,
+        weights,
+        layers: raw,
+        outputs,
+    } = f;
+    let mut entries = Vec::with_capacity(raw.len());
+    let mut layers = Vec::with_capacity(raw.len());
+    for (i, r) in raw.into_iter().enumerate() {
+        let mut entry: LayerEntry =
+            serde_json::from_str(r.get()).map_err(|source| FileError::Json {
+                path: format!("{path}, layer {i}"),
+                source,
+            })?;
+        drop(r);
+        layers.push(read_layer::<N>(i, &mut entry)?);
+        entries.push(entry);
+    }
+    let f = ModelFile {
+        format,
+        version,
+        dtype,
+        input_shape,
+        input_bound,
+        input_max,
+        scale,
+        input_visibility,
+        weights,
+        layers: entries,
+        outputs,
+    };
     if f.version == 1
         && (f.outputs.is_some()
             || f.layers
@@ -182,7 +236,7 @@ fn parse_file(text: &str, path: &str) -> Result<ModelFile, FileError> {
             "node names, inputs and outputs need version 2".into(),
         ));
     }
-    Ok(f)
+    Ok((f, layers))
 }
 
 fn header(field: &str, why: String) -> FileError {
@@ -201,7 +255,7 @@ pub fn is_float_model(text: &str, path: &str) -> Result<bool, FileError> {
 
 /// Parses an integer model from its JSON text (`path` only names it in errors).
 pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
-    let mut f = parse_file(text, path)?;
+    let f = parse_file(text, path)?;
     if f.dtype != Dtype::Int {
         return Err(header(
             "dtype",
@@ -211,10 +265,7 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
     let input_bound = f
         .input_bound
         .ok_or_else(|| header("input_bound", "required in an integer model".into()))?;
-    let mut layers = Vec::with_capacity(f.layers.len());
-    for (i, entry) in f.layers.iter_mut().enumerate() {
-        layers.push(read_layer::<BigInt>(i, entry)?);
-    }
+    let (f, layers) = read_layers::<BigInt>(f, path)?;
     let (layers, graph) = resolve_graph(&f, layers)?;
     let scale = f
         .scale
@@ -366,7 +417,7 @@ fn resolve_graph<L>(f: &ModelFile, layers: Vec<L>) -> Result<(Vec<L>, Graph), Fi
 /// without integer parameters (`{"type": "leaky_relu", "alpha": 0.1}`, `{"type": "poly"}`,
 /// `{"type": "sigmoid"}`, `{"type": "tanh"}`).
 pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileError> {
-    let mut f = parse_file(text, path)?;
+    let f = parse_file(text, path)?;
     if f.dtype != Dtype::Float {
         return Err(header("dtype", "expected \"float\"".into()));
     }
@@ -376,21 +427,7 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
             "a finite number is required in a float model".into(),
         )
     })?;
-    if f.version == 1
-        && (f.outputs.is_some()
-            || f.layers
-                .iter()
-                .any(|l| l.name.is_some() || l.inputs.is_some()))
-    {
-        return Err(header(
-            "version",
-            "names, inputs and outputs need a version-2 (graph) file".into(),
-        ));
-    }
-    let mut layers = Vec::with_capacity(f.layers.len());
-    for (i, entry) in f.layers.iter_mut().enumerate() {
-        layers.push(read_layer::<f64>(i, entry)?);
-    }
+    let (f, layers) = read_layers::<f64>(f, path)?;
     let (layers, graph) = resolve_graph(&f, layers)?;
     let fm = FloatModel {
         input_shape: f.input_shape,
