@@ -356,6 +356,30 @@ impl Expectation {
 /// commitment ([`arkml_gadgets::crypto::commit()`]) to the public or private weights, in the
 /// verifier's order, with a private salt: a verifier who holds the commitment knows the
 /// proof used exactly the committed model, without seeing it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arkml::circuit::ModelCircuit;
+/// use arkml::model::{ints, ops, Layer, Model};
+/// use arkml::ndarray::{arr0, array};
+/// use ark_std::rand::{rngs::StdRng, SeedableRng};
+///
+/// let layers = vec![Layer::Relu(ops::Relu), Layer::ArgMax(ops::ArgMax)];
+/// let model = Arc::new(Model::chain(&[3], 4, layers));
+/// let circuit = ModelCircuit::new(model, ints(array![-2, 7, 3]).into_dyn()).unwrap();
+/// assert_eq!(circuit.output, ints(arr0(1)).into_dyn()); // the class, a public input
+/// let info = circuit.info().unwrap(); // sizes and fingerprint, without a witness
+/// assert_eq!(info.public_inputs, 1);
+/// let mut rng = StdRng::seed_from_u64(1);
+/// let pk = circuit.setup(&mut rng).unwrap();
+/// // what the prover needs (no matrices); its fingerprint is the one the key was made for
+/// let evaluated = circuit.evaluate().unwrap();
+/// assert_eq!(evaluated.info(), info);
+/// let proof = evaluated.prove(&pk, &mut rng).unwrap();
+/// assert!(arkml::groth16::verify(&pk.vk, &circuit.public_inputs(), &proof).unwrap());
+/// // the same statement with the output kept private has no public input
+/// assert!(circuit.clone().with_private_output().public_inputs().is_empty());
+/// ```
 #[derive(Clone, Debug)]
 pub struct ModelCircuit {
     /// The model.

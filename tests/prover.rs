@@ -218,3 +218,26 @@ fn wrong_key_sizes() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `Model::constraints` (what `arkml inspect` prints, from the facts alone) is what
+/// synthesis writes, with constant weights (allocated layer by layer) and with private
+/// ones (range-checked to their widths).
+#[test]
+fn constraints_without_synthesis() {
+    use ark_relations::gr1cs::ConstraintSystem;
+    use arkml::gadgets::tensor::Visibility;
+    let x = ints(array![5, -7, 12, 30]).into_dyn();
+    for visibility in [Visibility::Constant, Visibility::Public, Visibility::Private] {
+        let mut m = model();
+        m.weights = arkml::model::WeightSpec {
+            visibility,
+            weight_bits: 5,
+            bias_bits: 4,
+        };
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let (out, _) = m.synthesize(cs.clone(), &x).unwrap();
+        assert_eq!(m.constraints().unwrap(), cs.num_constraints(), "{visibility:?}");
+        assert!(cs.is_satisfied().unwrap());
+        assert_eq!(out.len(), 1);
+    }
+}

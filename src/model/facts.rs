@@ -49,6 +49,24 @@ impl Model {
         self.input_shape.iter().product::<usize>() * (self.input_bound as usize + 2)
     }
 
+    /// The constraints [`Model::synthesize`] writes, without synthesis: the input's range
+    /// check, each public or private weight's range check to its declared width
+    /// (`bits + 2` each; none for constants) and every layer's cost.
+    pub fn constraints(&self) -> Result<usize, ModelError> {
+        let layers: usize = self.facts()?.iter().map(|f| f.cost).sum();
+        let weights: usize =
+            if self.weights.visibility == arkml_gadgets::tensor::Visibility::Constant {
+                0
+            } else {
+                self.layers
+                    .iter()
+                    .flat_map(|l| l.params())
+                    .map(|(t, p)| t.len() * arkml_gadgets::range::bound_cost(self.weights.bits(p)))
+                    .sum()
+            };
+        Ok(self.input_cost() + weights + layers)
+    }
+
     /// Every layer's [`Facts`] (shape, bound, scale, sign, constraints), without synthesis.
     /// Errors as synthesis would, naming the layer: a shape that does not fit, a bound too
     /// wide for the field, inputs at different scales.
