@@ -62,6 +62,8 @@ fn digits_circuit_is_pinned() {
         ndarray::ArrayD::from_elem(ndarray::IxDyn(&fm.input_shape), num_bigint::BigInt::from(0));
     let c = ModelCircuit::new(Arc::new(q.model.clone()), x.clone()).unwrap();
     check("digits 2^12, constant weights", record(&c));
+    // the prover hashes the fingerprint itself, row by row, without the matrices: the same
+    assert_eq!(c.evaluate().unwrap().info(), c.info().unwrap());
     // private weights with their commitment: the statement the bounty and CLI use
     let mut private = q.model;
     private.weights = arkml::model::WeightSpec {
@@ -73,6 +75,7 @@ fn digits_circuit_is_pinned() {
         .unwrap()
         .with_commitment(ark_bn254::Fr::from(1u64));
     check("digits 2^12, private committed weights", record(&c));
+    assert_eq!(c.evaluate().unwrap().info(), c.info().unwrap());
 }
 
 #[test]
