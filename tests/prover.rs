@@ -227,7 +227,11 @@ fn constraints_without_synthesis() {
     use ark_relations::gr1cs::ConstraintSystem;
     use arkml::gadgets::tensor::Visibility;
     let x = ints(array![5, -7, 12, 30]).into_dyn();
-    for visibility in [Visibility::Constant, Visibility::Public, Visibility::Private] {
+    for visibility in [
+        Visibility::Constant,
+        Visibility::Public,
+        Visibility::Private,
+    ] {
         let mut m = model();
         m.weights = arkml::model::WeightSpec {
             visibility,
@@ -236,7 +240,11 @@ fn constraints_without_synthesis() {
         };
         let cs = ConstraintSystem::<Fr>::new_ref();
         let (out, _) = m.synthesize(cs.clone(), &x).unwrap();
-        assert_eq!(m.constraints().unwrap(), cs.num_constraints(), "{visibility:?}");
+        assert_eq!(
+            m.constraints().unwrap(),
+            cs.num_constraints(),
+            "{visibility:?}"
+        );
         assert!(cs.is_satisfied().unwrap());
         assert_eq!(out.len(), 1);
     }
