@@ -13,26 +13,14 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use arkml::measure::{cpu_seconds, peak_rss_mb};
+use arkml::measure::{iterations, peak_rss_mb};
 use arkml::model::ModelCircuit;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 
 /// Runs `f` `iters` times, returning wall time and adding CPU-seconds to `cpu`.
-fn measure(iters: u64, cpu: &mut (f64, u64), mut f: impl FnMut()) -> Duration {
-    let c0 = cpu_seconds().unwrap_or(0.0);
-    let t = Instant::now();
-    for _ in 0..iters {
-        f();
-    }
-    let wall = t.elapsed();
-    cpu.0 += cpu_seconds().unwrap_or(0.0) - c0;
-    cpu.1 += iters;
-    wall
-}
-
 fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
     let mut g = c.benchmark_group(name);
     g.sampling_mode(SamplingMode::Flat)
@@ -51,14 +39,14 @@ fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
     });
     g.bench_function("setup", |b| {
         b.iter_custom(|n| {
-            measure(n, &mut cpu[0], || {
+            iterations(n, &mut cpu[0], || {
                 arkml::groth16::setup(circuit.clone(), &mut rng).expect("setup");
             })
         })
     });
     g.bench_function("prove", |b| {
         b.iter_custom(|n| {
-            measure(n, &mut cpu[1], || {
+            iterations(n, &mut cpu[1], || {
                 arkml::groth16::prove(&pk, circuit.clone(), &mut rng).expect("prove");
             })
         })
@@ -69,7 +57,7 @@ fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
     arkml::file::save_proving_key(&key_path, &pk, &meta).expect("key file");
     g.bench_function("prove_from_key_file", |b| {
         b.iter_custom(|n| {
-            measure(n, &mut cpu[3], || {
+            iterations(n, &mut cpu[3], || {
                 let s = circuit.evaluate().expect("synthesis");
                 arkml::file::prove_with_key_file(&key_path, s, false, &mut rng).expect("prove");
             })
@@ -78,7 +66,7 @@ fn bench_model(c: &mut Criterion, name: &str, circuit: ModelCircuit) {
     let _ = std::fs::remove_file(&key_path);
     g.bench_function("verify", |b| {
         b.iter_custom(|n| {
-            measure(n, &mut cpu[2], || {
+            iterations(n, &mut cpu[2], || {
                 assert!(arkml::groth16::verify(&pk.vk, &public, &proof).unwrap());
             })
         })

@@ -14,13 +14,13 @@ mod mlp2m;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ark_bn254::{Bn254, Fr};
 use ark_ff::UniformRand;
 use ark_groth16::Groth16;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use arkml::measure::{cpu_seconds, peak_rss_mb};
+use arkml::measure::{iterations, peak_rss_mb};
 use arkml::model::{Model, ModelCircuit};
 use arkml::onnx::{load_onnx, ImportOptions};
 use arkml::quant::quantize;
@@ -52,27 +52,20 @@ fn prove(c: &mut Criterion, name: &str, model: Model, x: ArrayD<num_bigint::BigI
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    let (mut cpu, mut n) = (0.0, 0u64);
+    let mut cpu = (0.0, 0u64);
     g.bench_function("prove", |b| {
         b.iter_custom(|iters| {
-            let c0 = cpu_seconds().unwrap_or(0.0);
-            let t = Instant::now();
-            for _ in 0..iters {
+            iterations(iters, &mut cpu, || {
                 circuit.prove(&pk, &mut rng).expect("prove");
-            }
-            cpu += cpu_seconds().unwrap_or(0.0) - c0;
-            n += iters;
-            t.elapsed()
+            })
         })
     });
     // the path before `groth16::evaluate`: finalised matrices (arkworks' inline, then
     // to_matrices) and ark-groth16's own prover, for a before/after on the same machine
-    let (mut cpu_m, mut n_m) = (0.0, 0u64);
+    let mut cpu_m = (0.0, 0u64);
     g.bench_function("prove_matrices", |b| {
         b.iter_custom(|iters| {
-            let c0 = cpu_seconds().unwrap_or(0.0);
-            let t = Instant::now();
-            for _ in 0..iters {
+            iterations(iters, &mut cpu_m, || {
                 let s = circuit.synthesize().expect("synthesis");
                 let (m, inputs, _) = s.parts();
                 let (r, t) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
@@ -86,18 +79,15 @@ fn prove(c: &mut Criterion, name: &str, model: Model, x: ArrayD<num_bigint::BigI
                     s.assignment(),
                 )
                 .expect("prove");
-            }
-            cpu_m += cpu_seconds().unwrap_or(0.0) - c0;
-            n_m += iters;
-            t.elapsed()
+            })
         })
     });
     g.finish();
     println!(
         "{name}: {} constraints, prove {:.2} CPU-s per proof ({:.2} through the matrices), peak memory {:.0} MB",
         circuit.info().map(|i| i.constraints).unwrap_or(0),
-        cpu / n.max(1) as f64,
-        cpu_m / n_m.max(1) as f64,
+        cpu.0 / cpu.1.max(1) as f64,
+        cpu_m.0 / cpu_m.1.max(1) as f64,
         peak_rss_mb().unwrap_or(f64::NAN)
     );
 }

@@ -144,6 +144,9 @@ pub struct CircuitInfo {
 struct InfoHasher {
     h: sha2::Sha256,
     buf: Vec<u8>,
+    num_instance: usize,
+    num_witness: usize,
+    rows: usize,
 }
 
 impl InfoHasher {
@@ -157,6 +160,9 @@ impl InfoHasher {
         InfoHasher {
             h,
             buf: Vec::with_capacity(1 << 16),
+            num_instance,
+            num_witness,
+            rows,
         }
     }
 
@@ -176,10 +182,15 @@ impl InfoHasher {
         }
     }
 
-    fn finish(mut self) -> Fingerprint {
+    fn finish(mut self) -> CircuitInfo {
         use sha2::Digest;
         self.h.update(&self.buf);
-        Fingerprint(self.h.finalize().into())
+        CircuitInfo {
+            fingerprint: Fingerprint(self.h.finalize().into()),
+            constraints: self.rows,
+            public_inputs: self.num_instance.saturating_sub(1),
+            witnesses: self.num_witness,
+        }
     }
 }
 
@@ -190,12 +201,7 @@ fn circuit_info(m: &[Matrix<Fr>], num_instance: usize, num_witness: usize) -> Ci
     for row in m.iter().flatten() {
         h.row(row);
     }
-    CircuitInfo {
-        fingerprint: h.finish(),
-        constraints: rows,
-        public_inputs: num_instance.saturating_sub(1),
-        witnesses: num_witness,
-    }
+    h.finish()
 }
 
 /// Finalises `cs` and returns its R1CS matrices (A, B, C).
@@ -235,21 +241,32 @@ pub struct Synthesized {
     num_inputs: usize,
 }
 
+/// Synthesises `circuit` with its witness, recording its constraints (and, with
+/// `lc_values`, every linear combination's value); returns the constraint system and the
+/// full assignment (the constant one, the public inputs, then the witness).
+fn synthesize_witness<C: ConstraintSynthesizer<Fr>>(
+    circuit: C,
+    lc_values: bool,
+) -> Result<(ark_relations::gr1cs::ConstraintSystemRef<Fr>, Vec<Fr>), ProveError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    // as ark-groth16's setup and prover do, so the rows are the proving key's
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: true,
+        generate_lc_assignments: lc_values,
+    });
+    circuit.generate_constraints(cs.clone())?;
+    let full = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
+    Ok((cs, full))
+}
+
 /// Synthesises `circuit` once with its witness and checks every constraint on the R1CS
 /// matrices: an unsatisfied witness is [`ProveError::Unsatisfied`] naming the first failing
 /// row, never a proof.
 pub fn synthesize<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Synthesized, ProveError> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    // as ark-groth16's setup and prover do, so the matrices are the proving key's
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove {
-        construct_matrices: true,
-        generate_lc_assignments: false,
-    });
-    circuit.generate_constraints(cs.clone())?;
+    let (cs, full) = synthesize_witness(circuit, false)?;
     let matrices = finalized_matrices(&cs)?;
     let num_inputs = cs.num_instance_variables();
-    let full = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
     // the matrices and the assignment are all the prover needs: free the constraint
     // system (its linear-combination maps) before the MSMs
     drop(cs);
@@ -353,8 +370,8 @@ impl Synthesized {
     }
 }
 
-/// The rows arkworks' `finalize` + `to_matrices` would build for `cs` (not finalised),
-/// one at a time, each passed to `f` for matrix `m` and row `i`, without building the
+/// The rows arkworks' `finalize` + `to_matrices` would build for `cs` (not finalised), in
+/// matrix order (every row of A, then B, then C), each passed to `f`, without building the
 /// matrices: every linear combination is expanded into the variables it stands for, terms
 /// sorted by variable and merged, zeros dropped (ark-relations' `inline_all_lcs`,
 /// `compactify` and `make_row`); when no combination refers to another, arkworks inlines
@@ -362,36 +379,22 @@ impl Synthesized {
 /// is expanded once and kept only until its last use.
 fn for_each_row(
     cs: &ark_relations::gr1cs::ConstraintSystem<Fr>,
-    mut f: impl FnMut(usize, usize, &[(Fr, usize)]),
+    mut f: impl FnMut(&[(Fr, usize)]),
 ) -> Result<(), SynthesisError> {
     use ark_ff::{One, Zero};
     use ark_relations::gr1cs::Variable;
     use std::collections::HashMap;
 
-    let pred = cs
+    let cons = cs
         .predicate_constraint_systems
         .get(R1CS_PREDICATE_LABEL)
-        .ok_or(SynthesisError::MissingCS)?;
-    let cons = pred.get_constraints();
+        .ok_or(SynthesisError::MissingCS)?
+        .get_constraints();
     let num_instance = cs.num_instance_variables();
-    let index = |v: Variable| v.get_variable_index(num_instance);
     let any_nested = cs.lc_map.iter().any(|mut lc| lc.any(|(_, v)| v.is_lc()));
-    let mut row = Vec::new();
-    if !any_nested {
-        for (m, vars) in cons.iter().enumerate() {
-            for (i, v) in vars.iter().enumerate() {
-                row.clear();
-                row.extend(cs.get_lc(*v).0.into_iter().filter_map(|(c, v)| {
-                    (!c.is_zero() && !v.is_zero()).then(|| index(v).map(|j| (c, j)))?
-                }));
-                f(m, i, &row);
-            }
-        }
-        return Ok(());
-    }
 
     // how often each combination is used, by other combinations and by the constraints
-    let mut uses = vec![0u32; cs.lc_map.num_lcs()];
+    let mut uses = vec![0u32; if any_nested { cs.lc_map.num_lcs() } else { 0 }];
     let mut count = |v: &Variable| {
         if let Some(j) = v.get_lc_index() {
             if let Some(u) = uses.get_mut(j) {
@@ -458,22 +461,27 @@ fn for_each_row(
         });
     }
 
-    let mut shared = Shared {
+    // arkworks inlines (and so sorts and merges) only when some combination is nested
+    let mut shared = any_nested.then(|| Shared {
         memo: HashMap::new(),
         uses,
-    };
-    let mut terms = Vec::new();
-    for (m, vars) in cons.iter().enumerate() {
-        for (i, v) in vars.iter().enumerate() {
-            terms.clear();
-            expand(cs, &mut shared, *v, Fr::one(), &mut terms);
-            compact(&mut terms);
-            row.clear();
-            row.extend(terms.iter().filter_map(|&(c, v)| {
-                (!c.is_zero() && !v.is_zero()).then(|| index(v).map(|j| (c, j)))?
-            }));
-            f(m, i, &row);
+    });
+    let (mut terms, mut row) = (Vec::new(), Vec::new());
+    for v in cons.iter().flatten() {
+        terms.clear();
+        match &mut shared {
+            Some(shared) => {
+                expand(cs, shared, *v, Fr::one(), &mut terms);
+                compact(&mut terms);
+            }
+            None => terms.extend(cs.get_lc(*v).0),
         }
+        row.clear();
+        row.extend(terms.iter().filter_map(|&(c, v)| {
+            (!c.is_zero() && !v.is_zero())
+                .then(|| v.get_variable_index(num_instance).map(|j| (c, j)))?
+        }));
+        f(&row);
     }
     Ok(())
 }
@@ -498,21 +506,17 @@ pub struct Evaluated {
 /// held once, not three times). An unsatisfied witness is [`ProveError::Unsatisfied`]
 /// naming the first failing row.
 pub fn evaluate<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Evaluated, ProveError> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove {
-        construct_matrices: true,
-        generate_lc_assignments: true,
-    });
-    circuit.generate_constraints(cs.clone())?;
+    let (cs, full) = synthesize_witness(circuit, true)?;
     let num_inputs = cs.num_instance_variables();
-    let num_witness = cs.num_witness_variables();
-    let num_constraints = cs.num_constraints();
-    let full = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
     let (info, rows) = {
         let inner = cs.borrow().ok_or(SynthesisError::MissingCS)?;
-        let mut h = InfoHasher::new(num_inputs, num_witness, num_constraints, 3);
-        for_each_row(&inner, |_, _, row| h.row(row))?;
+        let mut h = InfoHasher::new(
+            num_inputs,
+            cs.num_witness_variables(),
+            cs.num_constraints(),
+            3,
+        );
+        for_each_row(&inner, |row| h.row(row))?;
         let cons = inner
             .predicate_constraint_systems
             .get(R1CS_PREDICATE_LABEL)
@@ -530,13 +534,7 @@ pub fn evaluate<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Evaluated, P
                 })
                 .collect::<Result<_, _>>()?;
         }
-        let info = CircuitInfo {
-            fingerprint: h.finish(),
-            constraints: num_constraints,
-            public_inputs: num_inputs.saturating_sub(1),
-            witnesses: num_witness,
-        };
-        (info, rows)
+        (h.finish(), rows)
     };
     // the values are all the prover needs: free the constraint system before the MSMs
     drop(cs);

@@ -39,6 +39,21 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
     (v, wall, cpu)
 }
 
+/// Runs `f` `iters` times for a criterion `iter_custom`: returns the wall time and adds
+/// the CPU-seconds spent and the iterations to `cpu` (a running total, so a bench can
+/// report CPU-seconds per iteration beside criterion's wall time).
+pub fn iterations(iters: u64, cpu: &mut (f64, u64), mut f: impl FnMut()) -> std::time::Duration {
+    let c0 = cpu_seconds().unwrap_or(0.0);
+    let t = std::time::Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    let wall = t.elapsed();
+    cpu.0 += cpu_seconds().unwrap_or(0.0) - c0;
+    cpu.1 += iters;
+    wall
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

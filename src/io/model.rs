@@ -181,25 +181,13 @@ fn parse_file(text: &str, path: &str) -> Result<ModelFile<RawLayer>, FileError> 
 }
 
 /// Turns each raw layer of `f` into an op, one at a time (its JSON values freed as soon as
-/// the op holds its parameters), and returns the file with its entries (names, inputs,
-/// kinds; the fields moved out) beside the ops.
+/// the op holds its parameters; `f.layers` is left empty), and returns each layer's entry
+/// (name, inputs, kind; the fields moved out) beside the ops.
 fn read_layers<N: Num>(
-    f: ModelFile<RawLayer>,
+    f: &mut ModelFile<RawLayer>,
     path: &str,
-) -> Result<(ModelFile, Vec<Layer<N>>), FileError> {
-    let ModelFile {
-        format,
-        version,
-        dtype,
-        input_shape,
-        input_bound,
-        input_max,
-        scale,
-        input_visibility,
-        weights,
-        layers: raw,
-        outputs,
-    } = f;
+) -> Result<(Vec<LayerEntry>, Vec<Layer<N>>), FileError> {
+    let raw = std::mem::take(&mut f.layers);
     let mut entries = Vec::with_capacity(raw.len());
     let mut layers = Vec::with_capacity(raw.len());
     for (i, r) in raw.into_iter().enumerate() {
@@ -212,22 +200,9 @@ fn read_layers<N: Num>(
         layers.push(read_layer::<N>(i, &mut entry)?);
         entries.push(entry);
     }
-    let f = ModelFile {
-        format,
-        version,
-        dtype,
-        input_shape,
-        input_bound,
-        input_max,
-        scale,
-        input_visibility,
-        weights,
-        layers: entries,
-        outputs,
-    };
     if f.version == 1
         && (f.outputs.is_some()
-            || f.layers
+            || entries
                 .iter()
                 .any(|l| l.name.is_some() || l.inputs.is_some()))
     {
@@ -236,7 +211,7 @@ fn read_layers<N: Num>(
             "node names, inputs and outputs need version 2".into(),
         ));
     }
-    Ok((f, layers))
+    Ok((entries, layers))
 }
 
 fn header(field: &str, why: String) -> FileError {
@@ -255,7 +230,7 @@ pub fn is_float_model(text: &str, path: &str) -> Result<bool, FileError> {
 
 /// Parses an integer model from its JSON text (`path` only names it in errors).
 pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
-    let f = parse_file(text, path)?;
+    let mut f = parse_file(text, path)?;
     if f.dtype != Dtype::Int {
         return Err(header(
             "dtype",
@@ -265,8 +240,8 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
     let input_bound = f
         .input_bound
         .ok_or_else(|| header("input_bound", "required in an integer model".into()))?;
-    let (f, layers) = read_layers::<BigInt>(f, path)?;
-    let (layers, graph) = resolve_graph(&f, layers)?;
+    let (entries, layers) = read_layers::<BigInt>(&mut f, path)?;
+    let (layers, graph) = resolve_graph(&f, &entries, layers)?;
     let scale = f
         .scale
         .as_deref()
@@ -293,19 +268,23 @@ pub fn model_from_json(text: &str, path: &str) -> Result<Model, FileError> {
 /// Resolves a version-2 file's node names into a [`Graph`] over the layers sorted
 /// topologically; typed errors for a duplicate or reserved name, an input naming no node, a
 /// cycle, and an output naming no node.
-fn resolve_graph<L>(f: &ModelFile, layers: Vec<L>) -> Result<(Vec<L>, Graph), FileError> {
-    let n = f.layers.len();
+fn resolve_graph<L, R>(
+    f: &ModelFile<R>,
+    entries: &[LayerEntry],
+    layers: Vec<L>,
+) -> Result<(Vec<L>, Graph), FileError> {
+    let n = entries.len();
     if f.version == 1 {
         return Ok((layers, Graph::default()));
     }
     let gerr = |i: Option<usize>, field: &str, why: String| FileError::Field {
         layer: i.map_or("-".into(), |i| i.to_string()),
-        kind: i.map_or("graph".into(), |i| f.layers[i].kind.clone()),
+        kind: i.map_or("graph".into(), |i| entries[i].kind.clone()),
         field: field.into(),
         why,
     };
     let names: Vec<String> = (0..n)
-        .map(|i| f.layers[i].name.clone().unwrap_or_else(|| format!("n{i}")))
+        .map(|i| entries[i].name.clone().unwrap_or_else(|| format!("n{i}")))
         .collect();
     let mut index = std::collections::HashMap::new();
     for (i, name) in names.iter().enumerate() {
@@ -322,7 +301,7 @@ fn resolve_graph<L>(f: &ModelFile, layers: Vec<L>) -> Result<(Vec<L>, Graph), Fi
     }
     // each entry's inputs as file indices (None: the model input); default: the previous
     let mut deps: Vec<Vec<Option<usize>>> = Vec::with_capacity(n);
-    for (i, entry) in f.layers.iter().enumerate() {
+    for (i, entry) in entries.iter().enumerate() {
         let d = match &entry.inputs {
             None => vec![i.checked_sub(1)],
             Some(list) => list
@@ -417,7 +396,7 @@ fn resolve_graph<L>(f: &ModelFile, layers: Vec<L>) -> Result<(Vec<L>, Graph), Fi
 /// without integer parameters (`{"type": "leaky_relu", "alpha": 0.1}`, `{"type": "poly"}`,
 /// `{"type": "sigmoid"}`, `{"type": "tanh"}`).
 pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileError> {
-    let f = parse_file(text, path)?;
+    let mut f = parse_file(text, path)?;
     if f.dtype != Dtype::Float {
         return Err(header("dtype", "expected \"float\"".into()));
     }
@@ -427,8 +406,8 @@ pub fn float_model_from_json(text: &str, path: &str) -> Result<FloatModel, FileE
             "a finite number is required in a float model".into(),
         )
     })?;
-    let (f, layers) = read_layers::<f64>(f, path)?;
-    let (layers, graph) = resolve_graph(&f, layers)?;
+    let (entries, layers) = read_layers::<f64>(&mut f, path)?;
+    let (layers, graph) = resolve_graph(&f, &entries, layers)?;
     let fm = FloatModel {
         input_shape: f.input_shape,
         input_max,
