@@ -8,6 +8,9 @@
 //! constraints with bounds from the interval analysis; its Groth16 keys do not fit this
 //! machine's memory — see docs/performance.md).
 
+#[path = "../tests/support/onnx_chain.rs"]
+mod onnx_chain;
+
 #[path = "../examples/mlp2m.rs"]
 #[allow(dead_code)]
 mod mlp2m;
@@ -92,6 +95,30 @@ fn prove(c: &mut Criterion, name: &str, model: Model, x: ArrayD<num_bigint::BigI
     );
 }
 
+/// ONNX import time against the node count (issue 24: it grew faster than quadratically;
+/// `cargo bench --bench models -- onnx_import`).
+fn onnx_import(c: &mut Criterion) {
+    let mut g = c.benchmark_group("onnx_import");
+    g.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for n in [10_000, 100_000] {
+        let bytes = onnx_chain::relu_chain(n);
+        let opts = ImportOptions::default();
+        g.bench_function(format!("relu_chain_{n}"), |b| {
+            b.iter(|| arkml::onnx::import(&bytes, &opts).expect("imports"))
+        });
+        let mut cpu = (0.0, 0);
+        let wall = iterations(3, &mut cpu, || {
+            arkml::onnx::import(&bytes, &opts).expect("imports");
+        });
+        println!(
+            "onnx_import/relu_chain_{n}: {:.3} CPU-s, {:.3} s wall per import",
+            cpu.0 / cpu.1 as f64,
+            wall.as_secs_f64() / 3.0
+        );
+    }
+    g.finish();
+}
+
 fn models(c: &mut Criterion) {
     let (m, x) = onnx("lenet", 1.0);
     prove(c, "lenet", m, x);
@@ -117,5 +144,5 @@ fn models(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, models);
+criterion_group!(benches, onnx_import, models);
 criterion_main!(benches);

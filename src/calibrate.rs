@@ -338,7 +338,9 @@ fn evaluate(
     };
     let q = match quantize(fm, scale) {
         Ok(q) => q,
-        Err(QuantError::Model(e @ (ModelError::Layer { .. } | ModelError::Input(_)))) => {
+        Err(QuantError::Model(
+            e @ (ModelError::Layer { .. } | ModelError::Node { .. } | ModelError::Input(_)),
+        )) => {
             r.failure = Some(e.to_string());
             return Ok((r, None));
         }

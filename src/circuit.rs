@@ -414,6 +414,14 @@ impl ModelCircuit {
         })
     }
 
+    /// The statement the CLI proves and the verifier checks against: the model's circuit,
+    /// with private weights always committed (with `salt`), so nothing leaves them unbound.
+    pub fn bound(model: Arc<Model>, input: ArrayD<BigInt>, salt: Fr) -> Result<Self, ModelError> {
+        let private = model.weights.visibility == Visibility::Private;
+        let c = ModelCircuit::new(model, input)?;
+        Ok(if private { c.with_commitment(salt) } else { c })
+    }
+
     /// Keep the output private: it is not a public input.
     pub fn with_private_output(mut self) -> Self {
         self.output_visibility = Visibility::Private;

@@ -73,6 +73,7 @@ pub mod model;
 pub mod onnx;
 pub mod quant;
 pub mod report;
+pub mod verify;
 
 /// The former name of [`io`]: model, tensor, key, proof and public-input files.
 pub use io as file;

@@ -323,9 +323,9 @@ pub fn quantize_within(fm: &FloatModel, base: Scale, budget: u32) -> Result<Quan
         let q = match quantize(fm, make(k)) {
             Ok(q) => q,
             // a bound too wide for the field at this scale: too big
-            Err(QuantError::Model(ModelError::Layer { .. } | ModelError::Input(_))) => {
-                return Ok(None)
-            }
+            Err(QuantError::Model(
+                ModelError::Layer { .. } | ModelError::Node { .. } | ModelError::Input(_),
+            )) => return Ok(None),
             Err(e) => return Err(e),
         };
         Ok(match q.model.facts() {
@@ -335,7 +335,7 @@ pub fn quantize_within(fm: &FloatModel, base: Scale, budget: u32) -> Result<Quan
             {
                 Some(q)
             }
-            Ok(_) | Err(ModelError::Layer { .. }) => None,
+            Ok(_) | Err(ModelError::Layer { .. } | ModelError::Node { .. }) => None,
             Err(e) => return Err(e.into()),
         })
     };

@@ -561,7 +561,10 @@ fn malformed_graphs_are_typed_errors_naming_the_node() {
     ));
     assert!(e.contains("cycle"), "{e}");
     let e = err(graph_json(&relu("a", r#""nowhere""#), ""));
-    assert!(e.contains("nowhere") && e.contains("layer 0"), "{e}");
+    assert!(
+        e.contains("nowhere") && e.contains(r#"layer 0 "a" (relu)"#),
+        "{e}"
+    );
     let e = err(graph_json(
         &format!("{},{}", relu("a", r#""input""#), relu("a", r#""input""#)),
         "",
@@ -592,7 +595,7 @@ fn malformed_graphs_are_typed_errors_naming_the_node() {
         "",
     ));
     assert!(
-        e.contains("layer 2 (Add)") && e.contains("second input"),
+        e.contains(r#"node "s" (layer 2, Add)"#) && e.contains("second input"),
         "{e}"
     );
     // an Add with one input

@@ -117,7 +117,12 @@ fn hostile_model_files_are_typed_errors() {
 fn the_size_limit_is_configurable() {
     let m = model_from_json(&model("[64,64,3]", "8", r#"{"type":"flatten"}"#), "mem").unwrap();
     assert!(m.shapes().is_ok());
-    let err = m.shapes_within(&Limits { max_elements: 1000 }).unwrap_err();
+    let err = m
+        .shapes_within(&Limits {
+            max_elements: 1000,
+            ..Limits::default()
+        })
+        .unwrap_err();
     assert!(err.to_string().contains("above the limit of 1000"), "{err}");
 }
 
@@ -304,5 +309,122 @@ fn bounds_too_wide_for_the_field_are_named_before_any_work() {
         !ok && err.contains("layer") && err.contains("bits"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn graph(input_shape: &str, input_bound: &str, layers: &str) -> String {
+    model(input_shape, input_bound, layers).replace(r#""version":1"#, r#""version":2"#)
+}
+
+#[test]
+fn model_file_graphs_name_their_nodes_and_refuse_empty_inputs() {
+    // "inputs": [] read whichever node preceded it in sorted order
+    refused(
+        &graph(
+            "[2]",
+            "8",
+            r#"{"type":"relu","name":"a","inputs":["input"]},{"type":"relu","name":"b","inputs":[]}"#,
+        ),
+        r#"layer 1 "b" (relu), field `inputs`: an empty list"#,
+    );
+    // a shape error after sorting names the node, not its sorted position
+    refused(
+        &graph(
+            "[2]",
+            "8",
+            r#"{"type":"add","name":"sum","inputs":["a","r"]},{"type":"relu","name":"a","inputs":["input"]},{"type":"reshape","name":"r","inputs":["input"],"shape":[2,1]}"#,
+        ),
+        r#"node "sum""#,
+    );
+    // an arity error too
+    refused(
+        &graph(
+            "[2]",
+            "8",
+            r#"{"type":"relu","name":"a","inputs":["input"]},{"type":"add","name":"lonely","inputs":["a"]}"#,
+        ),
+        r#"node "lonely""#,
+    );
+}
+
+#[test]
+fn bounds_over_the_field_are_refused_by_the_facts_pass_for_every_op() {
+    // a LeakyReLU slope whose numerator makes a*x a 255-bit bound: inspect refuses it
+    // (before, it passed inspect and failed setup as "unsatisfiable")
+    let a = BigUint::from(1u32) << 250u32;
+    let json = model(
+        "[2]",
+        "8",
+        &format!(r#"{{"type":"leaky_relu","a":"{a}","d":"{a}"}}"#),
+    );
+    let m = model_from_json(&json, "mem").unwrap();
+    let err = m.facts().unwrap_err().to_string();
+    assert!(
+        err.contains("layer 0 (LeakyReLU)") && err.contains("leaky relu a*x"),
+        "{err}"
+    );
+    let dir = cli::tmp("facts");
+    let p = |n: &str| dir.join(n).display().to_string();
+    std::fs::write(p("m.json"), &json).unwrap();
+    std::fs::write(p("x.json"), r#"{"shape":[2],"data":["1","-1"]}"#).unwrap();
+    for args in [
+        vec!["inspect", &p("m.json")[..]],
+        vec!["infer", &p("m.json"), &p("x.json")],
+        vec!["setup", &p("m.json"), "--pk", &p("pk"), "--vk", &p("vk")],
+    ] {
+        let (ok, _, err) = arkml(&args);
+        assert!(!ok && err.contains("leaky relu a*x"), "{args:?}: {err}");
+    }
+    // infer makes inspect's checks: inputs at different scales are refused by both
+    let scales = graph(
+        "[2]",
+        "8",
+        r#"{"type":"poly_raw","name":"sq","inputs":["input"],"n":"16"},{"type":"add","name":"sum","inputs":["input","sq"]}"#,
+    )
+    .replace(r#""input_bound":8"#, r#""input_bound":8,"scale":"16""#);
+    std::fs::write(p("s.json"), &scales).unwrap();
+    for args in [
+        vec!["inspect", &p("s.json")[..]],
+        vec!["infer", &p("s.json"), &p("x.json")],
+    ] {
+        let (ok, _, err) = arkml(&args);
+        assert!(
+            !ok && err.contains(r#"node "sum""#) && err.contains("different scales"),
+            "{args:?}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn files_beyond_the_limits_are_typed_errors_before_reading_them() {
+    let dir = cli::tmp("limits");
+    // a (sparse) file one byte over the size limit: refused before reading
+    let big = dir.join("big.json");
+    let limit = Limits::default().max_file_bytes;
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(limit + 1)
+        .unwrap();
+    let err = arkml::file::load_model(&big).unwrap_err();
+    assert!(
+        matches!(err, arkml::file::FileError::TooLarge { bytes, .. } if bytes == limit + 1),
+        "{err}"
+    );
+    let (ok, _, err) = arkml(&["inspect", &big.display().to_string()]);
+    assert!(!ok && err.contains("beyond the limit"), "{err}");
+    let (ok, _, err) = arkml(&[
+        "import",
+        &big.display().to_string(),
+        "-o",
+        &dir.join("o.json").display().to_string(),
+    ]);
+    assert!(!ok && err.contains("beyond the limit"), "{err}");
+    let err = arkml::onnx::load_onnx(&big, &Default::default()).unwrap_err();
+    assert!(err.to_string().contains("beyond the limit"), "{err}");
+    // more layers than the node limit
+    let n = Limits::default().max_nodes + 1;
+    let layers = vec![r#"{"type":"relu"}"#; n].join(",");
+    refused(&model("[2]", "8", &layers), "max_nodes");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -417,3 +417,20 @@ fn zoo2_matches_onnxruntime() {
         );
     }
 }
+
+#[path = "support/onnx_chain.rs"]
+mod onnx_chain;
+
+#[test]
+fn long_graphs_import_and_the_node_limit_is_typed() {
+    let o = ImportOptions::default();
+    // 20,000 nodes (the bench times 100,000: `cargo bench --bench models -- onnx_import`)
+    let m = import(&onnx_chain::relu_chain(20_000), &o).unwrap();
+    assert_eq!(m.model.layers.len(), 20_000);
+    let max = arkml::model::Limits::default().max_nodes;
+    let err = import(&onnx_chain::relu_chain(max + 1), &o).unwrap_err();
+    assert!(
+        matches!(&err, OnnxError::Graph { why, .. } if why.contains("max_nodes")),
+        "{err}"
+    );
+}

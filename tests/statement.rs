@@ -625,3 +625,846 @@ fn proving_from_a_key_file_streams_and_checks_it() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---- The verifier refuses what it cannot check (the library's `arkml::verify`, and the
+// ---- CLI's `verify`, which only parses arguments and calls it) ----
+
+use arkml::file::PublicEntry;
+use arkml::verify::{self as verifier, Expected, Layout, VerifierKey, VerifyError};
+
+/// The prover's file as entries: with the roles of `layout` (arkml's v2 public file), with
+/// every role "output" (a lying file), or bare (snarkjs' public.json).
+fn entries(values: &[Fr], roles: Option<&[Part]>, all_output: bool) -> Vec<PublicEntry> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &value)| PublicEntry {
+            role: if all_output {
+                Some(Role::Output)
+            } else {
+                roles.map(|l| arkml::circuit::role_at(l, i).unwrap())
+            },
+            value,
+        })
+        .collect()
+}
+
+fn arkml_key(c: &ModelCircuit, vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>) -> VerifierKey {
+    VerifierKey::Arkml {
+        vk: vk.clone(),
+        meta: file::KeyMeta::new(&c.info().unwrap(), c.layout())
+            .with_input_shape(&c.model.input_shape),
+    }
+}
+
+#[test]
+fn library_keys_without_roles_never_drop_an_expectation() {
+    let mut rng = StdRng::seed_from_u64(24);
+    let honest = Arc::new(model(Visibility::Private, false));
+    let c = ModelCircuit::bound(honest.clone(), input(), Fr::from(7u64)).unwrap();
+    let pk = c.setup(&mut rng).unwrap();
+    let owners = c.weight_commitment().unwrap();
+    let honest_proof = c.prove(&pk, &mut rng).unwrap();
+    // the attack: tampered weights, the prover's own salt, so its own commitment
+    let bad = ModelCircuit::bound(
+        Arc::new(model(Visibility::Private, true)),
+        input(),
+        Fr::from(99u64),
+    )
+    .unwrap();
+    let bad_proof = bad.prove(&pk, &mut rng).unwrap();
+    let claimed = bad.public_inputs();
+    assert_eq!(claimed[0], Fr::from(2u64));
+    // a snarkjs verification key records no roles (a zkey without the model is the same)
+    let key = VerifierKey::Snarkjs(pk.vk.clone());
+    let with_commitment = Expected {
+        commitment: Some(owners),
+        ..Default::default()
+    };
+    for file in [
+        entries(&claimed, None, false),
+        entries(&claimed, None, true),
+        entries(&claimed, Some(&bad.layout()), false),
+    ] {
+        let err =
+            verifier::verify(&key, &bad_proof, &file, &with_commitment, &mut rng).unwrap_err();
+        assert!(
+            matches!(err, VerifyError::NoLayout { .. }) && err.to_string().contains("--layout"),
+            "{err}"
+        );
+    }
+    let with_input = Expected {
+        input: Some(input()),
+        ..Default::default()
+    };
+    let err = verifier::verify(
+        &key,
+        &bad_proof,
+        &entries(&claimed, None, false),
+        &with_input,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(matches!(err, VerifyError::NoLayout { .. }), "{err}");
+    // with the layout from a source the verifier trusts, the lie is named
+    let layout = Layout::of(&c);
+    let expected = Expected {
+        commitment: Some(owners),
+        layout: Some(layout.clone()),
+        ..Default::default()
+    };
+    let err = verifier::verify(
+        &key,
+        &bad_proof,
+        &entries(&claimed, None, false),
+        &expected,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::Statement(StatementError::Differs {
+                role: Role::Commitment,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    // a file whose roles disagree with the layout is refused, not obeyed
+    let err = verifier::verify(
+        &key,
+        &bad_proof,
+        &entries(&claimed, None, true),
+        &expected,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::Statement(StatementError::RoleMismatch { index: 1, .. })
+        ),
+        "{err}"
+    );
+    // and the honest proof verifies, in each file form, with the class
+    for file in [
+        entries(&c.public_inputs(), None, false),
+        entries(&c.public_inputs(), Some(&c.layout()), false),
+    ] {
+        let v = verifier::verify(&key, &honest_proof, &file, &expected, &mut rng).unwrap();
+        assert!(v.valid);
+        assert_eq!(v.output, Some(vec![BigInt::from(0)]));
+        assert!(
+            v.checked.iter().any(|s| s.contains("commitment")),
+            "{:?}",
+            v.checked
+        );
+    }
+    // nothing expected, no roles: valid for SOME public inputs, and the verdict says so
+    let v = verifier::verify(
+        &key,
+        &bad_proof,
+        &entries(&claimed, Some(&bad.layout()), false),
+        &Expected::default(),
+        &mut rng,
+    )
+    .unwrap();
+    assert!(v.valid && v.output.is_none());
+    assert!(
+        v.not_checked
+            .iter()
+            .any(|s| s.contains("only that the proof holds"))
+            && v.not_checked.iter().any(|s| s.contains("the prover's")),
+        "{:?}",
+        v.not_checked
+    );
+    // the snarkjs key cannot vouch for a model
+    let err = verifier::verify(
+        &key,
+        &honest_proof,
+        &entries(&c.public_inputs(), None, false),
+        &Expected {
+            model: Some(honest.clone()),
+            commitment: Some(owners),
+            ..Default::default()
+        },
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, VerifyError::KeyMismatch(ref s) if s.contains("--zkey")),
+        "{err}"
+    );
+    // an arkml key: the roles are its record's; the all-output file is refused
+    let key = arkml_key(&c, &pk.vk);
+    let expected = Expected {
+        commitment: Some(owners),
+        ..Default::default()
+    };
+    let err = verifier::verify(
+        &key,
+        &bad_proof,
+        &entries(&claimed, None, true),
+        &expected,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::Statement(StatementError::RoleMismatch { .. })
+        ),
+        "{err}"
+    );
+    let err = verifier::verify(
+        &key,
+        &bad_proof,
+        &entries(&claimed, None, false),
+        &expected,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::Statement(StatementError::Differs {
+                role: Role::Commitment,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    // a layout file that disagrees with the key's record is refused
+    let err = verifier::verify(
+        &key,
+        &honest_proof,
+        &entries(&c.public_inputs(), None, false),
+        &Expected {
+            layout: Some(Layout {
+                public: vec![Part {
+                    role: Role::Output,
+                    count: 2,
+                }],
+                input_shape: None,
+            }),
+            commitment: Some(owners),
+            ..Default::default()
+        },
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(matches!(err, VerifyError::LayoutMismatch { .. }), "{err}");
+}
+
+#[test]
+fn library_expectations_the_statement_has_no_slot_for_are_refused() {
+    let mut rng = StdRng::seed_from_u64(25);
+    // constant weights, private input: neither a commitment nor an input can be checked
+    let m = Arc::new(model(Visibility::Constant, false));
+    let c = ModelCircuit::bound(m.clone(), input(), Fr::from(0u64)).unwrap();
+    let pk = c.setup(&mut rng).unwrap();
+    let proof = c.prove(&pk, &mut rng).unwrap();
+    let file = entries(&c.public_inputs(), None, false);
+    let key = arkml_key(&c, &pk.vk);
+    let err = verifier::verify(
+        &key,
+        &proof,
+        &file,
+        &Expected {
+            commitment: Some(Fr::from(5u64)),
+            ..Default::default()
+        },
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::NoSlot {
+                role: Role::Commitment,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = verifier::verify(
+        &key,
+        &proof,
+        &file,
+        &Expected {
+            input: Some(input()),
+            ..Default::default()
+        },
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::NoSlot {
+                role: Role::Input,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // the honest verdict, with the model: valid, the class, the header's meaning said
+    let v = verifier::verify(
+        &key,
+        &proof,
+        &file,
+        &Expected {
+            model: Some(m.clone()),
+            ..Default::default()
+        },
+        &mut rng,
+    )
+    .unwrap();
+    assert!(v.valid && v.output == Some(vec![BigInt::from(0)]));
+    assert!(
+        v.checked.iter().any(|s| s.contains("mix-up")),
+        "{:?}",
+        v.checked
+    );
+}
+
+#[test]
+fn library_an_expected_input_of_another_shape_is_refused() {
+    let mut rng = StdRng::seed_from_u64(26);
+    let mut m = model(Visibility::Constant, false);
+    m.input_visibility = Visibility::Public;
+    let m = Arc::new(m);
+    let c = ModelCircuit::bound(m.clone(), input(), Fr::from(0u64)).unwrap();
+    let pk = c.setup(&mut rng).unwrap();
+    let proof = c.prove(&pk, &mut rng).unwrap();
+    let file = entries(&c.public_inputs(), None, false);
+    let key = arkml_key(&c, &pk.vk);
+    // the same three values, as a 1x3 tensor
+    let reshaped = input().into_shape_with_order(IxDyn(&[1, 3])).unwrap();
+    for model in [None, Some(m.clone())] {
+        let err = verifier::verify(
+            &key,
+            &proof,
+            &file,
+            &Expected {
+                model,
+                input: Some(reshaped.clone()),
+                ..Default::default()
+            },
+            &mut rng,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, VerifyError::InputShape { ref expected, ref got }
+                if expected == &[3] && got == &[1, 3]),
+            "{err}"
+        );
+    }
+    // the right input verifies; another input of the right shape is named
+    let ok = verifier::verify(
+        &key,
+        &proof,
+        &file,
+        &Expected {
+            input: Some(input()),
+            ..Default::default()
+        },
+        &mut rng,
+    )
+    .unwrap();
+    assert!(ok.valid);
+    let other = ArrayD::from_shape_vec(IxDyn(&[3]), vec![5.into(), (-3).into(), 6.into()]).unwrap();
+    let err = verifier::verify(
+        &key,
+        &proof,
+        &file,
+        &Expected {
+            input: Some(other),
+            ..Default::default()
+        },
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::Statement(StatementError::Differs {
+                role: Role::Input,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    // a version-1 header records no shape: the verdict says the shape went unchecked
+    let VerifierKey::Arkml { vk, mut meta } = key else {
+        unreachable!("built above")
+    };
+    meta.input_shape = None;
+    let v = verifier::verify(
+        &VerifierKey::Arkml { vk, meta },
+        &proof,
+        &file,
+        &Expected {
+            input: Some(reshaped),
+            ..Default::default()
+        },
+        &mut rng,
+    )
+    .unwrap();
+    assert!(
+        v.valid && v.not_checked.iter().any(|s| s.contains("shape")),
+        "{:?}",
+        v.not_checked
+    );
+}
+
+#[test]
+fn library_arkml_key_headers_must_agree_with_the_model() {
+    let mut rng = StdRng::seed_from_u64(27);
+    let m = Arc::new(model(Visibility::Constant, false));
+    let c = ModelCircuit::bound(m.clone(), input(), Fr::from(0u64)).unwrap();
+    let pk = c.setup(&mut rng).unwrap();
+    let proof = c.prove(&pk, &mut rng).unwrap();
+    let file = entries(&c.public_inputs(), None, false);
+    let with_model = Expected {
+        model: Some(m.clone()),
+        ..Default::default()
+    };
+    let VerifierKey::Arkml { vk, meta } = arkml_key(&c, &pk.vk) else {
+        unreachable!("built above")
+    };
+    let other = circuit_fingerprint(
+        ModelCircuit::new(Arc::new(model(Visibility::Constant, true)), input()).unwrap(),
+    )
+    .unwrap();
+    let mut cases = vec![];
+    let mut wrong = meta.clone();
+    wrong.fingerprint = other.fingerprint.to_hex();
+    cases.push((wrong, "another circuit"));
+    let mut wrong = meta.clone();
+    wrong.constraints += 1;
+    cases.push((wrong, "constraint count"));
+    let mut wrong = meta.clone();
+    wrong.input_shape = Some(vec![1, 3]);
+    cases.push((wrong, "input shape"));
+    for (meta, says) in cases {
+        let err = verifier::verify(
+            &VerifierKey::Arkml {
+                vk: vk.clone(),
+                meta,
+            },
+            &proof,
+            &file,
+            &with_model,
+            &mut rng,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, VerifyError::KeyMismatch(ref s) if s.contains(says)),
+            "{says}: {err}"
+        );
+    }
+    // the layout's length must be the key's
+    let mut wrong = meta.clone();
+    wrong.public = vec![Part {
+        role: Role::Output,
+        count: 2,
+    }];
+    let err = verifier::verify(
+        &VerifierKey::Arkml {
+            vk: vk.clone(),
+            meta: wrong,
+        },
+        &proof,
+        &entries(&c.public_inputs(), None, false),
+        &Expected::default(),
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(matches!(err, VerifyError::KeyMismatch(_)), "{err}");
+}
+
+#[test]
+fn cli_every_verify_mode_refuses_what_it_cannot_check() {
+    let dir = tmp("modes");
+    let p = |n: &str| dir.join(n).display().to_string();
+    file::save_model(&dir.join("honest.json"), &model(Visibility::Private, false)).unwrap();
+    file::save_model(
+        &dir.join("tampered.json"),
+        &model(Visibility::Private, true),
+    )
+    .unwrap();
+    std::fs::write(
+        p("x.json"),
+        serde_json::to_string(&TensorFile::from_array(&input())).unwrap(),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let (ok, out, err) = arkml(args);
+        assert!(ok, "arkml {args:?}: {out}{err}");
+        out
+    };
+    run(&[
+        "setup",
+        &p("honest.json"),
+        "--pk",
+        &p("pk"),
+        "--vk",
+        &p("vk"),
+    ]);
+    let owners = run(&[
+        "commit",
+        &p("honest.json"),
+        "--salt",
+        &p("salt.json"),
+        "-o",
+        &p("c.json"),
+    ]);
+    let owners = owners.trim().to_string();
+    run(&[
+        "prove",
+        &p("honest.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pk"),
+        "--salt",
+        &p("salt.json"),
+        "-o",
+        &p("good"),
+    ]);
+    // the attack: tampered weights, the prover's own salt and commitment
+    run(&["commit", &p("tampered.json"), "--salt", &p("own.json")]);
+    let out = run(&[
+        "prove",
+        &p("tampered.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pk"),
+        "--salt",
+        &p("own.json"),
+        "-o",
+        &p("bad"),
+    ]);
+    assert!(out.contains("class: 2"), "{out}");
+    for (proof, dir_out) in [("good", "sj_good"), ("bad", "sj_bad")] {
+        run(&[
+            "export",
+            "snarkjs",
+            "--vk",
+            &p("vk"),
+            &p(proof),
+            "-o",
+            &p(dir_out),
+        ]);
+    }
+    let sjvk = p("sj_good/verification_key.json");
+    let layout = p("sj_good/layout.json");
+    // snarkjs vk, no layout: the commitment cannot be placed, whatever the file form
+    for public in [p("bad.public.json"), p("sj_bad/public.json")] {
+        let (ok, out, err) = arkml(&[
+            "verify",
+            "--vk",
+            &sjvk,
+            &p("bad"),
+            "--public",
+            &public,
+            "--commitment",
+            &owners,
+        ]);
+        assert!(
+            !ok && !out.contains("valid") && err.contains("--layout"),
+            "{public}: {out}{err}"
+        );
+    }
+    // the same file with every role relabelled "output"
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("bad.public.json")).unwrap()).unwrap();
+    for e in v["public"].as_array_mut().unwrap() {
+        e["role"] = "output".into();
+    }
+    std::fs::write(p("relabelled.json"), v.to_string()).unwrap();
+    for key in [&sjvk, &p("vk")] {
+        let (ok, out, err) = arkml(&[
+            "verify",
+            "--vk",
+            key,
+            &p("bad"),
+            "--public",
+            &p("relabelled.json"),
+            "--commitment",
+            &owners,
+        ]);
+        assert!(!ok && !out.contains("valid"), "{key}: {out}{err}");
+    }
+    // with the layout: the lie is named, in both file forms
+    for public in [p("bad.public.json"), p("sj_bad/public.json")] {
+        let (ok, out, err) = arkml(&[
+            "verify",
+            "--vk",
+            &sjvk,
+            &p("bad"),
+            "--public",
+            &public,
+            "--layout",
+            &layout,
+            "--commitment",
+            &owners,
+        ]);
+        assert!(
+            !ok && out.contains("INVALID") && err.contains("commitment"),
+            "{out}{err}"
+        );
+    }
+    // the honest path: arkml's own public file, or snarkjs', with a snarkjs vk and the
+    // layout; and snarkjs' own proof.json
+    for (proof, public) in [
+        (p("good"), p("good.public.json")),
+        (p("sj_good/proof.json"), p("sj_good/public.json")),
+    ] {
+        let out = run(&[
+            "verify",
+            "--vk",
+            &sjvk,
+            &proof,
+            "--public",
+            &public,
+            "--layout",
+            &layout,
+            "--commitment",
+            &p("c.json"),
+        ]);
+        assert!(
+            out.starts_with("valid\n") && out.contains("output: [0]"),
+            "{out}"
+        );
+    }
+    // no expectations and no roles: valid, saying that nothing else was checked
+    let out = run(&["verify", "--vk", &sjvk, &p("good")]);
+    assert!(
+        out.starts_with("valid\n") && out.contains("not checked: only that the proof holds"),
+        "{out}"
+    );
+    // --model with a snarkjs vk: it names no circuit
+    let (ok, _, err) = arkml(&[
+        "verify",
+        "--vk",
+        &sjvk,
+        &p("good"),
+        "--model",
+        &p("honest.json"),
+        "--commitment",
+        &owners,
+    ]);
+    assert!(!ok && err.contains("--zkey"), "{err}");
+    // arkml key: an input for a private-input model, and a commitment for constant weights
+    let (ok, _, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("vk"),
+        &p("good"),
+        "--commitment",
+        &owners,
+        "--input",
+        &p("x.json"),
+    ]);
+    assert!(!ok && err.contains("no public input"), "{err}");
+    file::save_model(&dir.join("const.json"), &model(Visibility::Constant, false)).unwrap();
+    run(&[
+        "setup",
+        &p("const.json"),
+        "--pk",
+        &p("cpk"),
+        "--vk",
+        &p("cvk"),
+    ]);
+    run(&[
+        "prove",
+        &p("const.json"),
+        &p("x.json"),
+        "--pk",
+        &p("cpk"),
+        "-o",
+        &p("cp"),
+    ]);
+    let (ok, _, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("cvk"),
+        &p("cp"),
+        "--commitment",
+        &owners,
+    ]);
+    assert!(!ok && err.contains("no public commitment"), "{err}");
+    // a public-input model: an expected input of another shape with the same count
+    let mut m = model(Visibility::Constant, false);
+    m.input_visibility = Visibility::Public;
+    file::save_model(&dir.join("pub.json"), &m).unwrap();
+    run(&[
+        "setup",
+        &p("pub.json"),
+        "--pk",
+        &p("ppk"),
+        "--vk",
+        &p("pvk"),
+    ]);
+    run(&[
+        "prove",
+        &p("pub.json"),
+        &p("x.json"),
+        "--pk",
+        &p("ppk"),
+        "-o",
+        &p("pp"),
+    ]);
+    std::fs::write(
+        p("x13.json"),
+        serde_json::json!({"shape": [1, 3], "data": ["5", "-3", "7"]}).to_string(),
+    )
+    .unwrap();
+    let (ok, _, err) = arkml(&[
+        "verify",
+        "--vk",
+        &p("pvk"),
+        &p("pp"),
+        "--input",
+        &p("x13.json"),
+    ]);
+    assert!(!ok && err.contains("shape"), "{err}");
+    let out = run(&[
+        "verify",
+        "--vk",
+        &p("pvk"),
+        &p("pp"),
+        "--input",
+        &p("x.json"),
+    ]);
+    assert!(
+        out.contains("checked: the input is the one you gave"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cli_prove_never_writes_a_proof_its_key_refuses() {
+    let dir = tmp("relabel");
+    let p = |n: &str| dir.join(n).display().to_string();
+    file::save_model(&dir.join("a.json"), &model(Visibility::Constant, false)).unwrap();
+    // b: one bias one lower (the same widths, so a circuit of the same sizes)
+    let mut b = model(Visibility::Constant, false);
+    let Layer::Dense(d) = &mut b.layers[0] else {
+        unreachable!("the first layer is Dense")
+    };
+    d.b[0] = BigInt::from(999);
+    file::save_model(&dir.join("b.json"), &b).unwrap();
+    std::fs::write(
+        p("x.json"),
+        serde_json::to_string(&TensorFile::from_array(&input())).unwrap(),
+    )
+    .unwrap();
+    assert!(arkml(&["setup", &p("a.json"), "--pk", &p("pka"), "--vk", &p("vka")]).0);
+    // a's key, its header relabelled with b's fingerprint (same sizes, another circuit)
+    let fa = circuit_fingerprint(
+        ModelCircuit::new(Arc::new(model(Visibility::Constant, false)), input()).unwrap(),
+    )
+    .unwrap()
+    .fingerprint
+    .to_hex();
+    let fb = circuit_fingerprint(ModelCircuit::new(Arc::new(b), input()).unwrap())
+        .unwrap()
+        .fingerprint
+        .to_hex();
+    assert_ne!(fa, fb);
+    let bytes = std::fs::read(p("pka")).unwrap();
+    let at = bytes
+        .windows(64)
+        .position(|w| w == fa.as_bytes())
+        .expect("the header names the fingerprint");
+    let mut relabelled = bytes.clone();
+    relabelled[at..at + 64].copy_from_slice(fb.as_bytes());
+    std::fs::write(p("pkx"), &relabelled).unwrap();
+    let (ok, _, err) = arkml(&[
+        "prove",
+        &p("b.json"),
+        &p("x.json"),
+        "--pk",
+        &p("pkx"),
+        "-o",
+        &p("proof"),
+    ]);
+    assert!(!ok && err.contains("does not verify"), "{err}");
+    assert!(!dir.join("proof").exists(), "no proof is written");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn proofs_are_read_by_their_header_never_by_a_byte() {
+    // many random proofs, their bytes starting with anything (a header-less proof starts
+    // with `{` about 1 time in 256): each reads back, in the headed and the legacy form
+    use ark_serialize::CanonicalSerialize;
+    let mut rng = StdRng::seed_from_u64(28);
+    let m = Arc::new(Model::chain(
+        &[2],
+        4,
+        vec![Layer::Relu(ops::Relu), Layer::ArgMax(ops::ArgMax)],
+    ));
+    let c = ModelCircuit::new(m, ndarray::arr1(&[1, -2]).mapv(BigInt::from).into_dyn()).unwrap();
+    let pk = c.setup(&mut rng).unwrap();
+    let proof = c.prove(&pk, &mut rng).unwrap();
+    let path = std::path::Path::new("proof");
+    let mut braces = 0;
+    for i in 0..3000 {
+        let p =
+            ark_groth16::Groth16::<ark_bn254::Bn254>::rerandomize_proof(&pk.vk, &proof, &mut rng);
+        let headed = file::proof_to_bytes(&p);
+        assert_eq!(&headed[..8], b"arkml-pf");
+        assert_eq!(
+            file::proof_from_any_bytes(&headed, path).unwrap(),
+            p,
+            "proof {i}"
+        );
+        let mut legacy = Vec::new();
+        p.serialize_compressed(&mut legacy).unwrap();
+        assert_eq!(legacy.len(), 128);
+        braces += usize::from(legacy[0] == b'{');
+        assert_eq!(
+            file::proof_from_any_bytes(&legacy, path).unwrap(),
+            p,
+            "proof {i}"
+        );
+        if braces >= 3 && i >= 300 {
+            break;
+        }
+    }
+    assert!(braces >= 3, "the loop met proofs starting with '{{'");
+    assert!(verify(&pk.vk, &c.public_inputs(), &proof).unwrap());
+    // a truncated or re-versioned header is a typed error, not a guess
+    let mut bad = file::proof_to_bytes(&proof);
+    bad[8] = 9;
+    let err = file::proof_from_any_bytes(&bad, path).unwrap_err();
+    assert!(err.to_string().contains("version 9"), "{err}");
+    let err = file::proof_from_any_bytes(&bad[..10], path).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+}
+
+#[test]
+fn docs_statement_commands_run_as_written() {
+    let dir = tmp("docs-statement");
+    let mut m = model(Visibility::Private, false);
+    m.input_visibility = Visibility::Public;
+    file::save_model(&dir.join("model.json"), &m).unwrap();
+    std::fs::write(
+        dir.join("input.json"),
+        serde_json::to_string(&TensorFile::from_array(&input())).unwrap(),
+    )
+    .unwrap();
+    let out = cli::run_doc_blocks("statement.md", &dir, &[]);
+    assert!(out.contains("class: 0"), "{out}");
+    assert!(
+        out.contains("checked: the weight commitment is the one you gave")
+            && out.contains("not checked: only that the proof holds"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

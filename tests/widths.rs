@@ -87,7 +87,7 @@ fn an_input_beyond_a_width_is_a_typed_error() {
     let m = calibrate_widths(&q.model, &[blank], 0).unwrap();
     let err = m.infer(&xs[0]).unwrap_err();
     match &err {
-        ModelError::Layer { kind, source, .. } => {
+        ModelError::Layer { kind, source, .. } | ModelError::Node { kind, source, .. } => {
             assert_eq!(*kind, "Rescale");
             assert!(source.to_string().contains("calibrated"), "{source}");
         }

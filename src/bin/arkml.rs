@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use ark_bn254::Fr;
 use ark_ff::{UniformRand, Zero};
-use arkml::circuit::{role_at, Expectation, Part, Role, StatementError};
+use arkml::circuit::{Part, StatementError};
 use arkml::file::{self, KeyMeta, TensorFile};
 use arkml::model::{Layer, Model, ModelCircuit};
 use arkml::quant::{quantize, quantize_within};
@@ -199,16 +199,30 @@ enum Cmd {
     /// Verify a proof. Only the claimed output is read from the prover's public file; every
     /// other public input comes from what you give: --model (public weights; also checks
     /// the key is this model's circuit), --input (a public input), --commitment (private
-    /// weights).
+    /// weights). The roles of the public inputs come from the arkml key's record, the model
+    /// or --layout, never from the prover's file. An expectation that cannot be checked is
+    /// an error; with no roles known and nothing expected, the output says that only the
+    /// proof's validity for the values as given was checked.
+    ///
+    /// What binds a key to the model: a zkey's content is checked (its recorded A and B
+    /// matrices, and a proof of the model's circuit made with its points). An arkml
+    /// verifying key holds no circuit: its header's fingerprint is a mix-up check (this is
+    /// the model's key file), not a proof that the key came from that circuit's setup; take
+    /// the key from a setup you trust. snarkjs' `verification_key.json` names no circuit.
     Verify {
         /// The verifying key: arkml's, or snarkjs' `verification_key.json` (which names no
-        /// circuit: then --model is refused; use --zkey).
+        /// circuit: --model is refused with it; use --zkey, or --layout for the roles).
         #[arg(long, required_unless_present = "zkey", conflicts_with = "zkey")]
         vk: Option<PathBuf>,
         /// Instead of --vk: the ceremony's `.zkey`; its verifying key is used, and with
         /// --model its recorded circuit must be the model's.
         #[arg(long)]
         zkey: Option<PathBuf>,
+        /// The roles of the public inputs, for a key that records none (snarkjs'
+        /// verification key, a zkey without --model): the layout file `arkml export r1cs`
+        /// or `arkml export snarkjs` writes, from a source you trust.
+        #[arg(long)]
+        layout: Option<PathBuf>,
         /// The proof.
         proof: PathBuf,
         /// The prover's public file (default `<proof>.public.json`).
@@ -328,7 +342,7 @@ fn load_float(
     path: &Path,
     o: &OnnxArgs,
 ) -> Result<arkml::quant::FloatModel, Box<dyn std::error::Error>> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = file::read_limited(path, arkml::model::Limits::default().max_file_bytes)?;
     if !arkml::onnx::looks_like_onnx(&bytes) {
         return Ok(file::float_model_from_json(
             std::str::from_utf8(&bytes).map_err(|e| format!("{}: {e}", path.display()))?,
@@ -369,6 +383,11 @@ fn public_path(proof: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// `circuit.r1cs` -> `circuit.layout.json`: the layout beside an exported circuit.
+fn layout_path(r1cs: &Path) -> PathBuf {
+    r1cs.with_extension("layout.json")
+}
+
 fn zeros(m: &Model) -> ArrayD<BigInt> {
     ArrayD::from_elem(IxDyn(&m.input_shape), BigInt::from(0))
 }
@@ -380,11 +399,7 @@ fn bound_circuit(
     input: ArrayD<BigInt>,
     salt: Fr,
 ) -> Result<ModelCircuit, Box<dyn std::error::Error>> {
-    let c = ModelCircuit::new(m.clone(), input)?;
-    Ok(match m.weights.visibility {
-        Visibility::Private => c.with_commitment(salt),
-        _ => c,
-    })
+    Ok(ModelCircuit::bound(m, input, salt)?)
 }
 
 /// The salt for a model's circuit: required (from `arkml commit`) for private weights.
@@ -418,41 +433,26 @@ fn load_input(
     Ok(file::quantize_float_tensor(&x, scale, m.input_bound)?)
 }
 
-/// The JSON value of a file when it is JSON (snarkjs' files), `None` for a binary file.
-fn json_file(p: &Path) -> Result<Option<serde_json::Value>, Box<dyn std::error::Error>> {
-    let b = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    if b.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') {
-        return Ok(None);
-    }
-    Ok(Some(
-        serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", p.display()))?,
-    ))
+fn read(p: &Path) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    Ok(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?)
 }
 
-/// An arkml verifying key file (with its record), or snarkjs' `verification_key.json`.
+/// An arkml verifying key file (with its record), or snarkjs' `verification_key.json`: told
+/// by the arkml header, never by a guessed byte.
 fn load_vk_any(
     p: &Path,
 ) -> Result<
     (ark_groth16::VerifyingKey<ark_bn254::Bn254>, Option<KeyMeta>),
     Box<dyn std::error::Error>,
 > {
-    Ok(match json_file(p)? {
-        Some(v) => (arkml::snarkjs::vk_from_json(&v)?, None),
-        None => {
-            let (k, m) = file::load_verifying_key(p)?;
-            (k, Some(m))
-        }
-    })
+    Ok(file::verifying_key_from_any_bytes(&read(p)?, p)?)
 }
 
-/// An arkml proof file, or snarkjs' `proof.json`.
+/// An arkml proof file, or snarkjs' `proof.json` (by the arkml header).
 fn load_proof_any(
     p: &Path,
 ) -> Result<ark_groth16::Proof<ark_bn254::Bn254>, Box<dyn std::error::Error>> {
-    Ok(match json_file(p)? {
-        Some(v) => arkml::snarkjs::proof_from_json(&v)?,
-        None => file::load_proof(p)?,
-    })
+    Ok(file::proof_from_any_bytes(&read(p)?, p)?)
 }
 
 fn load_salt(path: &Path) -> Result<Fr, Box<dyn std::error::Error>> {
@@ -534,6 +534,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Cmd::Infer { model, input } => {
             let m = file::load_model(&model)?;
+            // the checks `inspect` makes (scales, bounds within the field), then inference
+            m.facts()?;
             let x = file::load_tensor(&input)?;
             let outs = m.infer(&x)?;
             let json: Vec<serde_json::Value> = outs
@@ -558,7 +560,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let m = Arc::new(file::load_model(&model)?);
             let circuit = bound_circuit(m.clone(), zeros(&m), Fr::zero())?;
             let info = circuit.info()?;
-            let meta = KeyMeta::new(&info, circuit.layout());
+            let meta = KeyMeta::new(&info, circuit.layout()).with_input_shape(&m.input_shape);
             let pb = spinner("setup");
             let key = circuit.setup(&mut OsRng)?;
             pb.finish_and_clear();
@@ -656,6 +658,18 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 pb.set_message("proving (reading the key as it goes)");
                 let proof = file::prove_with_key_file(&pk, synthesized, false, &mut OsRng)?;
                 pb.finish_and_clear();
+                // the header said this circuit; the key's own content must agree: a proof
+                // that its verifying key refuses is never written
+                let vk = file::verifying_key_of_proving_key_file(&pk)?;
+                if !arkml::groth16::verify(&vk, &public, &proof).unwrap_or(false) {
+                    return Err(format!(
+                        "{}: the key's header names this model's circuit, but the proof made \
+                         with it does not verify under the key's own verifying key: the key \
+                         is another circuit's (no proof written)",
+                        pk.display()
+                    )
+                    .into());
+                }
                 proof
             };
             file::save_proof(&out, &proof)?;
@@ -670,135 +684,72 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Cmd::Verify {
             vk,
             zkey,
+            layout,
             proof,
             public,
             model,
             input,
             commitment,
         } => {
-            let (key, meta, zk) = match (&vk, &zkey) {
-                (_, Some(z)) => {
-                    let zk = arkml::zkey::read_zkey(&std::fs::read(z)?)
-                        .map_err(|e| format!("{}: {e}", z.display()))?;
-                    (zk.pk.vk.clone(), None, Some(zk))
-                }
-                (Some(v), None) => {
-                    let (k, m) = load_vk_any(v)?;
-                    if m.is_none() && model.is_some() {
-                        return Err(format!(
-                            "{}: a snarkjs verification key does not name its circuit, so it \
-                             cannot be checked against --model; give the ceremony's --zkey \
-                             instead of --vk",
-                            v.display()
-                        )
-                        .into());
-                    }
-                    (k, m, None)
-                }
+            // arguments, parsed; every check is the library's (arkml::verify)
+            let key = match (&vk, &zkey) {
+                (_, Some(z)) => arkml::verify::VerifierKey::Zkey(Box::new(
+                    arkml::zkey::read_zkey(&std::fs::read(z)?)
+                        .map_err(|e| format!("{}: {e}", z.display()))?,
+                )),
+                (Some(v), None) => match file::verifying_key_from_any_bytes(&read(v)?, v)? {
+                    (vk, Some(meta)) => arkml::verify::VerifierKey::Arkml { vk, meta },
+                    (vk, None) => arkml::verify::VerifierKey::Snarkjs(vk),
+                },
                 (None, None) => return Err("give --vk or --zkey".into()),
             };
-            let vk = vk.or(zkey).unwrap_or_default();
-            let p = load_proof_any(&proof)?;
-            let public_file = public.unwrap_or_else(|| public_path(&proof));
-            let entries = file::load_public(&public_file)?;
-            let n = key.gamma_abc_g1.len() - 1;
-            // the roles of the public inputs: the key's record, else the model's circuit
-            let layout: Vec<Part> = match (&meta, &model) {
-                (Some(m), _) => m.public.clone(),
-                (None, Some(path)) => {
-                    // a zkey: its recorded circuit must be this model's
-                    let m = Arc::new(file::load_model(path)?);
-                    let c = bound_circuit(m.clone(), zeros(&m), Fr::zero())?;
-                    let s = c.synthesize()?;
-                    if !zk.as_ref().is_some_and(|z| z.matches(&s)) {
-                        return Err(format!(
-                            "{}: the zkey is for another circuit than {}",
-                            vk.display(),
-                            path.display()
-                        )
-                        .into());
-                    }
-                    c.layout()
-                }
-                (None, None) => vec![Part {
-                    role: Role::Output,
-                    count: n,
-                }],
+            let p = file::proof_from_any_bytes(&read(&proof)?, &proof)?;
+            let entries = file::load_public(&public.unwrap_or_else(|| public_path(&proof)))?;
+            let loaded = model
+                .as_ref()
+                .map(|m| file::load_model(m).map(Arc::new))
+                .transpose()?;
+            let expected = arkml::verify::Expected {
+                model: loaded.clone(),
+                input: input.as_ref().map(|x| file::load_tensor(x)).transpose()?,
+                commitment: commitment.as_deref().map(parse_commitment).transpose()?,
+                layout: layout.as_ref().map(|l| file::load_layout(l)).transpose()?,
             };
-            if entries.len() != n {
-                return Err(StatementError::Count {
-                    expected: n,
-                    got: entries.len(),
-                }
-                .into());
-            }
-            for (index, e) in entries.iter().enumerate() {
-                let expected = role_at(&layout, index).ok_or("key layout too short")?;
-                if let Some(got) = e.role {
-                    if got != expected {
-                        return Err(StatementError::RoleMismatch {
-                            index,
-                            expected,
-                            got,
-                        }
-                        .into());
-                    }
-                }
-            }
-            let mut expect = Expectation::default();
-            let mut loaded = None;
-            if let Some(path) = &model {
-                let m = Arc::new(file::load_model(path)?);
-                // the key must be this model's circuit
-                let c = bound_circuit(m.clone(), zeros(&m), Fr::zero())?;
-                let info = c.info()?;
-                if let Some(meta) = &meta {
-                    if meta.fingerprint().as_ref() != Some(&info.fingerprint) {
-                        return Err(format!(
-                            "{}: the verifying key is for another circuit ({}) than {} ({})",
-                            vk.display(),
-                            meta.fingerprint,
-                            path.display(),
-                            info.fingerprint
-                        )
-                        .into());
-                    }
-                }
-                expect = Expectation::for_model(&m);
-                loaded = Some(m);
-            }
-            if let Some(path) = &input {
-                expect = expect.with_input(&file::load_tensor(path)?);
-            }
-            if let Some(c) = &commitment {
-                expect = expect.with_commitment(parse_commitment(c)?);
-            }
-            let claimed: Vec<Fr> = entries.iter().map(|e| e.value).collect();
-            let inputs = match expect.public_inputs(&layout, &claimed) {
+            let verdict = match arkml::verify::verify(&key, &p, &entries, &expected, &mut OsRng) {
                 Ok(v) => v,
-                Err(e @ StatementError::Differs { .. }) => {
+                Err(e @ arkml::verify::VerifyError::Statement(StatementError::Differs { .. })) => {
                     println!("INVALID");
                     return Err(e.into());
                 }
                 Err(e) => return Err(e.into()),
             };
-            let ok = arkml::groth16::verify(&key, &inputs, &p).unwrap_or(false);
-            println!("{}", if ok { "valid" } else { "INVALID" });
-            if !ok {
+            println!("{}", if verdict.valid { "valid" } else { "INVALID" });
+            if !verdict.valid {
                 return Err("proof does not verify".into());
             }
-            let out: Vec<BigInt> = entries
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| role_at(&layout, *i) == Some(Role::Output))
-                .map(|(_, e)| from_field(e.value))
-                .collect();
-            if !out.is_empty() {
-                let out = ArrayD::from_shape_vec(IxDyn(&[out.len()]), out)?;
-                match &loaded {
-                    Some(m) => println!("{}", describe_output(&out, m)),
-                    None => println!("{}", describe_values(&out)),
+            match &verdict.output {
+                Some(out) if !out.is_empty() => {
+                    let out = ArrayD::from_shape_vec(IxDyn(&[out.len()]), out.clone())?;
+                    match &loaded {
+                        Some(m) => println!("{}", describe_output(&out, m)),
+                        None => println!("{}", describe_values(&out)),
+                    }
                 }
+                Some(_) => {}
+                None => {
+                    let v: Vec<String> = verdict
+                        .public_inputs
+                        .iter()
+                        .map(|f| from_field(*f).to_string())
+                        .collect();
+                    println!("public inputs: [{}]", v.join(", "));
+                }
+            }
+            for c in &verdict.checked {
+                println!("checked: {c}");
+            }
+            for c in &verdict.not_checked {
+                println!("not checked: {c}");
             }
         }
         Cmd::Export { what } => match what {
@@ -808,7 +759,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 public,
                 out,
             } => {
-                let (key, _) = load_vk_any(&vk)?;
+                let (key, meta) = load_vk_any(&vk)?;
                 let p = load_proof_any(&proof)?;
                 let public: Vec<Fr> =
                     file::load_public(&public.unwrap_or_else(|| public_path(&proof)))?
@@ -830,6 +781,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 ] {
                     std::fs::write(out.join(name), serde_json::to_string_pretty(&v)?)?;
                 }
+                // the roles, for verifiers of the snarkjs files (`verify --layout`)
+                if let Some(meta) = &meta {
+                    file::save_layout(
+                        &out.join("layout.json"),
+                        &arkml::verify::Layout::of_key(meta),
+                    )?;
+                }
                 eprintln!("wrote snarkjs files to {}", out.display());
             }
             Export::Solidity { vk, out } => {
@@ -840,8 +798,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Export::R1cs { model, out } => {
                 let m = Arc::new(file::load_model(&model)?);
                 // the constraint system does not depend on the input or the salt
-                let s = bound_circuit(m.clone(), zeros(&m), Fr::zero())?.synthesize()?;
+                let c = bound_circuit(m.clone(), zeros(&m), Fr::zero())?;
+                let s = c.synthesize()?;
                 std::fs::write(&out, arkml::iden3::r1cs(&s))?;
+                // the roles of the public inputs, for verifiers of the ceremony's keys
+                let layout_path = layout_path(&out);
+                file::save_layout(&layout_path, &arkml::verify::Layout::of(&c))?;
                 // the symbols beside it, for `snarkjs r1cs print`
                 let sym = out.with_extension("sym");
                 std::fs::write(&sym, arkml::iden3::sym(&s))?;
@@ -852,7 +814,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     inputs - 1,
                     s.info().fingerprint
                 );
-                eprintln!("wrote {}", out.display());
+                eprintln!("wrote {} and {}", out.display(), layout_path.display());
             }
         },
         Cmd::Witness {

@@ -2,18 +2,6 @@
 
 use super::*;
 
-fn save_bin<T: CanonicalSerialize>(path: &Path, v: &T) -> Result<(), FileError> {
-    let mut bytes = Vec::new();
-    v.serialize_compressed(&mut bytes)
-        .map_err(ser_err(path, "value"))?;
-    std::fs::write(path, bytes).map_err(io(path))
-}
-
-fn load_bin<T: CanonicalDeserialize>(path: &Path, what: &'static str) -> Result<T, FileError> {
-    let bytes = std::fs::read(path).map_err(io(path))?;
-    from_bytes_checked(path, what, &bytes)
-}
-
 fn from_bytes_checked<T: CanonicalDeserialize>(
     path: &Path,
     what: &'static str,
@@ -44,7 +32,22 @@ pub struct KeyMeta {
     /// SHA-256 of the stored key bytes (hex), for uncompressed keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
+    /// The header's version: 1 (no `version` field, before 2026-12-03) or 2 (records the
+    /// input shape). A later version is refused rather than misread.
+    #[serde(default = "version_one")]
+    pub version: u32,
+    /// The model input's shape (version 2), so a verifier's expected input of another
+    /// shape with the same count is refused even without the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_shape: Option<Vec<usize>>,
 }
+
+fn version_one() -> u32 {
+    1
+}
+
+/// The key header version [`KeyMeta::new`] writes.
+pub const KEY_HEADER_VERSION: u32 = 2;
 
 fn compressed() -> String {
     "compressed".into()
@@ -59,7 +62,15 @@ impl KeyMeta {
             public,
             encoding: compressed(),
             checksum: None,
+            version: KEY_HEADER_VERSION,
+            input_shape: None,
         }
+    }
+
+    /// The same record, naming the model input's shape.
+    pub fn with_input_shape(mut self, shape: &[usize]) -> Self {
+        self.input_shape = Some(shape.to_vec());
+        self
     }
 
     /// The recorded fingerprint, parsed.
@@ -123,6 +134,16 @@ fn split_key<'a>(
     }
     let meta: KeyMeta = serde_json::from_slice(&bytes[12..12 + n])
         .map_err(|e| bad(path, what, format!("header: {e}")))?;
+    if meta.version == 0 || meta.version > KEY_HEADER_VERSION {
+        return Err(bad(
+            path,
+            what,
+            format!(
+                "header version {}: this arkml reads versions 1 to {KEY_HEADER_VERSION}",
+                meta.version
+            ),
+        ));
+    }
     if meta.fingerprint().is_none() {
         return Err(bad(path, what, "header: fingerprint is not 64 hex digits"));
     }
@@ -370,16 +391,133 @@ pub fn verifying_key_from_bytes(
     }
     Ok((vk, meta))
 }
-/// Saves a proof (compressed).
+/// The first bytes of a proof file ([`save_proof`]): `arkml-pf`, then a little-endian `u32`
+/// version, then the compressed proof. Proofs written before the header (the 128 bytes
+/// alone) still read.
+pub const PROOF_MAGIC: &[u8; 8] = b"arkml-pf";
+/// The proof format version [`save_proof`] writes.
+pub const PROOF_VERSION: u32 = 1;
+/// A compressed BN254 Groth16 proof's size (the header-less form of the first versions).
+const PROOF_BYTES: usize = 128;
+
+/// Saves a proof: [`PROOF_MAGIC`], the version, the compressed proof.
 pub fn save_proof(path: &Path, proof: &Proof<Bn254>) -> Result<(), FileError> {
-    save_bin(path, proof)
-}
-/// Loads a proof, checking every point.
-pub fn load_proof(path: &Path) -> Result<Proof<Bn254>, FileError> {
-    load_bin(path, "proof")
+    std::fs::write(path, proof_to_bytes(proof)).map_err(io(path))
 }
 
-/// A proof file's bytes as [`load_proof`] reads them.
+/// A proof's bytes as [`save_proof`] writes them.
+pub fn proof_to_bytes(proof: &Proof<Bn254>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(12 + PROOF_BYTES);
+    out.extend_from_slice(PROOF_MAGIC);
+    out.extend_from_slice(&PROOF_VERSION.to_le_bytes());
+    proof
+        .serialize_compressed(&mut out)
+        .expect("writing to a Vec cannot fail");
+    out
+}
+
+/// Loads a proof, checking every point.
+pub fn load_proof(path: &Path) -> Result<Proof<Bn254>, FileError> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    proof_from_bytes(&bytes, path)
+}
+
+/// A proof file's bytes as [`load_proof`] reads them: the header and version, or the 128
+/// header-less bytes of the first format. Nothing is guessed from a byte's value.
 pub fn proof_from_bytes(bytes: &[u8], path: &Path) -> Result<Proof<Bn254>, FileError> {
-    from_bytes_checked(path, "proof", bytes)
+    const WHAT: &str = "proof";
+    if let Some(rest) = bytes.strip_prefix(PROOF_MAGIC) {
+        let (v, body) = rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| bad(path, WHAT, "truncated header"))?;
+        let v = u32::from_le_bytes(*v);
+        if v != PROOF_VERSION {
+            return Err(bad(
+                path,
+                WHAT,
+                format!("proof format version {v}: this arkml reads version {PROOF_VERSION}"),
+            ));
+        }
+        return from_bytes_checked(path, WHAT, body);
+    }
+    if bytes.len() == PROOF_BYTES {
+        return from_bytes_checked(path, WHAT, bytes);
+    }
+    Err(bad(
+        path,
+        WHAT,
+        format!(
+            "no arkml-pf header, and {} bytes is not a header-less proof's {PROOF_BYTES}",
+            bytes.len()
+        ),
+    ))
+}
+
+/// What a proof file holds, told by its content: an arkml proof (its header, or the 128
+/// bytes of the header-less form), else snarkjs' `proof.json` (a JSON object with
+/// `"protocol": "groth16"`). A binary proof is never read as JSON, whatever its first byte.
+pub fn proof_from_any_bytes(bytes: &[u8], path: &Path) -> Result<Proof<Bn254>, FileError> {
+    if bytes.starts_with(PROOF_MAGIC) || bytes.len() == PROOF_BYTES {
+        return proof_from_bytes(bytes, path);
+    }
+    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        bad(
+            path,
+            "proof",
+            format!("neither an arkml proof (no arkml-pf header) nor snarkjs JSON ({e})"),
+        )
+    })?;
+    crate::snarkjs::proof_from_json(&v).map_err(|e| bad(path, "proof", e.to_string()))
+}
+
+/// A verifying key told by its content: arkml's (`arkml-vk` header, with its record), else
+/// snarkjs' `verification_key.json` (no record: it names no circuit).
+pub fn verifying_key_from_any_bytes(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(VerifyingKey<Bn254>, Option<KeyMeta>), FileError> {
+    const WHAT: &str = "verifying key";
+    if bytes.starts_with(VK_MAGIC) {
+        let (k, m) = verifying_key_from_bytes(bytes, path)?;
+        return Ok((k, Some(m)));
+    }
+    if bytes.starts_with(PK_MAGIC) {
+        return Err(bad(
+            path,
+            WHAT,
+            "this is the other kind of key file (a proving key): give the verifying key `arkml setup --vk` wrote",
+        ));
+    }
+    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        bad(
+            path,
+            WHAT,
+            format!("neither an arkml verifying key (no arkml-vk header) nor snarkjs JSON ({e})"),
+        )
+    })?;
+    let vk = crate::snarkjs::vk_from_json(&v).map_err(|e| bad(path, WHAT, e.to_string()))?;
+    Ok((vk, None))
+}
+
+/// The verifying key inside a proving key file (the first part of its body), read without
+/// the rest of the key: what [`prove_with_key_file`]'s caller checks its proof against.
+pub fn verifying_key_of_proving_key_file(path: &Path) -> Result<VerifyingKey<Bn254>, FileError> {
+    use ark_serialize::{Compress, Validate};
+    use std::io::Read;
+    const WHAT: &str = "proving key";
+    let meta = proving_key_meta(path)?;
+    let compress = match meta.encoding.as_str() {
+        "compressed" => Compress::Yes,
+        "uncompressed" => Compress::No,
+        other => return Err(bad(path, WHAT, format!("unknown encoding {other:?}"))),
+    };
+    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io(path))?);
+    let mut head = [0u8; 12];
+    file.read_exact(&mut head).map_err(io(path))?;
+    let n = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as u64;
+    std::io::copy(&mut (&mut file).take(n), &mut std::io::sink()).map_err(io(path))?;
+    let vk = VerifyingKey::<Bn254>::deserialize_with_mode(&mut file, compress, Validate::Yes)
+        .map_err(ser_err(path, WHAT))?;
+    check_layout(path, WHAT, &meta, &vk)?;
+    Ok(vk)
 }

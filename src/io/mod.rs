@@ -146,6 +146,17 @@ pub enum FileError {
         /// The cause.
         why: String,
     },
+    /// A file beyond the size limit ([`crate::model::Limits::max_file_bytes`]), refused
+    /// before it is read.
+    #[error("{path}: {bytes} bytes, beyond the limit of {limit} bytes for this file")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// Proving with a key read from a file failed (the key is for another circuit, or the
     /// witness does not satisfy it).
     #[error(transparent)]
@@ -157,6 +168,40 @@ pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> FileError + '_ {
         path: path.display().to_string(),
         source,
     }
+}
+
+/// A file's bytes, refused with [`FileError::TooLarge`] before reading when it is larger
+/// than `limit` (its size from the file system; what is read is capped too, for files that
+/// grow or report no size).
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+    use std::io::Read;
+    let too_large = |bytes| FileError::TooLarge {
+        path: path.display().to_string(),
+        bytes,
+        limit,
+    };
+    let f = std::fs::File::open(path).map_err(io(path))?;
+    let len = f.metadata().map_err(io(path))?.len();
+    if len > limit {
+        return Err(too_large(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io(path))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// A text file read within the default limit ([`read_limited`]).
+pub(crate) fn read_text_limited(path: &Path) -> Result<String, FileError> {
+    let bytes = read_limited(path, crate::model::Limits::default().max_file_bytes)?;
+    String::from_utf8(bytes).map_err(|e| FileError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+    })
 }
 
 pub(crate) fn ser_err<'a>(

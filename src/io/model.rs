@@ -177,6 +177,16 @@ fn parse_file(text: &str, path: &str) -> Result<ModelFile<RawLayer>, FileError> 
             format!("unsupported version {} (1: a chain, 2: a graph)", f.version),
         ));
     }
+    let max = crate::model::Limits::default().max_nodes;
+    if f.layers.len() > max {
+        return Err(header(
+            "layers",
+            format!(
+                "{} layers, beyond the limit of {max} (Limits::max_nodes)",
+                f.layers.len()
+            ),
+        ));
+    }
     Ok(f)
 }
 
@@ -277,8 +287,12 @@ fn resolve_graph<L, R>(
     if f.version == 1 {
         return Ok((layers, Graph::default()));
     }
+    // a node is named by its name where it has one (the file's position otherwise)
     let gerr = |i: Option<usize>, field: &str, why: String| FileError::Field {
-        layer: i.map_or("-".into(), |i| i.to_string()),
+        layer: i.map_or("-".into(), |i| match &entries[i].name {
+            Some(name) => format!("{i} {name:?}"),
+            None => i.to_string(),
+        }),
         kind: i.map_or("graph".into(), |i| entries[i].kind.clone()),
         field: field.into(),
         why,
@@ -304,6 +318,15 @@ fn resolve_graph<L, R>(
     for (i, entry) in entries.iter().enumerate() {
         let d = match &entry.inputs {
             None => vec![i.checked_sub(1)],
+            Some(list) if list.is_empty() => {
+                return Err(gerr(
+                    Some(i),
+                    "inputs",
+                    "an empty list: name what the node reads (\"input\" for the model's \
+                     input), or leave `inputs` out to read the entry before it"
+                        .into(),
+                ))
+            }
             Some(list) => list
                 .iter()
                 .map(|name| {
@@ -492,13 +515,13 @@ pub fn save_float_model(path: &Path, m: &FloatModel) -> Result<(), FileError> {
 
 /// Loads a model file.
 pub fn load_model(path: &Path) -> Result<Model, FileError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let text = read_text_limited(path)?;
     model_from_json(&text, &path.display().to_string())
 }
 
 /// Loads a float model file (`"dtype": "float"`).
 pub fn load_float_model(path: &Path) -> Result<FloatModel, FileError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let text = read_text_limited(path)?;
     float_model_from_json(&text, &path.display().to_string())
 }
 

@@ -128,3 +128,67 @@ pub fn public_from_str(text: &str, path: &str) -> Result<Vec<PublicEntry>, FileE
         })
         .collect()
 }
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayoutFile {
+    format: String,
+    version: u32,
+    public: Vec<Part>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input_shape: Option<Vec<usize>>,
+}
+
+/// Saves a statement's layout ([`crate::verify::Layout`]) for verifiers whose key records
+/// none (snarkjs' `verification_key.json`, a ceremony's zkey):
+/// `{"format": "arkml-layout", "version": 1, "public": [{"role": "output", "count": 1}],
+/// "input_shape": [64]}`.
+pub fn save_layout(path: &Path, layout: &crate::verify::Layout) -> Result<(), FileError> {
+    let f = LayoutFile {
+        format: "arkml-layout".into(),
+        version: 1,
+        public: layout.public.clone(),
+        input_shape: layout.input_shape.clone(),
+    };
+    std::fs::write(
+        path,
+        serde_json::to_string_pretty(&f).expect("serialisable"),
+    )
+    .map_err(io(path))
+}
+
+/// Loads a layout file ([`save_layout`]).
+pub fn load_layout(path: &Path) -> Result<crate::verify::Layout, FileError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    layout_from_str(&text, &path.display().to_string())
+}
+
+/// A layout file's text as [`load_layout`] reads it (`path` only names it in errors).
+pub fn layout_from_str(text: &str, path: &str) -> Result<crate::verify::Layout, FileError> {
+    let f: LayoutFile = serde_json::from_str(text).map_err(|source| FileError::Json {
+        path: path.to_string(),
+        source,
+    })?;
+    let field = |field: &str, why: String| FileError::Field {
+        layer: "-".into(),
+        kind: "layout".into(),
+        field: field.into(),
+        why,
+    };
+    if f.format != "arkml-layout" || f.version != 1 {
+        return Err(field(
+            "format",
+            format!(
+                "{:?} version {}: expected \"arkml-layout\" version 1",
+                f.format, f.version
+            ),
+        ));
+    }
+    if crate::circuit::layout_len(&f.public).is_none() {
+        return Err(field("public", "the counts overflow".into()));
+    }
+    Ok(crate::verify::Layout {
+        public: f.public,
+        input_shape: f.input_shape,
+    })
+}

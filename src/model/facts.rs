@@ -75,10 +75,12 @@ impl Model {
         let cx = self.cx();
         let mut values = vec![self.input_facts()];
         for (index, layer) in self.layers.iter().enumerate() {
-            let e = |source| ModelError::Layer {
-                index,
-                kind: layer.kind(),
-                source,
+            let e = |source| {
+                self.graph.named(ModelError::Layer {
+                    index,
+                    kind: layer.kind(),
+                    source,
+                })
             };
             let ins: Vec<&Facts> = self
                 .graph
@@ -131,6 +133,14 @@ fn layer_facts(
         signs: b.signs,
         cost: 0,
     };
+    // every op's output bound within the field, whatever its own facts checked
+    arkml_gadgets::fixed::check_bound::<ark_bn254::Fr>("output bound", f.bound)?;
     f.cost = layer.cost(ins, &f, cx);
+    if f.cost == usize::MAX {
+        return Err(Error::param(
+            "parameters",
+            "the gadget refuses them at these bounds (its cost function says so)",
+        ));
+    }
     Ok(f)
 }

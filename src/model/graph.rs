@@ -64,6 +64,24 @@ impl Graph {
         }
     }
 
+    /// `e` naming its layer by the node's name, where the graph names it (a chain's layers
+    /// keep their position).
+    pub fn named(&self, e: ModelError) -> ModelError {
+        match e {
+            ModelError::Layer {
+                index,
+                kind,
+                source,
+            } if self.names.get(index).is_some_and(|n| !n.is_empty()) => ModelError::Node {
+                name: self.names[index].clone(),
+                index,
+                kind,
+                source,
+            },
+            e => e,
+        }
+    }
+
     /// The model's output values for `layers` layers.
     pub fn outputs_of(&self, layers: usize) -> Vec<usize> {
         if self.outputs.is_empty() {

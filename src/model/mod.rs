@@ -45,6 +45,19 @@ pub enum ModelError {
         /// The gadget's error.
         source: Error,
     },
+    /// A named node (of a graph model) rejected its input or parameters: as
+    /// [`ModelError::Layer`], named as the model file names it.
+    #[error("node {name:?} (layer {index}, {kind}): {source}")]
+    Node {
+        /// The node's name.
+        name: String,
+        /// Position in the model (after sorting), from 0.
+        index: usize,
+        /// Layer kind.
+        kind: &'static str,
+        /// The gadget's error.
+        source: Error,
+    },
     /// The input does not match the model.
     #[error("input: {0}")]
     Input(Error),
@@ -249,10 +262,12 @@ impl Model {
                 .iter()
                 .map(|&v| if v == 0 { input } else { &outs[v - 1].out })
                 .collect();
-            let out = layer.infer(&ins).map_err(|source| ModelError::Layer {
-                index,
-                kind: layer.kind(),
-                source,
+            let out = layer.infer(&ins).map_err(|source| {
+                self.graph.named(ModelError::Layer {
+                    index,
+                    kind: layer.kind(),
+                    source,
+                })
             })?;
             outs.push(out);
         }

@@ -15,15 +15,23 @@ use arkml_gadgets::tensor::Visibility;
 pub struct Limits {
     /// The most elements any tensor (input, output, padded input, parameter) may hold.
     pub max_elements: usize,
+    /// The most nodes (layers) a model file or an ONNX graph may hold.
+    pub max_nodes: usize,
+    /// The largest model or ONNX file read, in bytes (checked before reading it).
+    pub max_file_bytes: u64,
 }
 
 impl Default for Limits {
-    /// 2^26 elements per tensor (a 64-million-value activation is far beyond what a
+    /// 2^26 elements per tensor, 2^20 nodes, 1 GiB files (a 64-million-value activation is far beyond what a
     /// Groth16 prover on one machine handles: each element costs at least one constraint
-    /// in any layer that is not free).
+    /// in any layer that is not free). A million nodes is 10x the largest graph exported
+    /// models reach (ResNet-50: a few hundred); a 1 GiB file is a 250M-weight model in
+    /// ONNX, and its JSON parse would need several times that in memory.
     fn default() -> Self {
         Limits {
             max_elements: 1 << 26,
+            max_nodes: 1 << 20,
+            max_file_bytes: 1 << 30,
         }
     }
 }
@@ -49,6 +57,7 @@ impl Model {
             width("declared bias width", self.weights.bias_bits)?;
         }
         value_shapes(&self.input_shape, &self.layers, &self.graph, limits)
+            .map_err(|e| self.graph.named(e))
     }
 }
 

@@ -162,10 +162,14 @@ pub enum OnnxError {
 
 /// Reads an ONNX file.
 pub fn load_onnx(path: &Path, opts: &ImportOptions) -> Result<Imported, OnnxError> {
-    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let bytes = crate::io::read_limited(path, crate::model::Limits::default().max_file_bytes)
+        .map_err(|e| match e {
+            crate::io::FileError::Io { path, source } => OnnxError::Io { path, source },
+            e => OnnxError::Graph {
+                node: "file".into(),
+                why: e.to_string(),
+            },
+        })?;
     import(&bytes, opts)
 }
 
@@ -262,6 +266,8 @@ struct Builder<'a> {
     layers: Vec<FloatLayer>,
     inputs: Vec<Vec<usize>>,
     names: Vec<String>,
+    /// `names`, for the uniqueness check (a linear scan made import quadratic).
+    taken: std::collections::HashSet<String>,
     vals: HashMap<String, Val>,
     uses: HashMap<String, usize>,
     /// Per float value, the consumer slots (node inputs, model outputs) not yet processed
@@ -299,6 +305,16 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
     let g = m
         .graph
         .ok_or_else(|| OnnxError::Decode("the file holds no graph".into()))?;
+    let max_nodes = crate::model::Limits::default().max_nodes;
+    if g.node.len() > max_nodes {
+        return Err(OnnxError::Graph {
+            node: "graph".into(),
+            why: format!(
+                "{} nodes, beyond the limit of {max_nodes} (Limits::max_nodes)",
+                g.node.len()
+            ),
+        });
+    }
     let opset = opset.ok_or_else(|| OnnxError::Decode("no opset for the default domain".into()))?;
     let mut notes = vec![];
 
@@ -522,6 +538,7 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
         layers: vec![],
         inputs: vec![],
         names: vec![],
+        taken: Default::default(),
         vals,
         uses,
         value_uses: HashMap::new(),
@@ -784,11 +801,12 @@ fn full(c: &ArrayD<f64>, lay: &Lay) -> Option<ArrayD<f64>> {
 impl Builder<'_> {
     fn emit(&mut self, l: FloatLayer, ins: Vec<usize>, name: &str) -> usize {
         let mut name = name.replace(|c: char| c.is_whitespace(), "_");
-        if name.is_empty() || name == "input" || self.names.contains(&name) {
+        if name.is_empty() || name == "input" || self.taken.contains(&name) {
             name = format!("{name}#{}", self.layers.len());
         }
         self.layers.push(l);
         self.inputs.push(ins);
+        self.taken.insert(name.clone());
         self.names.push(name);
         self.layers.len()
     }

@@ -111,7 +111,11 @@ fn text(b: &[u8]) -> &str {
 }
 
 /// Small limits: a fuzzed model may be run (shapes, facts, one inference) when it loads.
-const SMALL: Limits = Limits { max_elements: 4096 };
+const SMALL: Limits = Limits {
+    max_elements: 4096,
+    max_nodes: 1 << 20,
+    max_file_bytes: 1 << 30,
+};
 
 fn model(b: &[u8]) {
     if let Ok(m) = file::model_from_json(text(b), "fuzz") {

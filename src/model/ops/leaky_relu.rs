@@ -48,6 +48,12 @@ impl IntOp for LeakyRelu {
     fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
         nonzero(&self.d, "slope denominator")?;
         let b = first(ins)?.bound;
+        // the gadget multiplies by the slope's numerator before dividing: that product's
+        // bound must fit the field (else synthesis refuses it, found only at setup)
+        arkml_gadgets::fixed::check_bound::<ark_bn254::Fr>(
+            "leaky relu a*x (the slope's numerator times the input)",
+            b.saturating_add(self.a.magnitude().bits().min(u32::MAX as u64) as u32),
+        )?;
         let ends = [pow2(b) * -1, BigInt::from(-1), pow2(b) - 1];
         let bound = ends
             .iter()
