@@ -339,7 +339,7 @@ fn evaluate(
     let q = match quantize(fm, scale) {
         Ok(q) => q,
         Err(QuantError::Model(
-            e @ (ModelError::Layer { .. } | ModelError::Node { .. } | ModelError::Input(_)),
+            e @ (ModelError::Layer { .. } | ModelError::Node(_) | ModelError::Input(_)),
         )) => {
             r.failure = Some(e.to_string());
             return Ok((r, None));

@@ -324,7 +324,7 @@ pub fn quantize_within(fm: &FloatModel, base: Scale, budget: u32) -> Result<Quan
             Ok(q) => q,
             // a bound too wide for the field at this scale: too big
             Err(QuantError::Model(
-                ModelError::Layer { .. } | ModelError::Node { .. } | ModelError::Input(_),
+                ModelError::Layer { .. } | ModelError::Node(_) | ModelError::Input(_),
             )) => return Ok(None),
             Err(e) => return Err(e),
         };
@@ -335,7 +335,7 @@ pub fn quantize_within(fm: &FloatModel, base: Scale, budget: u32) -> Result<Quan
             {
                 Some(q)
             }
-            Ok(_) | Err(ModelError::Layer { .. } | ModelError::Node { .. }) => None,
+            Ok(_) | Err(ModelError::Layer { .. } | ModelError::Node(_)) => None,
             Err(e) => return Err(e.into()),
         })
     };

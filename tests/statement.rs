@@ -1395,6 +1395,19 @@ fn cli_prove_never_writes_a_proof_its_key_refuses() {
     ]);
     assert!(!ok && err.contains("does not verify"), "{err}");
     assert!(!dir.join("proof").exists(), "no proof is written");
+    // a header whose constraint count disagrees with the key's own content is refused
+    let n = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let mut meta: serde_json::Value = serde_json::from_slice(&bytes[12..12 + n]).unwrap();
+    meta["constraints"] = (meta["constraints"].as_u64().unwrap() * 4 + 100).into();
+    let header = serde_json::to_vec(&meta).unwrap();
+    let mut wrong = bytes[..8].to_vec();
+    wrong.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    wrong.extend_from_slice(&header);
+    wrong.extend_from_slice(&bytes[12 + n..]);
+    std::fs::write(p("pky"), &wrong).unwrap();
+    let err = file::load_proving_key(&dir.join("pky")).unwrap_err();
+    assert!(err.to_string().contains("H query"), "{err}");
+    assert!(file::load_proving_key(&dir.join("pka")).is_ok());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

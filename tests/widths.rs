@@ -87,9 +87,13 @@ fn an_input_beyond_a_width_is_a_typed_error() {
     let m = calibrate_widths(&q.model, &[blank], 0).unwrap();
     let err = m.infer(&xs[0]).unwrap_err();
     match &err {
-        ModelError::Layer { kind, source, .. } | ModelError::Node { kind, source, .. } => {
+        ModelError::Layer { kind, source, .. } => {
             assert_eq!(*kind, "Rescale");
             assert!(source.to_string().contains("calibrated"), "{source}");
+        }
+        ModelError::Node(n) => {
+            assert_eq!(n.kind, "Rescale");
+            assert!(n.source.to_string().contains("calibrated"), "{}", n.source);
         }
         other => panic!("{other}"),
     }

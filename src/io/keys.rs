@@ -249,6 +249,27 @@ pub fn proving_key_from_bytes(
         return Err(bad(path, WHAT, format!("{} trailing bytes", slice.len())));
     }
     check_layout(path, WHAT, &meta, &pk.vk)?;
+    // the header's constraint count against the key's own H query (one point per power
+    // below the QAP domain's size)
+    use ark_poly::EvaluationDomain;
+    let public = crate::circuit::layout_len(&meta.public).unwrap_or(usize::MAX);
+    let h = meta
+        .constraints
+        .checked_add(public)
+        .and_then(|n| n.checked_add(1))
+        .and_then(ark_poly::GeneralEvaluationDomain::<Fr>::new)
+        .map(|d| d.size() - 1);
+    if h != Some(pk.h_query.len()) {
+        return Err(bad(
+            path,
+            WHAT,
+            format!(
+                "the header's {} constraints do not match the key (its H query has {} points)",
+                meta.constraints,
+                pk.h_query.len()
+            ),
+        ));
+    }
     Ok((pk, meta))
 }
 

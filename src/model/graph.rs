@@ -72,12 +72,14 @@ impl Graph {
                 index,
                 kind,
                 source,
-            } if self.names.get(index).is_some_and(|n| !n.is_empty()) => ModelError::Node {
-                name: self.names[index].clone(),
-                index,
-                kind,
-                source,
-            },
+            } if self.names.get(index).is_some_and(|n| !n.is_empty()) => {
+                ModelError::Node(Box::new(super::NodeError {
+                    name: self.names[index].clone(),
+                    index,
+                    kind,
+                    source,
+                }))
+            }
             e => e,
         }
     }

@@ -47,23 +47,28 @@ pub enum ModelError {
     },
     /// A named node (of a graph model) rejected its input or parameters: as
     /// [`ModelError::Layer`], named as the model file names it.
-    #[error("node {name:?} (layer {index}, {kind}): {source}")]
-    Node {
-        /// The node's name.
-        name: String,
-        /// Position in the model (after sorting), from 0.
-        index: usize,
-        /// Layer kind.
-        kind: &'static str,
-        /// The gadget's error.
-        source: Error,
-    },
+    #[error(transparent)]
+    Node(Box<NodeError>),
     /// The input does not match the model.
     #[error("input: {0}")]
     Input(Error),
     /// The graph is not well formed (an output that does not exist, a duplicate name).
     #[error("graph: {0}")]
     Graph(String),
+}
+
+/// [`ModelError::Node`]'s content (boxed: a name keeps every `Result` small).
+#[derive(Debug, ThisError)]
+#[error("node {name:?} (layer {index}, {kind}): {source}")]
+pub struct NodeError {
+    /// The node's name.
+    pub name: String,
+    /// Position in the model (after sorting), from 0.
+    pub index: usize,
+    /// Layer kind.
+    pub kind: &'static str,
+    /// The gadget's error.
+    pub source: Error,
 }
 
 /// One layer's native result.
