@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod cli;
+
 use arkml::onnx::{import, load_onnx, ImportOptions, Imported, OnnxError};
 use arkml::quant::{quantize, FloatModel};
 use arkml_gadgets::fixed::Scale;
@@ -433,4 +435,146 @@ fn long_graphs_import_and_the_node_limit_is_typed() {
         matches!(&err, OnnxError::Graph { why, .. } if why.contains("max_nodes")),
         "{err}"
     );
+}
+
+/// `model` with every initializer's data moved to `data` (one file, in order), as torch's
+/// default (dynamo) exporter writes `model.onnx` + `model.onnx.data`.
+fn externalised(model: &[u8], location: &str) -> (Vec<u8>, Vec<u8>) {
+    use arkml::onnx::proto::StringStringEntryProto;
+    let mut m = ModelProto::decode(model).unwrap();
+    let mut data = vec![];
+    for t in &mut m.graph.as_mut().unwrap().initializer {
+        let mut raw = std::mem::take(&mut t.raw_data);
+        if raw.is_empty() {
+            raw = t.float_data.iter().flat_map(|v| v.to_le_bytes()).collect();
+            t.float_data.clear();
+        }
+        let entry = |k: &str, v: String| StringStringEntryProto {
+            key: k.into(),
+            value: v,
+        };
+        t.external_data = vec![
+            entry("location", location.into()),
+            entry("offset", data.len().to_string()),
+            entry("length", raw.len().to_string()),
+        ];
+        t.data_location = 1;
+        data.extend_from_slice(&raw);
+    }
+    (m.encode_to_vec(), data)
+}
+
+#[test]
+fn external_data_as_torchs_default_exporter_writes_it() {
+    let dir = std::env::temp_dir().join(format!("arkml-external-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let inline = std::fs::read(self::dir().join("lenet.onnx")).unwrap();
+    let o = ImportOptions::default();
+    let want = import(&inline, &o).unwrap().model;
+    let (model, data) = externalised(&inline, "lenet.onnx.data");
+    std::fs::write(dir.join("lenet.onnx"), &model).unwrap();
+    std::fs::write(dir.join("lenet.onnx.data"), &data).unwrap();
+    // from its file, the data beside it is found; the model is the inline one's
+    let got = load_onnx(&dir.join("lenet.onnx"), &o).unwrap().model;
+    let x = ArrayD::from_elem(IxDyn(&want.input_shape), 0.25);
+    assert_eq!(got.forward(&x).unwrap(), want.forward(&x).unwrap());
+    // through the CLI too
+    let (ok, out, err) = cli::arkml(&[
+        "import",
+        &dir.join("lenet.onnx").display().to_string(),
+        "-o",
+        &dir.join("lenet.json").display().to_string(),
+    ]);
+    assert!(ok, "{out}{err}");
+    // from bytes alone, the folder is unknown: a typed error naming the file
+    let e = import(&model, &o).unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Graph { why, .. } if why.contains("lenet.onnx.data")),
+        "{e}"
+    );
+    // a truncated data file, a location leaving the folder, a missing file, a length that
+    // is not the tensor's: typed errors
+    let graph_err = |bytes: &[u8], needle: &str| {
+        std::fs::write(dir.join("sub/m.onnx"), bytes).unwrap();
+        let e = load_onnx(&dir.join("sub/m.onnx"), &o).unwrap_err();
+        assert!(
+            matches!(&e, OnnxError::Graph { why, .. } if why.contains(needle)),
+            "{needle}: {e}"
+        );
+    };
+    std::fs::write(dir.join("sub/short.data"), &data[..data.len() - 1]).unwrap();
+    graph_err(&externalised(&inline, "short.data").0, "shorter than");
+    std::fs::write(dir.join("sub/ok.data"), &data).unwrap();
+    graph_err(
+        &externalised(&inline, "../lenet.onnx.data").0,
+        "leaves the model's folder",
+    );
+    graph_err(
+        &externalised(&inline, "/etc/passwd").0,
+        "leaves the model's folder",
+    );
+    graph_err(&externalised(&inline, "missing.data").0, "missing.data");
+    std::os::unix::fs::symlink(dir.join("lenet.onnx.data"), dir.join("sub/link.data")).unwrap();
+    graph_err(
+        &externalised(&inline, "link.data").0,
+        "outside the model's folder",
+    );
+    let mut m = ModelProto::decode(externalised(&inline, "ok.data").0.as_slice()).unwrap();
+    let t = &mut m.graph.as_mut().unwrap().initializer[0];
+    let len = t
+        .external_data
+        .iter_mut()
+        .find(|e| e.key == "length")
+        .unwrap();
+    len.value = "4".into();
+    graph_err(&m.encode_to_vec(), "bytes of external data");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn small_integer_and_boolean_constants_are_read() {
+    use arkml::onnx::proto::TensorProto;
+    // a Gemm whose weights are int8 (raw bytes), uint8 (widened in int32_data) or bool
+    let with = |w: TensorProto| {
+        let mut m = ModelProto::decode(
+            tiny(node("Relu", "act", &["h"], &["y"]), 13, Ok(1), &[0.0; 6]).as_slice(),
+        )
+        .unwrap();
+        m.graph.as_mut().unwrap().initializer = vec![w];
+        let fm = import(&m.encode_to_vec(), &ImportOptions::default())
+            .unwrap()
+            .model;
+        let x = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1.0, 1.0, 1.0]).unwrap();
+        fm.forward(&x)
+            .unwrap()
+            .last()
+            .unwrap()
+            .iter()
+            .copied()
+            .collect::<Vec<f64>>()
+    };
+    let t = |data_type, raw_data: Vec<u8>, int32_data: Vec<i32>| TensorProto {
+        dims: vec![3, 2],
+        data_type,
+        raw_data,
+        int32_data,
+        name: "w".into(),
+        ..Default::default()
+    };
+    let int8 = [1i8, -2, 3, -4, 5, -6].iter().map(|&v| v as u8).collect();
+    // columns [1, 3, 5] and [-2, -4, -6], then the Relu
+    assert_eq!(with(t(data_type::INT8, int8, vec![])), vec![9.0, 0.0]);
+    assert_eq!(
+        with(t(data_type::UINT8, vec![], vec![1, 2, 3, 4, 5, 6])),
+        vec![9.0, 12.0]
+    );
+    assert_eq!(
+        with(t(data_type::BOOL, vec![1, 0, 1, 1, 0, 1], vec![])),
+        vec![2.0, 2.0]
+    );
+    let int16 = [300i16, -1, 2, 5, -7, 9]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    assert_eq!(with(t(data_type::INT16, int16, vec![])), vec![295.0, 13.0]);
 }

@@ -354,6 +354,13 @@ fn load_float(
         cubic: o.cubic,
         argmax: o.argmax,
         outputs: o.outputs.clone(),
+        // tensors torch's default exporter writes beside the model (`model.onnx.data`)
+        data_dir: Some(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+        ),
     };
     let imported =
         arkml::onnx::import(&bytes, &opts).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -81,6 +81,11 @@ pub struct ImportOptions {
     /// The ONNX values to use as the model's outputs; empty: the graph's float outputs
     /// (scikit-learn's integer `label` output is left out, with a note).
     pub outputs: Vec<String>,
+    /// The folder that tensors stored outside the model file (`data_location = EXTERNAL`,
+    /// as torch's default exporter writes them to `model.onnx.data`) are read from:
+    /// [`load_onnx`] sets it to the model file's folder. A location that leaves it is
+    /// refused. `None`: such a tensor is a typed error.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ImportOptions {
@@ -90,6 +95,7 @@ impl Default for ImportOptions {
             cubic: false,
             argmax: false,
             outputs: vec![],
+            data_dir: None,
         }
     }
 }
@@ -170,7 +176,16 @@ pub fn load_onnx(path: &Path, opts: &ImportOptions) -> Result<Imported, OnnxErro
                 why: e.to_string(),
             },
         })?;
-    import(&bytes, opts)
+    let mut opts = opts.clone();
+    if opts.data_dir.is_none() {
+        opts.data_dir = Some(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+        );
+    }
+    import(&bytes, &opts)
 }
 
 /// Whether `bytes` look like an ONNX model rather than JSON (the first byte is protobuf's
@@ -320,7 +335,10 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
 
     let mut vals: HashMap<String, Val> = HashMap::new();
     for t in &g.initializer {
-        vals.insert(t.name.clone(), Val::Const(tensor(t, &t.name)?));
+        vals.insert(
+            t.name.clone(),
+            Val::Const(tensor(t, &t.name, opts.data_dir.as_deref())?),
+        );
     }
     // the one real input
     let real: Vec<_> = g
@@ -651,18 +669,112 @@ fn arkml_shape(lay: &Lay) -> Vec<usize> {
     }
 }
 
-/// A constant tensor as f64, checking its size against its data.
-fn tensor(t: &TensorProto, node: &str) -> Result<ArrayD<f64>, OnnxError> {
+/// The bytes of one element of an ONNX element type the importer reads.
+fn element_bytes(data_type: i32) -> Option<usize> {
+    Some(match data_type {
+        data_type::UINT8 | data_type::INT8 | data_type::BOOL => 1,
+        data_type::UINT16 | data_type::INT16 => 2,
+        data_type::FLOAT | data_type::INT32 => 4,
+        data_type::DOUBLE | data_type::INT64 => 8,
+        _ => return None,
+    })
+}
+
+/// A tensor's data kept outside the model file: `external_data`'s `location` (relative to
+/// `dir`, never leaving it), `offset` and `length`, checked against the file's size and the
+/// tensor's before anything is allocated.
+fn external_bytes(
+    t: &TensorProto,
+    dir: Option<&Path>,
+    expected: usize,
+    err: &dyn Fn(String) -> OnnxError,
+) -> Result<Vec<u8>, OnnxError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let key = |k: &str| {
+        t.external_data
+            .iter()
+            .find(|e| e.key == k)
+            .map(|e| e.value.as_str())
+    };
+    let location = key("location").ok_or_else(|| {
+        err(format!(
+            "tensor {:?} is stored externally but names no location",
+            t.name
+        ))
+    })?;
+    let dir = dir.ok_or_else(|| {
+        err(format!(
+            "tensor {:?} keeps its data in the file {location:?} beside the model: load the \
+             model from its file (`load_onnx`, the CLI), or set `ImportOptions::data_dir`",
+            t.name
+        ))
+    })?;
+    let number = |k: &str| -> Result<Option<u64>, OnnxError> {
+        key(k)
+            .map(|v| {
+                v.parse::<u64>().map_err(|_| {
+                    err(format!(
+                        "tensor {:?}: external {k} {v:?} is not a number",
+                        t.name
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let rel = Path::new(location);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(err(format!(
+            "tensor {:?}: the external data location {location:?} leaves the model's folder",
+            t.name
+        )));
+    }
+    let path = dir.join(rel);
+    let io = |e: std::io::Error| err(format!("tensor {:?}: {}: {e}", t.name, path.display()));
+    // a symbolic link may still point out of the folder
+    let (real, real_dir) = (
+        path.canonicalize().map_err(io)?,
+        dir.canonicalize().map_err(io)?,
+    );
+    if !real.starts_with(&real_dir) {
+        return Err(err(format!(
+            "tensor {:?}: the external data file {location:?} lies outside the model's folder",
+            t.name
+        )));
+    }
+    let mut f = std::fs::File::open(&real).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    let offset = number("offset")?.unwrap_or(0);
+    let length = number("length")?.unwrap_or(expected as u64);
+    if length != expected as u64 {
+        return Err(err(format!(
+            "tensor {:?}: {length} bytes of external data for a tensor of {expected}",
+            t.name
+        )));
+    }
+    if offset.checked_add(length).is_none_or(|end| end > size) {
+        return Err(err(format!(
+            "tensor {:?}: the external data file {location:?} holds {size} bytes, shorter \
+             than the declared {length} at offset {offset}",
+            t.name
+        )));
+    }
+    f.seek(SeekFrom::Start(offset)).map_err(io)?;
+    let mut bytes = vec![0u8; expected];
+    f.read_exact(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
+/// A constant tensor as f64, checking its size against its data (inline, or in an external
+/// file under `dir`).
+fn tensor(t: &TensorProto, node: &str, dir: Option<&Path>) -> Result<ArrayD<f64>, OnnxError> {
     let err = |why: String| OnnxError::Graph {
         node: node.to_string(),
         why,
     };
-    if t.data_location == 1 {
-        return Err(err(format!(
-            "tensor {:?} keeps its data in an external file; save the model with the data inside",
-            t.name
-        )));
-    }
     let mut shape = vec![];
     let mut n: usize = 1;
     for &d in &t.dims {
@@ -673,33 +785,54 @@ fn tensor(t: &TensorProto, node: &str) -> Result<ArrayD<f64>, OnnxError> {
             .ok_or_else(|| err(format!("tensor {:?} is too large", t.name)))?;
         shape.push(d);
     }
-    let raw = &t.raw_data;
-    let data: Vec<f64> = match t.data_type {
-        data_type::FLOAT if !raw.is_empty() => raw
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
-            .collect(),
-        data_type::FLOAT => t.float_data.iter().map(|&v| v as f64).collect(),
-        data_type::DOUBLE if !raw.is_empty() => raw
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect(),
-        data_type::DOUBLE => t.double_data.clone(),
-        data_type::INT64 if !raw.is_empty() => raw
-            .chunks_exact(8)
-            .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f64)
-            .collect(),
-        data_type::INT64 => t.int64_data.iter().map(|&v| v as f64).collect(),
-        data_type::INT32 if !raw.is_empty() => raw
-            .chunks_exact(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
-            .collect(),
-        data_type::INT32 => t.int32_data.iter().map(|&v| v as f64).collect(),
-        other => {
-            return Err(err(format!(
-                "tensor {:?} has element type {other}; float, double, int32 and int64 are read",
-                t.name
-            )))
+    let size = element_bytes(t.data_type).ok_or_else(|| {
+        err(format!(
+            "tensor {:?} has element type {}; float, double and the integer and boolean \
+             types are read",
+            t.name, t.data_type
+        ))
+    })?;
+    let external;
+    let raw: &[u8] = if t.data_location == 1 {
+        external = external_bytes(t, dir, n * size, &err)?;
+        &external
+    } else {
+        &t.raw_data
+    };
+    if !raw.is_empty() && raw.len() != n * size {
+        return Err(err(format!(
+            "tensor {:?} has {} bytes of data for shape {shape:?}",
+            t.name,
+            raw.len()
+        )));
+    }
+    let data: Vec<f64> = if !raw.is_empty() {
+        let c = raw.chunks_exact(size);
+        match t.data_type {
+            data_type::FLOAT => c
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+                .collect(),
+            data_type::DOUBLE => c
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect(),
+            data_type::INT64 => c
+                .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f64)
+                .collect(),
+            data_type::INT32 => c
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+                .collect(),
+            data_type::INT16 => c.map(|c| i16::from_le_bytes([c[0], c[1]]) as f64).collect(),
+            data_type::UINT16 => c.map(|c| u16::from_le_bytes([c[0], c[1]]) as f64).collect(),
+            data_type::INT8 => c.map(|c| c[0] as i8 as f64).collect(),
+            _ => c.map(|c| c[0] as f64).collect(), // UINT8, BOOL
+        }
+    } else {
+        match t.data_type {
+            data_type::FLOAT => t.float_data.iter().map(|&v| v as f64).collect(),
+            data_type::DOUBLE => t.double_data.clone(),
+            data_type::INT64 => t.int64_data.iter().map(|&v| v as f64).collect(),
+            // the small integer and boolean types are stored widened in int32_data
+            _ => t.int32_data.iter().map(|&v| v as f64).collect(),
         }
     };
     if data.len() != n {
@@ -972,7 +1105,7 @@ impl Builder<'_> {
                     let t =
                         a.t.as_ref()
                             .ok_or_else(|| self.graph_err(n, "value is not a tensor"))?;
-                    tensor(t, &node_name(n))?
+                    tensor(t, &node_name(n), self.opts.data_dir.as_deref())?
                 } else if let Some(a) = attr(n, "value_float") {
                     ArrayD::from_elem(IxDyn(&[]), a.f as f64)
                 } else if let Some(a) = attr(n, "value_floats") {
