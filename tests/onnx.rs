@@ -578,3 +578,71 @@ fn small_integer_and_boolean_constants_are_read() {
         .collect();
     assert_eq!(with(t(data_type::INT16, int16, vec![])), vec![295.0, 13.0]);
 }
+
+#[test]
+fn a_1x1_conv_with_padding_runs_as_onnxruntime_does() {
+    // x [1, 2, 3, 3] -> Conv(1x1, pads 1) -> y [1, 1, 5, 5]: the border is the bias alone
+    let mut conv = node("Conv", "conv", &["x", "w", "b"], &["y"]);
+    conv.attribute = vec![AttributeProto {
+        name: "pads".into(),
+        r#type: attr_type::INTS,
+        ints: vec![1, 1, 1, 1],
+        ..Default::default()
+    }];
+    let m = ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 13,
+        }],
+        graph: Some(GraphProto {
+            node: vec![conv],
+            name: "pad1x1".into(),
+            initializer: vec![
+                weights("w", &[1, 2, 1, 1], &[2.0, -1.0]),
+                weights("b", &[1], &[0.5]),
+            ],
+            input: vec![value("x", &[Ok(1), Ok(2), Ok(3), Ok(3)])],
+            output: vec![value("y", &[Ok(1), Ok(1), Ok(5), Ok(5)])],
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let o = ImportOptions {
+        input_max: 4.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    // arkml's HWC input: x[h][w][c] = h + w / 10 for channel 0, 1 for channel 1
+    let x = ArrayD::from_shape_fn(IxDyn(&[3, 3, 2]), |ix| {
+        if ix[2] == 0 {
+            ix[0] as f64 + ix[1] as f64 / 10.0
+        } else {
+            1.0
+        }
+    });
+    let y = fm.forward(&x).unwrap().last().unwrap().clone();
+    assert_eq!(y.shape(), &[5, 5, 1]);
+    for i in 0..5 {
+        for j in 0..5 {
+            let want = if (1..4).contains(&i) && (1..4).contains(&j) {
+                2.0 * ((i - 1) as f64 + (j - 1) as f64 / 10.0) - 1.0 + 0.5
+            } else {
+                0.5
+            };
+            assert!(
+                (y[[i, j, 0]] - want).abs() < 1e-9,
+                "({i}, {j}): {}",
+                y[[i, j, 0]]
+            );
+        }
+    }
+    // quantised and proven integers agree with the float model
+    let q = quantize(&fm, Scale::Pow2(8)).unwrap();
+    let xi = x.mapv(|v| num_bigint::BigInt::from((v * 256.0).round() as i64));
+    let out = q.model.predict(&xi).unwrap();
+    assert_eq!(out[[0, 0, 0]], num_bigint::BigInt::from(128));
+    // and the circuit is satisfied by that witness
+    let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
+    arkml::groth16::check(c).unwrap();
+}

@@ -128,8 +128,9 @@ impl Layer for Norm {
 struct SumPool(Pool2dConfig);
 impl Layer for SumPool {
     fn cost(&self, x: &[usize], _: &[Vec<usize>], _: bool) -> usize {
-        // no constraints; a geometry the gadget refuses is refused by window_taps too
-        match window_taps(x[0], x[1], self.0.size, &self.0.conv()) {
+        // no constraints; a geometry the gadget refuses (a window entirely in the padding
+        // included) is refused by check_pool_windows too
+        match arkml_gadgets::layers::pool::check_pool_windows(x[0], x[1], &self.0) {
             Ok(_) => 0,
             Err(_) => usize::MAX,
         }
@@ -196,7 +197,10 @@ fn check(layer: &impl Layer, x_shape: &[usize], p_shapes: &[Vec<usize>], seed: u
         .enumerate()
         .map(|(i, p)| zero_bias(i, p))
         .collect();
-    let macs: BigInt = layer.run(&ones(&x), &ones_p).unwrap().iter().sum();
+    let on_ones = layer.run(&ones(&x), &ones_p).unwrap();
+    let macs: BigInt = on_ones.iter().sum();
+    // outputs with at least one real tap (a window entirely in the padding sums nothing)
+    let reached = on_ones.iter().filter(|v| **v != BigInt::from(0)).count();
     let worst_p: Vec<_> = params.iter().map(abs).collect();
     let bound = linear_bound(&layer.run(&worst_case(x_shape, XB), &worst_p).unwrap());
     assert!(bound_of(&native) <= bound);
@@ -218,12 +222,14 @@ fn check(layer: &impl Layer, x_shape: &[usize], p_shapes: &[Vec<usize>], seed: u
             0
         } else if p_shapes.len() == 3 {
             // separable: every depthwise product, then every pointwise product of a
-            // depthwise output (a variable) with a weight. On all-ones inputs and weights
-            // the output sums to cout x (depthwise products); the depthwise stage has
-            // (outputs / cout) x (cin x mult) values.
+            // depthwise output (a variable, unless its window lies entirely in the
+            // padding: then the constant 0) with a weight. On all-ones inputs and weights
+            // the output sums to cout x (depthwise products), and is non-zero exactly at
+            // the cells whose depthwise window reaches a real cell; the depthwise stage has
+            // (cin x mult) values per cell.
             let (cm, cout) = (p_shapes[1][0], p_shapes[1][1]);
             let macs: usize = macs.to_string().parse().unwrap();
-            macs / cout + native.len() / cout * cm * cout
+            macs / cout + reached / cout * cm * cout
         } else {
             macs.to_string().parse::<usize>().unwrap()
         };

@@ -138,16 +138,9 @@ pub fn out_dim(
             Ok((out, total / 2))
         }
         Padding::Explicit { before, after } => {
-            // every window keeps at least one real cell (ONNX requires pads < kernel)
-            if before.1 >= eff || after.1 >= eff {
-                return Err(Error::param(
-                    &format!("padding {axis}"),
-                    format!(
-                        "{} before, {} after: each must be smaller than the kernel's extent {eff}",
-                        before.1, after.1
-                    ),
-                ));
-            }
+            // a convolution window may lie entirely in the padding (its output is the bias:
+            // a 1x1 kernel with pads 1, which onnxruntime runs); pooling refuses such windows
+            // ([`crate::layers::pool::check_pool_windows`])
             let padded = input
                 .checked_add(before.1)
                 .and_then(|v| v.checked_add(after.1))
@@ -337,8 +330,10 @@ pub fn depthwise_conv2d_cost(
 }
 
 /// The constraints [`separable_conv2d`] writes: the depthwise part on `x`, then the
-/// pointwise part (`out_h * out_w * cin * multiplier * cout`), both with variable weights
-/// or neither (`usize::MAX` for a refused geometry).
+/// pointwise part (`cells * cin * multiplier * cout`, `cells` the depthwise outputs with at
+/// least one real tap: one whose window lies entirely in the padding is the constant 0, and
+/// its products cost nothing), both with variable weights or neither (`usize::MAX` for a
+/// refused geometry).
 pub fn separable_conv2d_cost(
     x: (usize, usize, usize),
     kernel: (usize, usize),
@@ -347,17 +342,17 @@ pub fn separable_conv2d_cost(
     cfg: &Conv2dConfig,
     variable_weights: bool,
 ) -> usize {
-    let Ok(g) = window2d(x.0, x.1, kernel, cfg) else {
+    let Ok(taps) = window_taps(x.0, x.1, kernel, cfg) else {
         return usize::MAX;
     };
+    let cells = taps.iter().filter(|&&t| t > 0).count();
     let mid = x.2.saturating_mul(multiplier);
-    depthwise_conv2d_cost(x, kernel, multiplier, cfg, variable_weights).saturating_add(conv2d_cost(
-        (g.out.0, g.out.1, mid),
-        (1, 1),
-        cout,
-        &Conv2dConfig::default(),
-        variable_weights,
-    ))
+    let pointwise = if variable_weights {
+        cells.saturating_mul(mid).saturating_mul(cout)
+    } else {
+        0
+    };
+    depthwise_conv2d_cost(x, kernel, multiplier, cfg, variable_weights).saturating_add(pointwise)
 }
 
 /// The input, padded with `None` so that every window of the config is a plain slice.

@@ -45,8 +45,22 @@ impl Pool2dConfig {
     }
 }
 
+/// Errors when a window of `cfg` on an `h x w` input lies entirely in the padding: a
+/// pooling has no value there (no cell to average or take the maximum of).
+pub fn check_pool_windows(h: usize, w: usize, cfg: &Pool2dConfig) -> Result<()> {
+    let cells = crate::layers::conv::window_taps(h, w, cfg.size, &cfg.conv())?;
+    if cells.contains(&0) {
+        return Err(Error::param(
+            "pooling padding",
+            "a window lies entirely in the padding: pads must be smaller than the window",
+        ));
+    }
+    Ok(())
+}
+
 /// Sum of every window, with the number of valid cells it covered.
 fn sums<T: Scalar>(x: ArrayView3<T>, cfg: &Pool2dConfig) -> Result<Array3<(T, usize)>> {
+    check_pool_windows(x.dim().0, x.dim().1, cfg)?;
     let c = x.dim().2;
     windows(x, cfg.size, &cfg.conv(), |win| {
         (0..c)
@@ -94,6 +108,9 @@ pub fn avg_pool2d_cost(x: (usize, usize, usize), x_bound: u32, cfg: &Pool2dConfi
     let Ok(cells) = crate::layers::conv::window_taps(x.0, x.1, cfg.size, &cfg.conv()) else {
         return usize::MAX;
     };
+    if cells.contains(&0) {
+        return usize::MAX;
+    }
     let sb = x_bound.saturating_add(bits(cfg.size.0.saturating_mul(cfg.size.1)));
     cells
         .iter()
@@ -121,6 +138,9 @@ pub fn max_pool2d_cost(x: (usize, usize, usize), d: u32, cfg: &Pool2dConfig) -> 
     let Ok(cells) = crate::layers::conv::window_taps(x.0, x.1, cfg.size, &cfg.conv()) else {
         return usize::MAX;
     };
+    if cells.contains(&0) {
+        return usize::MAX;
+    }
     cells
         .iter()
         .map(|&n| {
@@ -208,6 +228,7 @@ pub fn max_pool2d<F: PrimeField>(
     d: u32,
     cfg: &Pool2dConfig,
 ) -> Result<Array3<FpVar<F>>> {
+    check_pool_windows(x.dim().0, x.dim().1, cfg)?;
     let c = x.dim().2;
     let mut err = None;
     let out = windows(x, cfg.size, &cfg.conv(), |win| {
@@ -242,6 +263,7 @@ pub fn max_pool2d<F: PrimeField>(
 
 /// Native twin of [`max_pool2d`].
 pub fn native_max_pool2d(x: ArrayView3<BigInt>, cfg: &Pool2dConfig) -> Result<Array3<BigInt>> {
+    check_pool_windows(x.dim().0, x.dim().1, cfg)?;
     let c = x.dim().2;
     windows(x, cfg.size, &cfg.conv(), |win| {
         (0..c)

@@ -47,6 +47,7 @@ pub(crate) fn pool_shape(
 ) -> Result<Vec<usize>, Error> {
     let x = first(ins)?;
     let (oh, ow) = conv_out(x, cfg.size, &pool_conv(cfg), limits)?;
+    arkml_gadgets::layers::pool::check_pool_windows(x[0], x[1], cfg)?;
     Ok(vec![oh, ow, x[2]])
 }
 
