@@ -448,14 +448,10 @@ pub fn fold_batch_norm(fm: &FloatModel) -> FloatModel {
     let mut layers: Vec<FloatLayer> = Vec::with_capacity(fm.layers.len());
     for l in &fm.layers {
         if let (Layer::BatchNorm(bn), Some(prev)) = (l, layers.last_mut()) {
-            if matches!(
-                prev,
-                Layer::Dense(_) | Layer::Conv1d(_) | Layer::Conv2d(_) | Layer::PointwiseConv2d(_)
-            ) {
-                if let Some(folded) = fold_affine(prev, &bn.a.to_vec(), &bn.b.to_vec()) {
-                    *prev = folded;
-                    continue;
-                }
+            // the rule is the op's (Layer::affine_channels): no list of kinds here
+            if let Some(folded) = fold_affine(prev, &bn.a.to_vec(), &bn.b.to_vec()) {
+                *prev = folded;
+                continue;
             }
         }
         layers.push(l.clone());
@@ -468,26 +464,28 @@ pub fn fold_batch_norm(fm: &FloatModel) -> FloatModel {
     }
 }
 
-/// `y = a x + b` per output channel (the weights' and bias's last axis) folded into a
-/// linear layer: `w' = a w`, `b' = a b + b_affine`. `None` unless the layer has a weight
-/// and a bias with one entry per channel of `a` and `b`.
+/// `y = a x + b` per output channel folded into the linear layer before it:
+/// `w' = a w` on its last weight (whose elements cycle through the channels,
+/// [`Layer::affine_channels`](crate::model::Layer::affine_channels)), `b' = a b + b_affine`.
+/// `None` when the layer absorbs no affine op or the channel counts differ (then the caller
+/// keeps the affine op as a BatchNorm layer).
 pub(crate) fn fold_affine(layer: &FloatLayer, a: &[f64], b: &[f64]) -> Option<FloatLayer> {
-    let params = layer.params();
-    let n = a.len();
-    match params.as_slice() {
-        [(w, ops::Param::Weight), (bias, ops::Param::Bias)]
-            if bias.len() == n && b.len() == n && w.shape().last() == Some(&n) =>
-        {
-            let mut w = w.to_owned();
-            for (i, v) in w.iter_mut().enumerate() {
-                *v *= a[i % n];
-            }
-            let mut bias = bias.to_owned();
-            for (i, v) in bias.iter_mut().enumerate() {
-                *v = *v * a[i] + b[i];
-            }
-            layer.with_params(vec![w, bias]).ok()
-        }
-        _ => None,
+    let n = layer.affine_channels()?;
+    if a.len() != n || b.len() != n {
+        return None;
     }
+    let kinds: Vec<ops::Param> = layer.params().iter().map(|(_, k)| *k).collect();
+    let mut params: Vec<ArrayD<f64>> = layer.params().iter().map(|(t, _)| t.to_owned()).collect();
+    let w = kinds.iter().rposition(|k| *k == ops::Param::Weight)?;
+    let bias = kinds.iter().rposition(|k| *k == ops::Param::Bias)?;
+    if params[w].len() % n != 0 || params[bias].len() != n {
+        return None;
+    }
+    for (i, v) in params[w].iter_mut().enumerate() {
+        *v *= a[i % n];
+    }
+    for (i, v) in params[bias].iter_mut().enumerate() {
+        *v = *v * a[i] + b[i];
+    }
+    layer.with_params(params).ok()
 }

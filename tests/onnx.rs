@@ -646,3 +646,96 @@ fn a_1x1_conv_with_padding_runs_as_onnxruntime_does() {
     let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
     arkml::groth16::check(c).unwrap();
 }
+
+#[test]
+fn a_depthwise_conv_then_batch_norm_folds_as_in_mobilenet() {
+    // x [1, 2, 4, 4] -> Conv(3x3, group 2, pads 1) -> BatchNormalization -> y
+    let attr = |name: &str, ints: Vec<i64>| AttributeProto {
+        name: name.into(),
+        r#type: attr_type::INTS,
+        ints,
+        ..Default::default()
+    };
+    let mut conv = node("Conv", "dw", &["x", "w", "b"], &["h"]);
+    conv.attribute = vec![
+        attr("pads", vec![1, 1, 1, 1]),
+        AttributeProto {
+            name: "group".into(),
+            r#type: attr_type::INT,
+            i: 2,
+            ..Default::default()
+        },
+    ];
+    let w: Vec<f32> = (0..18).map(|i| (i as f32 - 8.0) / 10.0).collect();
+    let graph = |nodes: Vec<NodeProto>, out: &str| {
+        ModelProto {
+            ir_version: 8,
+            opset_import: vec![OperatorSetIdProto {
+                domain: String::new(),
+                version: 13,
+            }],
+            graph: Some(GraphProto {
+                node: nodes,
+                name: "dwbn".into(),
+                initializer: vec![
+                    weights("w", &[2, 1, 3, 3], &w),
+                    weights("b", &[2], &[0.1, -0.2]),
+                    weights("scale", &[2], &[2.0, 0.5]),
+                    weights("beta", &[2], &[1.0, -1.0]),
+                    weights("mean", &[2], &[0.3, -0.1]),
+                    weights("var", &[2], &[4.0, 0.25]),
+                ],
+                input: vec![value("x", &[Ok(1), Ok(2), Ok(4), Ok(4)])],
+                output: vec![value(out, &[Ok(1), Ok(2), Ok(4), Ok(4)])],
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec()
+    };
+    let bn = || {
+        let mut n = node(
+            "BatchNormalization",
+            "bn",
+            &["h", "scale", "beta", "mean", "var"],
+            &["y"],
+        );
+        n.attribute = vec![AttributeProto {
+            name: "epsilon".into(),
+            r#type: attr_type::FLOAT,
+            f: 0.0,
+            ..Default::default()
+        }];
+        n
+    };
+    let o = ImportOptions::default();
+    let folded = import(&graph(vec![conv.clone(), bn()], "y"), &o).unwrap();
+    assert_eq!(folded.model.layers.len(), 1, "{:?}", folded.notes);
+    assert!(
+        folded.notes.iter().any(|n| n.contains("folded")),
+        "{:?}",
+        folded.notes
+    );
+    let plain = import(&graph(vec![conv.clone()], "h"), &o).unwrap().model;
+    let x = ArrayD::from_shape_fn(IxDyn(&[4, 4, 2]), |ix| {
+        (ix[0] as f64 - ix[1] as f64 * 0.5 + ix[2] as f64) / 4.0
+    });
+    let h = plain.forward(&x).unwrap().last().unwrap().clone();
+    let y = folded.model.forward(&x).unwrap().last().unwrap().clone();
+    let (scale, beta, mean, var) = ([2.0, 0.5], [1.0, -1.0], [0.3, -0.1], [4.0f64, 0.25]);
+    for (ix, v) in y.indexed_iter() {
+        let c = ix[2];
+        let want = (h[&ix] - mean[c]) / var[c].sqrt() * scale[c] + beta[c];
+        assert!((v - want).abs() < 1e-6, "{ix:?}: {v} vs {want}");
+    }
+    // the depthwise output read twice: the BatchNorm cannot fold, and stays a layer
+    let mut twice = graph(vec![conv, bn()], "y");
+    let mut m = ModelProto::decode(twice.as_slice()).unwrap();
+    let g = m.graph.as_mut().unwrap();
+    g.output.push(value("h", &[Ok(1), Ok(2), Ok(4), Ok(4)]));
+    twice = m.encode_to_vec();
+    let kept = import(&twice, &o).unwrap().model;
+    assert_eq!(
+        kept.layers.iter().map(|l| l.kind()).collect::<Vec<_>>(),
+        vec!["Depthwise", "BatchNorm"]
+    );
+}

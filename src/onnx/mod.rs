@@ -1043,24 +1043,20 @@ impl Builder<'_> {
         // this node is the only consumer left (model outputs count as consumers)
         let single = self.value_uses.get(&value).copied() == Some(1);
         let i = value.checked_sub(1)?;
-        match self.layers.get(i)? {
-            Layer::Dense(_) | Layer::Conv2d(_) | Layer::Conv1d(_) | Layer::DepthwiseConv2d(_)
-                if single =>
-            {
-                Some(i)
-            }
-            _ => None,
-        }
+        // which layers absorb a per-channel affine op is the op's rule
+        (single && self.layers.get(i)?.affine_channels().is_some()).then_some(i)
     }
 
     /// `y = a x + b` per channel: folded into the linear layer before it when that is its
     /// only consumer, else a BatchNorm layer.
     fn affine(&mut self, n: &NodeProto, a: Vec<f64>, b: Vec<f64>) -> Result<(), OnnxError> {
         let (value, lay) = self.dynamic(n, 0)?;
-        if let Some(i) = self.foldable(value) {
-            let folded = crate::quant::fold_affine(&self.layers[i], &a, &b).ok_or_else(|| {
-                self.graph_err(n, "per-channel factors do not match the layer's channels")
-            })?;
+        // folded where the layer before absorbs it; otherwise (another consumer, or factors
+        // of another length than its channels) kept as a BatchNorm layer
+        let folded = self
+            .foldable(value)
+            .and_then(|i| Some((i, crate::quant::fold_affine(&self.layers[i], &a, &b)?)));
+        if let Some((i, folded)) = folded {
             self.layers[i] = folded;
             self.notes.push(format!(
                 "{} ({}) folded into {}",

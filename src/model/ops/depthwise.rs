@@ -91,6 +91,12 @@ impl<N: Clone + Debug> Linear<N> for DepthwiseConv2d<N> {
         let w = self.w.shape();
         Ok(conv_taps(x[0], x[1], (w[0], w[1]), &self.cfg)? * w[2] * w[3])
     }
+    /// Output channel `ci * multiplier + j` comes from weights `[.., .., ci, j]`: the
+    /// trailing two axes, flattened, are the channels (MobileNet's depthwise + BatchNorm).
+    fn affine_channels(&self) -> Option<usize> {
+        let w = self.w.shape();
+        Some(w[2] * w[3])
+    }
 }
 
 linear_op!(DepthwiseConv2d);

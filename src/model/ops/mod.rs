@@ -46,6 +46,9 @@ macro_rules! linear_op {
             fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
                 linear_forward(self, ins)
             }
+            fn affine_channels(&self) -> Option<usize> {
+                Linear::<f64>::affine_channels(self)
+            }
             fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
                 let f = Linear::<f64>::weight_factors(self);
                 Ok(Layer::$t(self.map(|a, p| {
@@ -263,6 +266,10 @@ pub trait FloatOp: Op<f64> {
     /// at `S`, biases at the accumulator's scale, activations' constants at `S`). A linear
     /// op is then followed by a rescale, which the caller inserts.
     fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error>;
+    /// [`Linear::affine_channels`] for linear ops; `None` (nothing absorbed) for the rest.
+    fn affine_channels(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Rounds float numbers to the integers of a scale `S`, keeping the largest rounding error
@@ -369,6 +376,20 @@ pub trait Linear<N>: Op<N> {
     /// variables (one constraint each with public or private weights); padded cells are
     /// constants and cost nothing.
     fn products(&self, x: &[usize]) -> Result<usize, Error>;
+    /// The output channels a per-channel affine op after this one (`a y + b`: a
+    /// BatchNormalization, a Mul and Add by per-channel constants) acts on, when the op
+    /// absorbs it into its parameters ([`Layer::absorb_affine`]): the elements of its last
+    /// weight cycle through the channels along its trailing axes, and its bias has one entry
+    /// per channel. By default the last weight's last axis, for ops with a bias; `None` for
+    /// ops without one.
+    fn affine_channels(&self) -> Option<usize> {
+        let p = self.params();
+        if !p.iter().any(|(_, k)| *k == Param::Bias) {
+            return None;
+        }
+        let (w, _) = p.iter().rev().find(|(_, k)| *k == Param::Weight)?;
+        w.shape().last().copied()
+    }
 }
 
 /// A view of `a` with `D` dimensions, or a shape error.
@@ -754,6 +775,11 @@ macro_rules! registry {
             /// The integer layer at the quantiser's scale ([`FloatOp::quantize`]).
             pub fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
                 match self { $( Layer::$v(op) => FloatOp::quantize(op, q), )* }
+            }
+            /// The channels a following per-channel affine op acts on, when this layer can
+            /// absorb it ([`Linear::affine_channels`]).
+            pub fn affine_channels(&self) -> Option<usize> {
+                match self { $( Layer::$v(op) => FloatOp::affine_channels(op), )* }
             }
         }
 
