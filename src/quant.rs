@@ -252,8 +252,8 @@ pub fn quantize(fm: &FloatModel, scale: Scale) -> Result<Quantized, QuantError> 
             return Err(QuantError::NotFinite { index, kind });
         }
         let err = q.err;
-        let out = if l.is_linear() {
-            let factors = l.weight_factors();
+        let factors = l.rescale_power();
+        let out = if factors > 0 {
             let lin = push(il, ins, if named { name.clone() } else { String::new() });
             push(
                 Layer::Rescale(ops::Rescale(s.pow(factors))),

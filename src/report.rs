@@ -375,6 +375,18 @@ pub fn gadget_rows() -> Vec<Row> {
         None,
         ("poly_cost", poly_cost(32, &n3)),
     );
+    let c = count(|cs| {
+        let p = arkml_gadgets::activation::product(&witness(&cs, -3), &witness(&cs, 5), 32, 32);
+        drop(p.unwrap())
+    });
+    push(
+        "product of two activations",
+        "A = B = 32 (SiLU, HardSwish, a gate)".into(),
+        "1",
+        c,
+        None,
+        ("product_cost", arkml_gadgets::activation::product_cost()),
+    );
     let c = count(|cs| drop(cubic(&ZIGMOID, &witness(&cs, -1), 19, &n).unwrap()));
     push(
         "cubic sigmoid / tanh",

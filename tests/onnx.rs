@@ -739,3 +739,193 @@ fn a_depthwise_conv_then_batch_norm_folds_as_in_mobilenet() {
         vec!["Depthwise", "BatchNorm"]
     );
 }
+
+#[test]
+fn pooling_with_ceil_mode_keeps_the_last_partial_window() {
+    // x [1, 1, 5, 5] -> MaxPool(2x2, stride 2, ceil_mode) -> [1, 1, 3, 3] (floor: 2x2),
+    // and AveragePool likewise, dividing the partial windows by their real cells
+    let pool = |op: &str| {
+        let mut p = node(op, "pool", &["x"], &["y"]);
+        p.attribute = vec![
+            AttributeProto {
+                name: "kernel_shape".into(),
+                r#type: attr_type::INTS,
+                ints: vec![2, 2],
+                ..Default::default()
+            },
+            AttributeProto {
+                name: "strides".into(),
+                r#type: attr_type::INTS,
+                ints: vec![2, 2],
+                ..Default::default()
+            },
+            AttributeProto {
+                name: "ceil_mode".into(),
+                r#type: attr_type::INT,
+                i: 1,
+                ..Default::default()
+            },
+        ];
+        ModelProto {
+            ir_version: 8,
+            opset_import: vec![OperatorSetIdProto {
+                domain: String::new(),
+                version: 13,
+            }],
+            graph: Some(GraphProto {
+                node: vec![p],
+                name: "ceil".into(),
+                initializer: vec![],
+                input: vec![value("x", &[Ok(1), Ok(1), Ok(5), Ok(5)])],
+                output: vec![value("y", &[Ok(1), Ok(1), Ok(3), Ok(3)])],
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec()
+    };
+    let x = ArrayD::from_shape_fn(IxDyn(&[5, 5, 1]), |ix| (ix[0] * 5 + ix[1]) as f64);
+    let max = import(&pool("MaxPool"), &ImportOptions::default())
+        .unwrap()
+        .model;
+    let y = max.forward(&x).unwrap().last().unwrap().clone();
+    assert_eq!(y.shape(), &[3, 3, 1]);
+    // window (i, j) covers rows 2i..2i+2 and columns 2j..2j+2 within the 5x5 input
+    let cell = |i: usize, j: usize| (i * 5 + j) as f64;
+    for i in 0..3 {
+        for j in 0..3 {
+            let (r, c) = ((2 * i + 1).min(4), (2 * j + 1).min(4));
+            assert_eq!(y[[i, j, 0]], cell(r, c), "({i}, {j})");
+        }
+    }
+    let avg = import(&pool("AveragePool"), &ImportOptions::default())
+        .unwrap()
+        .model;
+    let y = avg.forward(&x).unwrap().last().unwrap().clone();
+    assert_eq!(y.shape(), &[3, 3, 1]);
+    // the corner window holds one real cell; the edge ones two
+    assert_eq!(y[[2, 2, 0]], cell(4, 4));
+    assert_eq!(y[[2, 0, 0]], (cell(4, 0) + cell(4, 1)) / 2.0);
+    assert_eq!(
+        y[[0, 0, 0]],
+        (cell(0, 0) + cell(0, 1) + cell(1, 0) + cell(1, 1)) / 4.0
+    );
+}
+
+#[test]
+fn a_grouped_conv_is_one_conv_with_zeros_between_groups() {
+    // x [1, 4, 3, 3] -> Conv(1x1, group 2, 4 filters): each pair of outputs reads its pair
+    // of input channels only
+    let mut conv = node("Conv", "g", &["x", "w"], &["y"]);
+    conv.attribute = vec![AttributeProto {
+        name: "group".into(),
+        r#type: attr_type::INT,
+        i: 2,
+        ..Default::default()
+    }];
+    // w[o][ci in group][0][0]
+    let w = [1.0, 2.0, 3.0, 4.0, -1.0, 0.5, 2.0, -3.0];
+    let m = ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 13,
+        }],
+        graph: Some(GraphProto {
+            node: vec![conv],
+            name: "grouped".into(),
+            initializer: vec![weights("w", &[4, 2, 1, 1], &w)],
+            input: vec![value("x", &[Ok(1), Ok(4), Ok(3), Ok(3)])],
+            output: vec![value("y", &[Ok(1), Ok(4), Ok(3), Ok(3)])],
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let fm = import(&m, &ImportOptions::default()).unwrap().model;
+    let x = ArrayD::from_shape_fn(IxDyn(&[3, 3, 4]), |ix| {
+        (ix[0] + 2 * ix[1]) as f64 + ix[2] as f64 / 4.0
+    });
+    let y = fm.forward(&x).unwrap().last().unwrap().clone();
+    for i in 0..3 {
+        for j in 0..3 {
+            for o in 0..4 {
+                let g = o / 2;
+                let want: f64 = (0..2)
+                    .map(|k| w[o * 2 + k] as f64 * x[[i, j, g * 2 + k]])
+                    .sum();
+                assert!((y[[i, j, o]] - want).abs() < 1e-12, "({i}, {j}, {o})");
+            }
+        }
+    }
+    // a group count that does not divide the channels: a typed error naming it
+    let mut bad = ModelProto::decode(m.as_slice()).unwrap();
+    bad.graph.as_mut().unwrap().node[0].attribute[0].i = 3;
+    let e = import(&bad.encode_to_vec(), &ImportOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Unsupported { why, .. } if why.contains("group 3")),
+        "{e}"
+    );
+}
+
+#[test]
+fn hardswish_and_a_channel_gate_import_quantise_and_prove() {
+    // MobileNetV3's pieces: x [1, 2, 3, 3] -> HardSwish -> h; GlobalAveragePool(h) -> g
+    // [1, 2, 1, 1] -> HardSigmoid -> s; y = h * s (the squeeze-excite gate)
+    let m = ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 14,
+        }],
+        graph: Some(GraphProto {
+            node: vec![
+                node("HardSwish", "hs", &["x"], &["h"]),
+                node("GlobalAveragePool", "gap", &["h"], &["g"]),
+                node("HardSigmoid", "gate", &["g"], &["s"]),
+                node("Mul", "se", &["h", "s"], &["y"]),
+            ],
+            name: "se".into(),
+            initializer: vec![],
+            input: vec![value("x", &[Ok(1), Ok(2), Ok(3), Ok(3)])],
+            output: vec![value("y", &[Ok(1), Ok(2), Ok(3), Ok(3)])],
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let o = ImportOptions {
+        input_max: 4.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    let x = ArrayD::from_shape_fn(IxDyn(&[3, 3, 2]), |ix| {
+        ix[0] as f64 - 1.5 * ix[1] as f64 + ix[2] as f64 * 0.75
+    });
+    let hs = |v: f64| v * (v / 6.0 + 0.5).clamp(0.0, 1.0);
+    let h = x.mapv(hs);
+    let mean = |c: usize| (0..9).map(|k| h[[k / 3, k % 3, c]]).sum::<f64>() / 9.0;
+    let gate = |c: usize| (0.2 * mean(c) + 0.5).clamp(0.0, 1.0);
+    let y = fm.forward(&x).unwrap().last().unwrap().clone();
+    for (ix, v) in y.indexed_iter() {
+        let want = h[&ix] * gate(ix[2]);
+        assert!((v - want).abs() < 1e-9, "{ix:?}: {v} vs {want}");
+    }
+    // quantised at 2^12: the integers follow the float model within the rounding, and the
+    // circuit is satisfied (two products per element: the HardSwish and the gate)
+    let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+    let xi = x.mapv(|v| num_bigint::BigInt::from((v * 4096.0).round() as i64));
+    let out = q.model.predict(&xi).unwrap();
+    for (ix, v) in out.indexed_iter() {
+        let got = v.to_f64().unwrap() / 4096.0;
+        assert!((got - y[&ix]).abs() < 0.01, "{ix:?}: {got} vs {}", y[&ix]);
+    }
+    let products: usize = q
+        .model
+        .analyse()
+        .unwrap()
+        .iter()
+        .filter(|l| l.kind == "Product")
+        .map(|l| l.constraints)
+        .sum();
+    assert_eq!(products, 2 * 18);
+    let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
+    arkml::groth16::check(c).unwrap();
+}

@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// How many op kinds [`op`] draws from.
-const KINDS: usize = 30;
+const KINDS: usize = 31;
 
 fn rnd<D: ndarray::Dimension, Sh: ndarray::ShapeBuilder<Dim = D>>(
     rng: &mut StdRng,
@@ -171,6 +171,8 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
             img,
             1,
         ),
+        // a product of two activations (here x * x)
+        29 => (vec![Layer::Product(ops::Product)], img, 2),
         // ops after a ReLU see non-negative values (max pooling and ArgMax compare cheaper)
         _ => (
             vec![

@@ -24,6 +24,28 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
+    fn product_matches_native(
+        (a, x) in (0u32..=120).prop_flat_map(|a| (Just(a), in_bound(a))),
+        (b, y) in (0u32..=120).prop_flat_map(|b| (Just(b), in_bound(b))),
+    ) {
+        use arkml_gadgets::activation::{native_product, product, product_bound, product_cost};
+        let c = cs();
+        // the operands as public inputs: only the product is a witness, and it is pinned
+        let z = product(&input(&c, &x), &input(&c, &y), a, b).unwrap();
+        prop_assert_eq!(val(&z), native_product(&x, &y));
+        prop_assert!(arkml_gadgets::fixed::fits_signed(&val(&z), product_bound(a, b)));
+        prop_assert_eq!(c.num_constraints(), product_cost());
+        prop_assert!(c.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&c);
+        // a constant operand still costs its constraint (counts do not depend on values)
+        let c = cs();
+        let k = ark_r1cs_std::fields::fp::FpVar::Constant(arkml_gadgets::fixed::to_field(&y));
+        let z = product(&input(&c, &x), &k, a, b).unwrap();
+        prop_assert_eq!(val(&z), native_product(&x, &y));
+        prop_assert_eq!(c.num_constraints(), product_cost());
+    }
+
+    #[test]
     fn relu_matches_native((b, x) in (0u32..=200).prop_flat_map(|b| (Just(b), in_bound(b)))) {
         let c = cs();
         let y = relu(&witness(&c, &x), b).unwrap();
@@ -399,4 +421,20 @@ proptest! {
         prop_assert!(cs.is_satisfied().unwrap());
         assert_all_witnesses_pinned(&cs);
     }
+}
+
+#[test]
+fn a_lying_product_fails_and_wide_bounds_are_refused() {
+    use arkml_gadgets::activation::product;
+    let c = cs();
+    let z = product(&witness(&c, &bi(-7)), &witness(&c, &bi(9)), 4, 4).unwrap();
+    assert_eq!(val(&z), bi(-63));
+    assert!(c.is_satisfied().unwrap());
+    // a prover claiming the product one off: unsatisfied
+    z.enforce_equal(&witness(&c, &bi(-62))).unwrap();
+    assert!(!c.is_satisfied().unwrap());
+    // a product whose bound leaves the field: a typed error, not a wrapped value
+    let c = cs();
+    let e = product(&witness(&c, &bi(1)), &witness(&c, &bi(1)), 200, 60).unwrap_err();
+    assert!(matches!(e, Error::BoundTooLarge { .. }), "{e}");
 }

@@ -103,6 +103,7 @@ fn every_gadget_has_a_unique_witness() {
                 let y = witness(cs, &bi(w));
                 let _ = max(&x, &y, b + 1).unwrap();
                 let _ = is_lt(&x, &y, b + 1).unwrap();
+                let _ = arkml_gadgets::activation::product(&x, &y, b, b).unwrap();
             });
             witness_is_unique(&cs, 2).unwrap_or_else(|e| panic!("{v}, {w}: {e}"));
         }

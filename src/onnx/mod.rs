@@ -55,7 +55,7 @@ use proto::{attr_type, data_type, AttributeProto, ModelProto, NodeProto, TensorP
 
 /// The ops the importer reads (for error messages and docs).
 pub const SUPPORTED_OPS: &str = "Conv, Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Clip, \
-Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Flatten, Reshape, \
+HardSigmoid, HardSwish, Sigmoid, Tanh, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Flatten, Reshape, \
 Transpose, Concat, Pad, ArgMax, BatchNormalization, Softmax, Dropout, Identity, Cast, Constant, \
 ReduceMean (over H and W), PRelu (one slope), Resize / Upsample (nearest, integer factors), \
 Squeeze / Unsqueeze ([N, C] <-> [N, C, 1, 1]), and on constants (shape computations) Shape, \
@@ -1154,6 +1154,35 @@ impl Builder<'_> {
                 self.set(n, y, lay);
                 Ok(())
             }
+            "HardSigmoid" | "HardSwish" => {
+                // max(0, min(1, alpha x + beta)) (HardSwish: x times that, alpha 1/6, beta
+                // 1/2): an affine layer, a clip, and for HardSwish a product; all exact
+                // integer ops (no approximation beyond the rounding of alpha and beta)
+                let (v, lay) = self.dynamic(n, 0)?;
+                let (alpha, beta) = if op == "HardSwish" {
+                    (1.0 / 6.0, 0.5)
+                } else {
+                    (
+                        attr(n, "alpha").map_or(0.2, |a| a.f as f64),
+                        attr(n, "beta").map_or(0.5, |a| a.f as f64),
+                    )
+                };
+                let ch = lay.channels();
+                let name = node_name(n);
+                let affine = Layer::BatchNorm(ops::BatchNorm {
+                    a: Array1::from(vec![alpha; ch]),
+                    b: Array1::from(vec![beta; ch]),
+                });
+                let a = self.emit(affine, vec![v], &format!("{name}.affine"));
+                let g = self.emit(FloatLayer::clip(0.0, 1.0), vec![a], &format!("{name}.clip"));
+                let y = if op == "HardSwish" {
+                    self.emit(Layer::Product(ops::Product), vec![v, g], &name)
+                } else {
+                    g
+                };
+                self.set(n, y, lay);
+                Ok(())
+            }
             "Clip" => {
                 let (v, lay) = self.dynamic(n, 0)?;
                 let scalar = |c: Option<ArrayD<f64>>| -> Option<f64> {
@@ -1866,10 +1895,39 @@ impl Builder<'_> {
                         b: Array1::from(b),
                         cfg,
                     })
+                } else if group > 1
+                    && c % group as usize == 0
+                    && m % group as usize == 0
+                    && w.shape()[1] == c / group as usize
+                {
+                    // a grouped convolution (ResNeXt, RegNet, ShuffleNet) as one convolution
+                    // whose weights are zero between groups: constant zeros cost nothing, and
+                    // public or private zeros are bound like every other weight
+                    let (cg, mg) = (c / group as usize, m / group as usize);
+                    let wt = Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| {
+                        if ci / cg == o / mg {
+                            w[[o, ci % cg, a, bb]]
+                        } else {
+                            0.0
+                        }
+                    });
+                    self.notes.push(format!(
+                        "{} (group {group}) as one convolution with zero weights between groups",
+                        node_name(n)
+                    ));
+                    Layer::Conv2d(ops::Conv2d {
+                        w: wt,
+                        b: Array1::from(b),
+                        cfg,
+                    })
                 } else {
                     return Err(self.unsupported(
                         n,
-                        format!("group {group} (only 1, or depthwise: one per input channel)"),
+                        format!(
+                            "group {group} with weights for {} channels per group on {c} \
+                             input channels and {m} filters",
+                            w.shape()[1]
+                        ),
                     ));
                 };
                 let y = self.emit(layer, vec![value], &name);
@@ -2011,11 +2069,39 @@ impl Builder<'_> {
                 }
                 Ok(())
             }
+            (Val::Dyn { .. }, Val::Dyn { .. }) if op == "Mul" => {
+                let (a, la) = self.dynamic(n, 0)?;
+                let (b, lb) = self.dynamic(n, 1)?;
+                // equal layouts, or a per-channel gate ([N, C] or [N, C, 1, 1]) over a map
+                let gate = |full: Lay, g: Lay| match (full, g) {
+                    (Lay::Chw { c, .. }, Lay::Pooled(k) | Lay::Vec(k)) => c == k,
+                    (Lay::Chw { c, .. }, Lay::Chw { c: k, h: 1, w: 1 }) => c == k,
+                    _ => false,
+                };
+                let lay = if la == lb || gate(la, lb) {
+                    la
+                } else if gate(lb, la) {
+                    lb
+                } else {
+                    return Err(self.graph_err(
+                        n,
+                        format!(
+                            "a product of activations of shapes {:?} and {:?} (equal shapes, \
+                             or a per-channel gate)",
+                            la.onnx_shape(),
+                            lb.onnx_shape()
+                        ),
+                    ));
+                };
+                let v = self.emit(Layer::Product(ops::Product), vec![a, b], &node_name(n));
+                self.set(n, v, lay);
+                Ok(())
+            }
             (Val::Dyn { .. }, Val::Dyn { .. }) => {
                 if !matches!(op, "Add" | "Sub") {
                     return Err(self.unsupported(
                         n,
-                        "a product or quotient of two activations (not a fixed-point affine op)",
+                        "a quotient of two activations (not a fixed-point affine op)",
                     ));
                 }
                 let (a, la) = self.dynamic(n, 0)?;
@@ -2116,22 +2202,44 @@ impl Builder<'_> {
         {
             return Err(self.graph_err(n, "kernel_shape, strides or pads of the wrong length"));
         }
-        if attr_int(n, "ceil_mode", 0) != 0 || dil.iter().any(|&d| d != 1) {
-            return Err(self.unsupported(n, "ceil_mode or dilations"));
+        if dil.iter().any(|&d| d != 1) {
+            return Err(self.unsupported(n, "dilations"));
         }
+        let ceil = attr_int(n, "ceil_mode", 0) != 0;
         let avg = n.op_type == "AveragePool";
         if avg && pads.iter().any(|&p| p != 0) && attr_int(n, "count_include_pad", 0) != 0 {
             return Err(self.unsupported(n, "count_include_pad = 1 with padding"));
         }
-        let (before, after) = (
+        let (before, mut after) = (
             (pads[0] as usize, pads[1] as usize),
             (pads[2] as usize, pads[3] as usize),
         );
         let auto_pad = attr_str(n, "auto_pad").unwrap_or_else(|| "NOTSET".into());
+        if ceil {
+            if !matches!(auto_pad.as_str(), "NOTSET" | "VALID") {
+                return Err(self.unsupported(n, format!("ceil_mode with auto_pad {auto_pad}")));
+            }
+            // ceil_mode: a last, partial window where the floor drops it (as onnxruntime and
+            // PyTorch: a window starting beyond the input and the padding before is dropped),
+            // as padding after the input that the pooling ignores
+            let extra = |len: usize, k: usize, s: usize, pb: usize, pa: usize| {
+                let total = len.checked_add(pb)?.checked_add(pa)?;
+                let span = total.checked_sub(k)?;
+                let mut out = span.div_ceil(s.max(1)) + 1;
+                if (out - 1) * s >= len + pb {
+                    out -= 1;
+                }
+                Some(((out - 1) * s + k).saturating_sub(total))
+            };
+            let (k0, k1, s0, s1) = (k[0] as usize, k[1] as usize, s[0] as usize, s[1] as usize);
+            let (e0, e1) = extra(h, k0, s0, before.0, after.0)
+                .zip(extra(w, k1, s1, before.1, after.1))
+                .ok_or_else(|| self.graph_err(n, "the kernel is larger than the padded input"))?;
+            after = (after.0 + e0, after.1 + e1);
+        }
         let padding = match auto_pad.as_str() {
-            "NOTSET" if before == (0, 0) && after == (0, 0) => Padding::Valid,
-            "NOTSET" => Padding::Explicit { before, after },
-            "VALID" => Padding::Valid,
+            "NOTSET" | "VALID" if before == (0, 0) && after == (0, 0) => Padding::Valid,
+            "NOTSET" | "VALID" => Padding::Explicit { before, after },
             "SAME_UPPER" => Padding::Same,
             other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
         };

@@ -49,6 +49,9 @@ macro_rules! linear_op {
             fn affine_channels(&self) -> Option<usize> {
                 Linear::<f64>::affine_channels(self)
             }
+            fn rescale_power(&self) -> u32 {
+                Linear::<f64>::weight_factors(self)
+            }
             fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
                 let f = Linear::<f64>::weight_factors(self);
                 Ok(Layer::$t(self.map(|a, p| {
@@ -97,6 +100,7 @@ mod mul;
 mod pointwise;
 mod poly;
 mod poly_raw;
+mod product;
 mod relu;
 mod rescale;
 mod rescale_within;
@@ -126,6 +130,7 @@ pub use mul::Mul;
 pub use pointwise::PointwiseConv2d;
 pub use poly::Poly;
 pub use poly_raw::PolyRaw;
+pub use product::Product;
 pub use relu::Relu;
 pub use rescale::Rescale;
 pub use rescale_within::RescaleWithin;
@@ -269,6 +274,12 @@ pub trait FloatOp: Op<f64> {
     /// [`Linear::affine_channels`] for linear ops; `None` (nothing absorbed) for the rest.
     fn affine_channels(&self) -> Option<usize> {
         None
+    }
+    /// The power of the scale `S` the quantised op's output carries beyond `S` (its weight
+    /// factors for a linear op, 1 for a product of two activations, 0 for the rest): the
+    /// quantiser follows it by a rescale by `S` to that power.
+    fn rescale_power(&self) -> u32 {
+        0
     }
 }
 
@@ -781,6 +792,11 @@ macro_rules! registry {
             pub fn affine_channels(&self) -> Option<usize> {
                 match self { $( Layer::$v(op) => FloatOp::affine_channels(op), )* }
             }
+            /// The power of the scale a rescale after the quantised layer divides by
+            /// ([`FloatOp::rescale_power`]; 0: no rescale).
+            pub fn rescale_power(&self) -> u32 {
+                match self { $( Layer::$v(op) => FloatOp::rescale_power(op), )* }
+            }
         }
 
         $( impl<N> From<$ty> for Layer<N> {
@@ -808,6 +824,9 @@ registry! {
     BatchNorm(BatchNorm<N>),
     /// The elementwise product with a tensor of the input's shape.
     Mul(Mul<N>),
+    /// The elementwise product of two activations (the second broadcast), at the square
+    /// of their scale.
+    Product(Product),
     /// Floor division (back to the activation scale).
     Rescale(Rescale),
     /// Floor division with the quotient range-checked to a width calibrated from data.
