@@ -929,3 +929,85 @@ fn hardswish_and_a_channel_gate_import_quantise_and_prove() {
     let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
     arkml::groth16::check(c).unwrap();
 }
+
+#[test]
+fn scikit_learn_pipelines_as_skl2onnx_writes_them() {
+    // StandardScaler + LogisticRegression, 10 classes and binary (ai.onnx.ml: Scaler,
+    // LinearClassifier, Normalizer, ZipMap), scikit-learn's default export
+    for name in ["skl_logreg", "skl_logreg_binary"] {
+        let imported = load(name, &ImportOptions::default());
+        assert!(
+            imported.notes.iter().any(|n| n.contains("post_transform")),
+            "{name}: {:?}",
+            imported.notes
+        );
+        let r = json(&format!("{name}.ref.json"));
+        let sk: Vec<usize> = r["framework_argmax"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect();
+        let (xs, _) = digits(&[64]);
+        let m = &imported.model;
+        for (x, want) in xs.iter().zip(&sk) {
+            assert_eq!(argmax(float_out(m, x).into_iter()), *want, "{name}");
+        }
+        // quantised with an ArgMax, the proven class is scikit-learn's on every input
+        let with_argmax = load(
+            name,
+            &ImportOptions {
+                argmax: true,
+                ..Default::default()
+            },
+        );
+        let q = quantize(&with_argmax.model, Scale::Pow2(12)).unwrap();
+        for (x, want) in xs.iter().zip(&sk) {
+            let class = q.model.predict(&q.quantize_input(x).unwrap()).unwrap();
+            assert_eq!(
+                class.iter().next().unwrap().to_usize(),
+                Some(*want),
+                "{name}"
+            );
+        }
+        let c = arkml::model::ModelCircuit::new(
+            std::sync::Arc::new(q.model.clone()),
+            q.quantize_input(&xs[0]).unwrap(),
+        )
+        .unwrap();
+        arkml::groth16::check(c).unwrap();
+    }
+    // StandardScaler + LinearRegression: the prediction itself
+    let imported = load("skl_linreg", &ImportOptions::default());
+    let want = rows(&json("skl_linreg.ref.json")["outputs"]);
+    let (xs, _) = digits(&[64]);
+    for (x, w) in xs.iter().zip(&want) {
+        let got = float_out(&imported.model, x);
+        assert!(
+            (got[0] - w[0]).abs() < 1e-4 * (1.0 + w[0].abs()),
+            "{} vs {}",
+            got[0],
+            w[0]
+        );
+    }
+    // a tree ensemble is a typed error naming the domain's op and the supported list
+    let mut m = ModelProto::decode(
+        std::fs::read(dir().join("skl_logreg.onnx"))
+            .unwrap()
+            .as_slice(),
+    )
+    .unwrap();
+    let g = m.graph.as_mut().unwrap();
+    let lc = g
+        .node
+        .iter_mut()
+        .find(|n| n.op_type == "LinearClassifier")
+        .unwrap();
+    lc.op_type = "TreeEnsembleClassifier".into();
+    let e = import(&m.encode_to_vec(), &ImportOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Unsupported { op, supported, .. }
+            if op.contains("TreeEnsembleClassifier") && supported.contains("LinearClassifier")),
+        "{e}"
+    );
+}

@@ -14,9 +14,12 @@
 //!   becomes the Conv's padding. `Dropout`, `Identity` and a `Cast` to float are dropped.
 //!   A `Softmax` on a model output is dropped with a note (it does not change the argmax):
 //!   the model outputs logits.
+//! - **Files.** Tensors kept in an external data file (torch's default exporter) are read
+//!   from [`ImportOptions::data_dir`] ([`load_onnx`]: the model's folder), never outside it.
 //! - **Ops** (opset 7 to 22, default domain): Conv (1D, 2D; pads, strides, dilations,
-//!   `group` 1 or depthwise), Gemm, MatMul, Add, Sub, Mul, Div (by constants, or two
-//!   activations for Add / Sub), Relu, LeakyRelu, Clip (ReLU6), Sigmoid / Tanh (only with
+//!   `group` 1, depthwise or grouped), Gemm, MatMul, Add, Sub, Mul, Div (by constants, or two
+//!   activations for Add / Sub / Mul), Relu, LeakyRelu, Clip (ReLU6), HardSigmoid,
+//!   HardSwish, Sigmoid / Tanh (only with
 //!   [`ImportOptions::cubic`]: circomlib-ml's cubic approximations), MaxPool, AveragePool,
 //!   GlobalAveragePool, GlobalMaxPool, Flatten, Reshape (to a flatten or the same shape),
 //!   Transpose (a layout change), Concat (channels), Pad (zero, before a Conv), ArgMax,
@@ -38,6 +41,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod ml;
 pub mod proto;
 
 use crate::model::ops;
@@ -1077,6 +1081,9 @@ impl Builder<'_> {
     }
 
     fn node(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        if n.domain == "ai.onnx.ml" {
+            return self.ml_node(n);
+        }
         if !(n.domain.is_empty() || n.domain == "ai.onnx") {
             return Err(self.unsupported(n, format!("domain {:?}", n.domain)));
         }
@@ -1667,10 +1674,13 @@ impl Builder<'_> {
         // an ArgMax reading it sees the same maximum in the logits
         let passes = cs.iter().all(|c| {
             c.op_type == "ArgMax"
-                || (matches!(c.op_type.as_str(), "Identity" | "Dropout" | "Cast")
-                    && c.output
-                        .first()
-                        .is_some_and(|o| self.only_to_output(o, depth + 1)))
+                || (matches!(
+                    c.op_type.as_str(),
+                    "Identity" | "Dropout" | "Cast" | "Normalizer" | "ZipMap"
+                ) && c
+                    .output
+                    .first()
+                    .is_some_and(|o| self.only_to_output(o, depth + 1)))
         });
         (is_output || !cs.is_empty()) && passes
     }
