@@ -1011,3 +1011,67 @@ fn scikit_learn_pipelines_as_skl2onnx_writes_them() {
         "{e}"
     );
 }
+
+#[test]
+fn a_squeeze_excite_block_with_1x1_convs_as_torchvision_writes_it() {
+    // x [1, 4, 3, 3] -> GlobalAveragePool -> Conv 1x1 (4 -> 2) -> Relu -> Conv 1x1 (2 -> 4)
+    // -> HardSigmoid -> Mul with x (MobileNetV3's SqueezeExcitation)
+    let w1: Vec<f32> = (0..8).map(|i| (i as f32 - 3.5) / 4.0).collect();
+    let w2: Vec<f32> = (0..8).map(|i| (3.0 - i as f32) / 5.0).collect();
+    let m = ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 14,
+        }],
+        graph: Some(GraphProto {
+            node: vec![
+                node("GlobalAveragePool", "gap", &["x"], &["g"]),
+                node("Conv", "fc1", &["g", "w1", "b1"], &["f1"]),
+                node("Relu", "r", &["f1"], &["a"]),
+                node("Conv", "fc2", &["a", "w2", "b2"], &["f2"]),
+                node("HardSigmoid", "hs", &["f2"], &["s"]),
+                node("Mul", "scale", &["x", "s"], &["y"]),
+            ],
+            name: "se".into(),
+            initializer: vec![
+                weights("w1", &[2, 4, 1, 1], &w1),
+                weights("b1", &[2], &[0.1, -0.1]),
+                weights("w2", &[4, 2, 1, 1], &w2),
+                weights("b2", &[4], &[0.0, 0.5, -0.5, 1.0]),
+            ],
+            input: vec![value("x", &[Ok(1), Ok(4), Ok(3), Ok(3)])],
+            output: vec![value("y", &[Ok(1), Ok(4), Ok(3), Ok(3)])],
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let fm = import(&m, &ImportOptions::default()).unwrap().model;
+    let x = ArrayD::from_shape_fn(IxDyn(&[3, 3, 4]), |ix| {
+        ((ix[0] * 3 + ix[1]) as f64 / 9.0 - 0.4) * (1.0 + ix[2] as f64 / 4.0)
+    });
+    let g: Vec<f64> = (0..4)
+        .map(|c| (0..9).map(|k| x[[k / 3, k % 3, c]]).sum::<f64>() / 9.0)
+        .collect();
+    let a: Vec<f64> = (0..2)
+        .map(|o| {
+            ((0..4).map(|c| w1[o * 4 + c] as f64 * g[c]).sum::<f64>() + [0.1, -0.1][o]).max(0.0)
+        })
+        .collect();
+    let b2 = [0.0, 0.5, -0.5, 1.0];
+    let s: Vec<f64> = (0..4)
+        .map(|o| {
+            let f = (0..2).map(|k| w2[o * 2 + k] as f64 * a[k]).sum::<f64>() + b2[o];
+            (0.2 * f + 0.5).clamp(0.0, 1.0)
+        })
+        .collect();
+    let y = fm.forward(&x).unwrap().last().unwrap().clone();
+    for (ix, v) in y.indexed_iter() {
+        let want = x[&ix] * s[ix[2]];
+        assert!((v - want).abs() < 1e-6, "{ix:?}: {v} vs {want}");
+    }
+    let q = quantize(&fm, Scale::Pow2(10)).unwrap();
+    let xi = x.mapv(|v| num_bigint::BigInt::from((v * 1024.0).round() as i64));
+    let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
+    arkml::groth16::check(c).unwrap();
+}

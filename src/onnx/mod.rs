@@ -1996,6 +1996,30 @@ impl Builder<'_> {
                 self.set(n, y, Lay::Cl { c: m, l: g.out.1 });
                 Ok(())
             }
+            // a 1x1 convolution of a [N, C, 1, 1] tensor (squeeze-excite's fully connected
+            // layers after a global pooling): a Dense layer
+            (Lay::Pooled(c), 4)
+                if w.shape()[2] == 1
+                    && w.shape()[3] == 1
+                    && group == 1
+                    && extra.is_none()
+                    && attr_ints(n, "pads").is_none_or(|p| p.iter().all(|&v| v == 0)) =>
+            {
+                if w.shape()[1] != c {
+                    return Err(self.graph_err(
+                        n,
+                        format!("weights for {} channels, input has {c}", w.shape()[1]),
+                    ));
+                }
+                let wt = Array2::from_shape_fn((c, m), |(ci, o)| w[[o, ci, 0, 0]]);
+                let layer = Layer::Dense(ops::Dense {
+                    w: wt,
+                    b: Array1::from(b),
+                });
+                let y = self.emit(layer, vec![value], &node_name(n));
+                self.set(n, y, Lay::Pooled(m));
+                Ok(())
+            }
             (l, r) => Err(self.unsupported(
                 n,
                 format!(
