@@ -387,6 +387,21 @@ pub fn gadget_rows() -> Vec<Row> {
         None,
         ("product_cost", arkml_gadgets::activation::product_cost()),
     );
+    let table = arkml_gadgets::activation::SigmoidTable::new(&n).expect("scale 2^16");
+    let c = count(|cs| {
+        drop(arkml_gadgets::activation::sigmoid(&witness(&cs, -1), 19, &table).unwrap())
+    });
+    push(
+        "piecewise-cubic sigmoid (tanh: B + 1)",
+        "B = 19, S = 2^16 (error at most 0.55 + 2.7e-6 S units over the real line)".into(),
+        "(B + 2) + 1 + compare(c) + 1 + rescale(c, S/2) + 6 + 30 + 5 + rescale(N, (S/2)^3 2^8) + 1",
+        c,
+        None,
+        (
+            "sigmoid_cost",
+            arkml_gadgets::activation::sigmoid_cost(19, &table),
+        ),
+    );
     let c = count(|cs| drop(cubic(&ZIGMOID, &witness(&cs, -1), 19, &n).unwrap()));
     push(
         "cubic sigmoid / tanh",

@@ -276,17 +276,18 @@ fn bad_models_are_typed_errors() {
         e.contains("Erf") && e.contains("gelu_part") && e.contains("Conv, Gemm"),
         "{e}"
     );
-    // sigmoid only with the opt-in
+    // sigmoid: the piecewise-cubic kernel by default, circomlib-ml's cubic with the opt-in
     let sig = || node("Sigmoid", "s", &["h"], &["y"]);
-    let e = import(&tiny(sig(), 13, Ok(1), &w), &o)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("--cubic"), "{e}");
+    let kinds = |o: &ImportOptions| {
+        let m = import(&tiny(sig(), 13, Ok(1), &w), o).unwrap().model;
+        m.layers.iter().map(|l| l.kind()).collect::<Vec<_>>()
+    };
+    assert_eq!(kinds(&o), vec!["Dense", "Sigmoid"]);
     let cubic = ImportOptions {
         cubic: true,
         ..Default::default()
     };
-    assert!(import(&tiny(sig(), 13, Ok(1), &w), &cubic).is_ok());
+    assert_eq!(kinds(&cubic), vec!["Dense", "Cubic"]);
     // a symbolic dimension other than the batch (tf2onnx's unk__)
     let mut m = ModelProto::decode(tiny(relu(), 13, Ok(1), &w).as_slice()).unwrap();
     m.graph.as_mut().unwrap().input = vec![value("x", &[Ok(1), Err("unk__7")])];
@@ -1074,4 +1075,69 @@ fn a_squeeze_excite_block_with_1x1_convs_as_torchvision_writes_it() {
     let xi = x.mapv(|v| num_bigint::BigInt::from((v * 1024.0).round() as i64));
     let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
     arkml::groth16::check(c).unwrap();
+}
+
+#[test]
+fn silu_and_tanh_prove_within_the_kernels_stated_error() {
+    // x [1, 6] -> Gemm -> h; y = h * Sigmoid(h) (SiLU, as torch exports it), z = Tanh(h)
+    let m = ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 13,
+        }],
+        graph: Some(GraphProto {
+            node: vec![
+                node("Gemm", "fc", &["x", "w"], &["h"]),
+                node("Sigmoid", "sig", &["h"], &["s"]),
+                node("Mul", "silu", &["h", "s"], &["y"]),
+                node("Tanh", "tanh", &["y"], &["z"]),
+            ],
+            name: "silu".into(),
+            initializer: vec![weights(
+                "w",
+                &[6, 6],
+                &(0..36)
+                    .map(|i| ((i * 7 % 13) as f32 - 6.0) / 2.0)
+                    .collect::<Vec<_>>(),
+            )],
+            input: vec![value("x", &[Ok(1), Ok(6)])],
+            output: vec![value("z", &[Ok(1), Ok(6)])],
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let o = ImportOptions {
+        input_max: 2.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    assert_eq!(
+        fm.layers.iter().map(|l| l.kind()).collect::<Vec<_>>(),
+        vec!["Dense", "Sigmoid", "Product", "Tanh"]
+    );
+    let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+    for k in 0..20 {
+        let x = ArrayD::from_shape_fn(IxDyn(&[6]), |ix| {
+            ((ix[0] * 5 + k * 3) % 17) as f64 / 4.25 - 2.0
+        });
+        let want = fm.forward(&x).unwrap().last().unwrap().clone();
+        let xi = q.quantize_input(&x).unwrap();
+        let got = q.model.predict(&xi).unwrap();
+        for (g, w) in got.iter().zip(want.iter()) {
+            // input rounding and the kernels' error, through a Gemm: a few units of 2^-12
+            let g = g.to_f64().unwrap() / 4096.0;
+            assert!((g - w).abs() < 0.01, "{g} vs {w}");
+        }
+        if k == 0 {
+            let c =
+                arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model.clone()), xi).unwrap();
+            arkml::groth16::check(c).unwrap();
+        }
+    }
+    // the model file round-trips the kernel's table
+    let json = arkml::file::model_to_json(&q.model);
+    assert!(json.contains("\"logistic\"") && json.contains("\"logistic_tanh\""));
+    let back = arkml::file::model_from_json(&json, "m.json").unwrap();
+    assert_eq!(arkml::file::model_to_json(&back), json);
 }

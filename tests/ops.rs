@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// How many op kinds [`op`] draws from.
-const KINDS: usize = 31;
+const KINDS: usize = 32;
 
 fn rnd<D: ndarray::Dimension, Sh: ndarray::ShapeBuilder<Dim = D>>(
     rng: &mut StdRng,
@@ -173,6 +173,11 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
         ),
         // a product of two activations (here x * x)
         29 => (vec![Layer::Product(ops::Product)], img, 2),
+        // the piecewise-cubic sigmoid or tanh, at the model's scale (16)
+        30 => one(Layer::Logistic(ops::Logistic {
+            tanh: rng.gen_bool(0.5),
+            table: Some(arkml_gadgets::activation::SigmoidTable::new(&big(16)).unwrap()),
+        })),
         // ops after a ReLU see non-negative values (max pooling and ArgMax compare cheaper)
         _ => (
             vec![

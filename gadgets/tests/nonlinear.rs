@@ -46,6 +46,22 @@ proptest! {
     }
 
     #[test]
+    fn sigmoid_matches_native(
+        (b, x) in (1u32..=40).prop_flat_map(|b| (Just(b), in_bound(b))),
+        s in prop_oneof![Just(2u64), Just(10), Just(256), Just(1000), Just(1 << 16)],
+    ) {
+        use arkml_gadgets::activation::{native_sigmoid, sigmoid, sigmoid_bound, sigmoid_cost, SigmoidTable};
+        let t = SigmoidTable::new(&BigUint::from(s)).unwrap();
+        let c = cs();
+        let y = sigmoid(&input(&c, &x), b, &t).unwrap();
+        prop_assert_eq!(val(&y), native_sigmoid(&x, &t));
+        prop_assert!(arkml_gadgets::fixed::fits_signed(&val(&y), sigmoid_bound(&t)));
+        prop_assert_eq!(c.num_constraints(), sigmoid_cost(b, &t));
+        prop_assert!(c.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&c);
+    }
+
+    #[test]
     fn relu_matches_native((b, x) in (0u32..=200).prop_flat_map(|b| (Just(b), in_bound(b)))) {
         let c = cs();
         let y = relu(&witness(&c, &x), b).unwrap();
@@ -437,4 +453,72 @@ fn a_lying_product_fails_and_wide_bounds_are_refused() {
     let c = cs();
     let e = product(&witness(&c, &bi(1)), &witness(&c, &bi(1)), 200, 60).unwrap_err();
     assert!(matches!(e, Error::BoundTooLarge { .. }), "{e}");
+}
+
+/// The sigmoid's largest error over the whole real line, in units of the output scale, on a
+/// dense grid: every integer input near the segment joints and the clip, a fine grid over
+/// `[-20, 20]`, and the extremes of the input bound.
+#[test]
+fn sigmoid_error_over_the_real_line_is_within_its_stated_bound() {
+    use arkml_gadgets::activation::{native_sigmoid, sigmoid_f64, SigmoidTable};
+    use num_traits::ToPrimitive;
+    for s in [4u64, 10, 256, 1000, 4096, 1 << 16, 1 << 18, 1 << 20] {
+        let t = SigmoidTable::new(&BigUint::from(s)).unwrap();
+        let sf = s as f64;
+        let (mut worst, mut worst_tanh) = (0.0f64, 0.0f64);
+        let step = ((s as f64) / 4096.0).max(1.0) as i64;
+        let mut check = |x: i64| {
+            let got = native_sigmoid(&bi(x), &t).to_f64().unwrap();
+            let want = sf * sigmoid_f64(x as f64 / sf);
+            worst = worst.max((got - want).abs());
+            // tanh(x) = 2 sigmoid(2x) - 1, as the Tanh op computes it
+            let got = 2.0 * native_sigmoid(&bi(2 * x), &t).to_f64().unwrap() - sf;
+            worst_tanh = worst_tanh.max((got - sf * (x as f64 / sf).tanh()).abs());
+        };
+        let lim = 20 * s as i64;
+        let mut x = -lim;
+        while x <= lim {
+            check(x);
+            x += step;
+        }
+        for x in [i64::MAX / 4, -(i64::MAX / 4), 1 << 40, -(1 << 40)] {
+            check(x);
+        }
+        assert!(
+            worst <= t.max_error_units(),
+            "S = {s}: largest error {worst} units"
+        );
+        assert!(
+            worst_tanh <= 2.0 * t.max_error_units(),
+            "S = {s}: largest tanh error {worst_tanh} units"
+        );
+        eprintln!("S = {s}: largest sigmoid error {worst:.3} units");
+    }
+}
+
+#[test]
+fn a_lying_sigmoid_fails_and_bad_tables_are_refused() {
+    use arkml_gadgets::activation::{native_sigmoid, sigmoid, SigmoidTable};
+    let t = SigmoidTable::new(&BigUint::from(256u32)).unwrap();
+    for x in [-3000i64, -1, 0, 1, 77, 4095] {
+        let c = cs();
+        let y = sigmoid(&input(&c, &bi(x)), 12, &t).unwrap();
+        assert_eq!(val(&y), native_sigmoid(&bi(x), &t));
+        // the prover claims the output one off: unsatisfied
+        y.enforce_equal(&witness(&c, &(native_sigmoid(&bi(x), &t) + 1)))
+            .unwrap();
+        assert!(!c.is_satisfied().unwrap(), "x = {x}");
+    }
+    // an input beyond its bound is a typed error
+    let c = cs();
+    let e = sigmoid(&witness(&c, &bi(5000)), 12, &t).unwrap_err();
+    assert!(matches!(e, Error::OutOfRange { .. }), "{e}");
+    // a table of another size, and a scale below 2
+    let mut short = t.clone();
+    short.coeffs.pop();
+    assert!(matches!(
+        sigmoid(&witness(&cs(), &bi(1)), 4, &short),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(SigmoidTable::new(&BigUint::from(1u32)).is_err());
 }

@@ -67,8 +67,10 @@ struct OnnxArgs {
     /// End the model with an ArgMax: proofs reveal the class, not the logits.
     #[arg(long)]
     argmax: bool,
-    /// Accept Sigmoid / Tanh as circomlib-ml's cubic approximations (largest error on
-    /// [-2, 2]: sigmoid 0.037, tanh 0.229; see docs/import.md).
+    /// Prove Sigmoid / Tanh as circomlib-ml's cubic approximations (cheaper; largest error
+    /// on [-2, 2]: sigmoid 0.037, tanh 0.229, growing as x^3) instead of the default
+    /// piecewise-cubic kernel (within 0.55 + 2.7e-6 S units of the scale over the whole
+    /// real line; see docs/import.md).
     #[arg(long)]
     cubic: bool,
     /// The ONNX value(s) to use as outputs (default: the graph's float outputs).

@@ -95,6 +95,7 @@ pub mod form;
 mod global_avg_pool;
 mod global_max_pool;
 mod leaky_relu;
+mod logistic;
 mod max_pool;
 mod mul;
 mod pointwise;
@@ -125,6 +126,7 @@ pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool2d;
 pub use global_max_pool::GlobalMaxPool2d;
 pub use leaky_relu::LeakyRelu;
+pub use logistic::Logistic;
 pub use max_pool::MaxPool2d;
 pub use mul::Mul;
 pub use pointwise::PointwiseConv2d;
@@ -841,6 +843,8 @@ registry! {
     PolyRaw(PolyRaw),
     /// A cubic activation (circomlib-ml's sigmoid or tanh approximation).
     Cubic(Cubic),
+    /// Sigmoid or tanh through the piecewise-cubic kernel (accurate over the real line).
+    Logistic(Logistic),
     /// Clip to `[lo, hi]` (ReLU6).
     Clip(Clip<N>),
     /// Average pooling.

@@ -1,0 +1,200 @@
+//! Sigmoid and tanh through the piecewise-cubic kernel
+//! ([`arkml_gadgets::activation::sigmoid`]): accurate over the whole real line (at most
+//! `0.55 + 2.7e-6 S` units of the output scale for the sigmoid, twice that for the tanh,
+//! `tanh(x) = 2 sigmoid(2x) - 1`), in place of circomlib-ml's cubics ([`super::Cubic`]),
+//! whose error grows as `x^3`. The table of integer coefficients is part of the op (and of
+//! the model file), made for the scale the op runs at; a float model's op holds none.
+
+use arkml_gadgets::{
+    activation::{native_sigmoid, sigmoid, sigmoid_bound, sigmoid_cost, sigmoid_f64, SigmoidTable},
+    Error,
+};
+use ndarray::{ArrayD, ArrayViewD};
+
+use super::*;
+
+/// Sigmoid (`tanh = false`) or tanh through the piecewise-cubic kernel.
+///
+/// ```
+/// use arkml::model::{ints, ops::Logistic, Layer, Model};
+/// use arkml::gadgets::activation::SigmoidTable;
+/// use arkml::ndarray::array;
+/// use arkml::num_bigint::BigUint;
+/// // at scale 1000: sigmoid(0) = 0.5, sigmoid(2) = 0.881, sigmoid(-7) = 0.001
+/// let table = SigmoidTable::new(&BigUint::from(1000u32)).unwrap();
+/// let op = Logistic { tanh: false, table: Some(table) };
+/// let model = Model::chain(&[3], 14, vec![Layer::Logistic(op)]);
+/// let y = model.predict(&ints(array![0, 2000, -7000]).into_dyn()).unwrap();
+/// assert_eq!(y, ints(array![500, 881, 1]).into_dyn());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logistic {
+    /// Tanh rather than sigmoid.
+    pub tanh: bool,
+    /// The kernel's integers (at the scale the op runs at); `None` in a float model.
+    pub table: Option<SigmoidTable>,
+}
+
+impl Logistic {
+    fn table(&self) -> Result<&SigmoidTable, Error> {
+        self.table
+            .as_ref()
+            .ok_or_else(|| Error::param("table", "an integer model's sigmoid needs its table"))
+    }
+    /// The bound the kernel sees: the input's, one more for tanh's `2x`.
+    fn kernel_bound(&self, b: u32) -> u32 {
+        b + u32::from(self.tanh)
+    }
+}
+
+impl<N: Clone + Debug> Op<N> for Logistic {
+    fn kind(&self) -> &'static str {
+        if self.tanh {
+            "Tanh"
+        } else {
+            "Sigmoid"
+        }
+    }
+    fn arity(&self) -> (usize, usize) {
+        (1, 1)
+    }
+    no_params!();
+    fn shape(&self, ins: &[&[usize]], _: &Limits) -> Result<Vec<usize>, Error> {
+        same(ins)
+    }
+}
+
+impl IntOp for Logistic {
+    fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
+        let x = first(ins)?;
+        let t = self.table()?;
+        if let Some(s) = &x.scale {
+            if s != &t.scale {
+                return Err(Error::param(
+                    "table",
+                    format!("made for scale {}, the input is at scale {s}", t.scale),
+                ));
+            }
+        }
+        arkml_gadgets::fixed::check_bound::<Fr>("sigmoid input", self.kernel_bound(x.bound))?;
+        let b = sigmoid_bound(t) + u32::from(self.tanh);
+        Ok(Bound {
+            bound: b,
+            nonneg: !self.tanh,
+            signs: false,
+        })
+    }
+    fn scale(&self, s: &BigUint, _: &Cx) -> Option<BigUint> {
+        Some(s.clone())
+    }
+    fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
+        match (ins.first(), self.table()) {
+            (Some(x), Ok(t)) => numel(&out.shape) * sigmoid_cost(self.kernel_bound(x.bound), t),
+            _ => 0,
+        }
+    }
+    fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
+        let t = self.table()?;
+        let s = BigInt::from(t.scale.clone());
+        let out = first(ins)?.map(|v| {
+            if self.tanh {
+                native_sigmoid(&(v * 2), t) * 2 - &s
+            } else {
+                native_sigmoid(v, t)
+            }
+        });
+        Ok(LayerOutput {
+            out,
+            remainder: None,
+        })
+    }
+    fn synthesize(&self, ins: &[In], _: &[ArrayD<FpVar<Fr>>]) -> Result<Out, Error> {
+        let t = self.table()?;
+        let s = Fr::from(t.scale.clone());
+        each(ins, |v, b| {
+            if self.tanh {
+                let y = sigmoid(&(v * Fr::from(2u64)), b + 1, t)?;
+                Ok(y * Fr::from(2u64) - FpVar::Constant(s))
+            } else {
+                sigmoid(v, b, t)
+            }
+        })
+    }
+}
+
+impl FloatOp for Logistic {
+    fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
+        let x = first(ins)?;
+        Ok(if self.tanh {
+            x.map(|v| v.tanh())
+        } else {
+            x.map(|v| sigmoid_f64(*v))
+        })
+    }
+    /// The kernel's table for the quantiser's scale.
+    fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
+        Ok(Logistic {
+            tanh: self.tanh,
+            table: Some(SigmoidTable::new(q.scale())?),
+        }
+        .into())
+    }
+}
+
+impl<N: Num> FileForm<N> for Logistic {
+    const TAGS: &'static [&'static str] = &["logistic", "logistic_tanh"];
+    fn read(tag: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        let table = if N::FLOAT {
+            None
+        } else {
+            let scale = f.positive::<N>("scale")?;
+            let coeffs: Vec<[String; 4]> = f.req("coeffs")?;
+            let parse = |s: &String| {
+                s.parse::<BigInt>()
+                    .map_err(|_| Error::param("coeffs", format!("{s:?} is not an integer")))
+            };
+            let coeffs = coeffs
+                .iter()
+                .map(|c| Ok([parse(&c[0])?, parse(&c[1])?, parse(&c[2])?, parse(&c[3])?]))
+                .collect::<Result<Vec<_>, Error>>()?;
+            if coeffs.len() != arkml_gadgets::activation::sigmoid::SEGMENTS {
+                return Err(Error::param(
+                    "coeffs",
+                    format!(
+                        "{} segments, expected {}",
+                        coeffs.len(),
+                        arkml_gadgets::activation::sigmoid::SEGMENTS
+                    ),
+                ));
+            }
+            Some(SigmoidTable { scale, coeffs })
+        };
+        Ok(Some(Logistic {
+            tanh: tag == "logistic_tanh",
+            table,
+        }))
+    }
+    fn write(&self, f: &mut Fields) -> &'static str {
+        if let Some(t) = &self.table {
+            f.put("scale", t.scale.to_string());
+            let c: Vec<[String; 4]> = t
+                .coeffs
+                .iter()
+                .map(|c| {
+                    [
+                        c[0].to_string(),
+                        c[1].to_string(),
+                        c[2].to_string(),
+                        c[3].to_string(),
+                    ]
+                })
+                .collect();
+            f.put("coeffs", c);
+        }
+        if self.tanh {
+            "logistic_tanh"
+        } else {
+            "logistic"
+        }
+    }
+}
