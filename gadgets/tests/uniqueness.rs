@@ -99,7 +99,7 @@ fn every_gadget_has_a_unique_witness() {
         });
         let table = arkml_gadgets::activation::SigmoidTable::new(&BigUint::from(4u32)).unwrap();
         one(&|x| {
-            arkml_gadgets::activation::sigmoid(x, b, &table).unwrap();
+            let _ = arkml_gadgets::activation::sigmoid(x, b, &table).unwrap();
         });
         for &w in &[-16i64, 0, 3] {
             let cs = cs_with(|cs| {
