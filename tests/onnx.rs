@@ -273,7 +273,7 @@ fn bad_models_are_typed_errors() {
     .unwrap_err()
     .to_string();
     assert!(
-        e.contains("Erf") && e.contains("gelu_part") && e.contains("Conv, Gemm"),
+        e.contains("Erf") && e.contains("gelu_part") && e.contains("Gemm, MatMul"),
         "{e}"
     );
     // sigmoid: the piecewise-cubic kernel by default, circomlib-ml's cubic with the opt-in
@@ -1140,4 +1140,30 @@ fn silu_and_tanh_prove_within_the_kernels_stated_error() {
     assert!(json.contains("\"logistic\"") && json.contains("\"logistic_tanh\""));
     let back = arkml::file::model_from_json(&json, "m.json").unwrap();
     assert_eq!(arkml::file::model_to_json(&back), json);
+}
+
+#[test]
+fn the_supported_list_in_the_docs_is_the_op_table() {
+    // docs/import.md holds the list made from the op table (src/onnx/mapping/mod.rs)
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/import.md"))
+        .unwrap();
+    let begin = "<!-- BEGIN GENERATED: the op table -->\n";
+    let end = "\n<!-- END GENERATED -->";
+    let a = doc.find(begin).expect("the generated block") + begin.len();
+    let b = a + doc[a..].find(end).expect("its end");
+    assert_eq!(
+        &doc[a..b],
+        arkml::onnx::supported_ops(),
+        "docs/import.md's list differs from the op table: replace it with the right side"
+    );
+    // and an op outside it is refused naming the list
+    let e = import(
+        &tiny(node("Erf", "erf", &["h"], &["y"]), 13, Ok(1), &[0.0; 6]),
+        &ImportOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Unsupported { supported, .. } if *supported == arkml::onnx::supported_ops()),
+        "{e}"
+    );
 }

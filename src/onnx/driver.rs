@@ -1,0 +1,357 @@
+//! The graph driver: the opset, the one input and its batch axis, the outputs, the nodes
+//! the outputs need, then each node through the op table ([`super::ops`]).
+
+use super::*;
+
+/// Imports an ONNX model from its bytes.
+pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError> {
+    if !opts.input_max.is_finite() || opts.input_max <= 0.0 {
+        return Err(OnnxError::Input {
+            name: "input_max".into(),
+            why: format!("{} is not a positive finite number", opts.input_max),
+        });
+    }
+    let m = ModelProto::decode(bytes).map_err(|e| OnnxError::Decode(e.to_string()))?;
+    let mut opset = None;
+    for o in &m.opset_import {
+        if o.domain.is_empty() || o.domain == "ai.onnx" {
+            if !OPSETS.contains(&o.version) {
+                return Err(OnnxError::Opset {
+                    domain: o.domain.clone(),
+                    version: o.version,
+                });
+            }
+            opset = Some(o.version);
+        }
+    }
+    let g = m
+        .graph
+        .ok_or_else(|| OnnxError::Decode("the file holds no graph".into()))?;
+    let max_nodes = crate::model::Limits::default().max_nodes;
+    if g.node.len() > max_nodes {
+        return Err(OnnxError::Graph {
+            node: "graph".into(),
+            why: format!(
+                "{} nodes, beyond the limit of {max_nodes} (Limits::max_nodes)",
+                g.node.len()
+            ),
+        });
+    }
+    let opset = opset.ok_or_else(|| OnnxError::Decode("no opset for the default domain".into()))?;
+    let mut notes = vec![];
+
+    let mut vals: HashMap<String, Val> = HashMap::new();
+    for t in &g.initializer {
+        vals.insert(
+            t.name.clone(),
+            Val::Const(tensor(t, &t.name, opts.data_dir.as_deref())?),
+        );
+    }
+    // the one real input
+    let real: Vec<_> = g
+        .input
+        .iter()
+        .filter(|i| !vals.contains_key(&i.name))
+        .collect();
+    let input = match real.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(OnnxError::Graph {
+                node: "graph".into(),
+                why: "the model has no input".into(),
+            })
+        }
+        more => {
+            return Err(OnnxError::Graph {
+                node: "graph".into(),
+                why: format!(
+                    "the model has {} inputs ({}); arkml models take one",
+                    more.len(),
+                    more.iter()
+                        .map(|i| i.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        }
+    };
+    let in_err = |why: String| OnnxError::Input {
+        name: input.name.clone(),
+        why,
+    };
+    let tt = input
+        .r#type
+        .as_ref()
+        .and_then(|t| t.tensor_type.as_ref())
+        .ok_or_else(|| in_err("not a tensor".into()))?;
+    if tt.elem_type != data_type::FLOAT && tt.elem_type != data_type::DOUBLE {
+        return Err(in_err(format!(
+            "element type {} is not float or double",
+            tt.elem_type
+        )));
+    }
+    let dims = &tt
+        .shape
+        .as_ref()
+        .ok_or_else(|| in_err("has no shape".into()))?
+        .dim;
+    let mut shape = vec![];
+    for (axis, d) in dims.iter().enumerate() {
+        match (d.dim_value, &d.dim_param) {
+            (Some(v), _) if v > 0 => shape.push(v as usize),
+            (_, Some(p)) if axis == 0 => {
+                notes.push(format!("batch axis {p:?} of the input taken as 1"));
+                shape.push(1)
+            }
+            (Some(0) | None, None) if axis == 0 => shape.push(1),
+            (_, Some(p)) => {
+                return Err(in_err(format!(
+                    "dimension {axis} is symbolic ({p:?}); export with a static shape"
+                )))
+            }
+            (v, _) => {
+                return Err(in_err(format!(
+                    "dimension {axis} is {v:?}, not a positive size"
+                )))
+            }
+        }
+    }
+    let limit = crate::model::Limits::default().max_elements;
+    if shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_none_or(|n| n > limit)
+    {
+        return Err(in_err(format!(
+            "shape {shape:?} has more than {limit} elements"
+        )));
+    }
+    let lay = match shape.as_slice() {
+        [1, n] => Lay::Vec(*n),
+        [1, c, l] => Lay::Cl { c: *c, l: *l },
+        [1, c, h, w] => Lay::Chw {
+            c: *c,
+            h: *h,
+            w: *w,
+        },
+        [n] if dims.len() == 1 => Lay::Vec(*n),
+        other => {
+            return Err(in_err(format!(
+                "shape {other:?}: expected [1, features], [1, C, L] or [1, C, H, W]"
+            )))
+        }
+    };
+
+    let mut input_shape = arkml_shape(&lay);
+    vals.insert(
+        input.name.clone(),
+        Val::Dyn {
+            value: 0,
+            lay,
+            pad: None,
+        },
+    );
+
+    // outputs: chosen, or the graph's float outputs
+    let outputs: Vec<String> = if opts.outputs.is_empty() {
+        let mut outs = vec![];
+        for o in &g.output {
+            let elem = o
+                .r#type
+                .as_ref()
+                .and_then(|t| t.tensor_type.as_ref())
+                .map(|t| t.elem_type);
+            // float outputs, and the class an ArgMax computes
+            let from_argmax = g
+                .node
+                .iter()
+                .any(|n| n.op_type == "ArgMax" && n.output.first() == Some(&o.name));
+            if matches!(
+                elem,
+                Some(data_type::FLOAT) | Some(data_type::DOUBLE) | None
+            ) || from_argmax
+            {
+                outs.push(o.name.clone());
+            } else {
+                notes.push(format!(
+                    "output {:?} (element type {}) left out: not a float tensor",
+                    o.name,
+                    elem.unwrap_or(0)
+                ));
+            }
+        }
+        outs
+    } else {
+        opts.outputs.clone()
+    };
+    if outputs.is_empty() {
+        return Err(OnnxError::Graph {
+            node: "graph".into(),
+            why: "no float output to import (name one with the outputs option)".into(),
+        });
+    }
+    // only the nodes the outputs need
+    let producer: HashMap<&str, usize> = g
+        .node
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| n.output.iter().map(move |o| (o.as_str(), i)))
+        .collect();
+    let mut needed = vec![false; g.node.len()];
+    let mut stack: Vec<&str> = outputs.iter().map(|s| s.as_str()).collect();
+    for o in &stack {
+        if !producer.contains_key(o) && !vals.contains_key(*o) {
+            return Err(OnnxError::Graph {
+                node: "graph".into(),
+                why: format!("no node produces the output {o:?}"),
+            });
+        }
+    }
+    while let Some(v) = stack.pop() {
+        if let Some(&i) = producer.get(v) {
+            if !needed[i] {
+                needed[i] = true;
+                stack.extend(g.node[i].input.iter().map(|s| s.as_str()));
+            }
+        }
+    }
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    let mut consumers: HashMap<String, Vec<&NodeProto>> = HashMap::new();
+    for (i, n) in g.node.iter().enumerate() {
+        if needed[i] {
+            for x in &n.input {
+                *uses.entry(x.clone()).or_default() += 1;
+                consumers.entry(x.clone()).or_default().push(n);
+            }
+        }
+    }
+    // an NHWC input that is only transposed to NCHW (tf2onnx, Keras): arkml's own layout
+    if let (Lay::Chw { c, h, w }, Some(cs)) = (lay, consumers.get(&input.name)) {
+        // a Transpose to NCHW, or (one channel) a Reshape to [N, 1, H, W] doing the same
+        let to_nchw = |n: &&NodeProto| {
+            (n.op_type == "Transpose"
+                && attr_ints(n, "perm").as_deref() == Some(&[0, 3, 1, 2][..]))
+                || (n.op_type == "Reshape"
+                    && w == 1
+                    && n.input.get(1).and_then(|s| vals.get(s)).is_some_and(|v| {
+                        matches!(v, Val::Const(t) if t.iter().copied().collect::<Vec<f64>>().get(1..)
+                            == Some(&[1.0, c as f64, h as f64][..]))
+                    }))
+        };
+        if !cs.is_empty() && cs.iter().all(to_nchw) {
+            let hwc = Lay::Hwc { h: c, w: h, c: w };
+            input_shape = arkml_shape(&hwc);
+            vals.insert(
+                input.name.clone(),
+                Val::Dyn {
+                    value: 0,
+                    lay: hwc,
+                    pad: None,
+                },
+            );
+            notes.push(
+                "the input is NHWC (only transposed to NCHW): arkml's HWC, no transpose proven"
+                    .into(),
+            );
+        }
+    }
+    for o in &outputs {
+        *uses.entry(o.clone()).or_default() += 1;
+    }
+
+    let mut b = Builder {
+        layers: vec![],
+        inputs: vec![],
+        names: vec![],
+        taken: Default::default(),
+        vals,
+        uses,
+        value_uses: HashMap::new(),
+        outputs: &outputs,
+        notes,
+        opts,
+        opset,
+        consumers,
+    };
+    b.bind(&input.name, 0);
+    for (i, n) in g.node.iter().enumerate() {
+        if needed[i] {
+            let reads: Vec<usize> = n
+                .input
+                .iter()
+                .filter_map(|x| match b.vals.get(x) {
+                    Some(Val::Dyn { value, .. }) => Some(*value),
+                    _ => None,
+                })
+                .collect();
+            b.node(n)?;
+            for v in reads {
+                if let Some(u) = b.value_uses.get_mut(&v) {
+                    *u = u.saturating_sub(1);
+                }
+            }
+        }
+    }
+    let mut out_values = vec![];
+    for o in &outputs {
+        match b.vals.get(o) {
+            Some(Val::Dyn { value, lay, pad }) => {
+                if pad.is_some() {
+                    return Err(OnnxError::Graph {
+                        node: o.clone(),
+                        why: "a Pad output is a model output".into(),
+                    });
+                }
+                if let Lay::FlatChw { c, h, w } = lay {
+                    b.notes.push(format!(
+                        "output {o:?} is in HWC order (a flattened {c}x{h}x{w} map; ONNX's is CHW)"
+                    ));
+                }
+                out_values.push(*value)
+            }
+            Some(Val::Const(_)) | None => {
+                return Err(OnnxError::Graph {
+                    node: o.clone(),
+                    why: "the output does not depend on the input".into(),
+                })
+            }
+        }
+    }
+    if opts.argmax {
+        if out_values.len() != 1 {
+            return Err(OnnxError::Graph {
+                node: "graph".into(),
+                why: "an ArgMax needs exactly one output".into(),
+            });
+        }
+        let v = b.emit(Layer::ArgMax(ops::ArgMax), vec![out_values[0]], "argmax");
+        out_values = vec![v];
+    }
+    if b.layers.is_empty() {
+        return Err(OnnxError::Graph {
+            node: "graph".into(),
+            why: "the model computes nothing".into(),
+        });
+    }
+    let last = b.layers.len();
+    let graph = Graph {
+        inputs: b.inputs,
+        names: b.names,
+        outputs: if out_values == [last] {
+            vec![]
+        } else {
+            out_values
+        },
+    };
+    let model = FloatModel {
+        input_shape,
+        input_max: opts.input_max,
+        layers: b.layers,
+        graph,
+    };
+    model.check()?;
+    Ok(Imported {
+        model,
+        notes: b.notes,
+    })
+}

@@ -1,0 +1,179 @@
+//! The layout model: how an ONNX tensor (NCHW, batch axis) maps onto an arkml tensor
+//! (HWC, none), and the per-channel and broadcast helpers that read constants in it.
+
+use super::*;
+
+/// How an ONNX tensor maps onto an arkml tensor (ONNX shapes without the batch axis).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Lay {
+    /// ONNX `[C, H, W]`, arkml `[H, W, C]`.
+    Chw { c: usize, h: usize, w: usize },
+    /// ONNX `[H, W, C]`, arkml `[H, W, C]` (tf2onnx's NHWC before its transpose).
+    Hwc { h: usize, w: usize, c: usize },
+    /// ONNX `[C, L]`, arkml `[L, C]`.
+    Cl { c: usize, l: usize },
+    /// ONNX `[N]`, arkml `[N]`.
+    Vec(usize),
+    /// ONNX `[C, 1, 1]` (after global pooling), arkml `[C]`.
+    Pooled(usize),
+    /// ONNX `[C * H * W]` in CHW order, arkml `[H * W * C]` in HWC order.
+    FlatChw { c: usize, h: usize, w: usize },
+    /// ONNX `[]` or `[1]` after ArgMax, arkml `[]`.
+    Scalar,
+}
+
+impl Lay {
+    /// The ONNX shape without the batch axis.
+    pub(super) fn onnx_shape(&self) -> Vec<usize> {
+        match *self {
+            Lay::Chw { c, h, w } => vec![c, h, w],
+            Lay::Hwc { h, w, c } => vec![h, w, c],
+            Lay::Cl { c, l } => vec![c, l],
+            Lay::Vec(n) => vec![n],
+            Lay::Pooled(c) => vec![c, 1, 1],
+            Lay::FlatChw { c, h, w } => vec![c * h * w],
+            Lay::Scalar => vec![],
+        }
+    }
+
+    /// The number of channels (arkml's last axis).
+    pub(super) fn channels(&self) -> usize {
+        match *self {
+            Lay::Chw { c, .. } | Lay::Hwc { c, .. } | Lay::Cl { c, .. } | Lay::Pooled(c) => c,
+            Lay::Vec(n) => n,
+            Lay::FlatChw { c, h, w } => c * h * w,
+            Lay::Scalar => 1,
+        }
+    }
+
+    /// The ONNX axis (without batch) that arkml's last axis is.
+    pub(super) fn channel_axis(&self) -> usize {
+        match self {
+            Lay::Hwc { .. } => 2,
+            _ => 0,
+        }
+    }
+
+    /// For arkml's flat index `p` (row-major over arkml's shape), the ONNX flat index.
+    pub(super) fn onnx_index(&self, p: usize) -> usize {
+        match *self {
+            Lay::Chw { c, h, w } | Lay::FlatChw { c, h, w } => {
+                let (pix, ch) = (p / c, p % c);
+                let _ = h;
+                ch * h * w + (pix / w) * w + pix % w
+            }
+            Lay::Cl { c, l } => {
+                let (pos, ch) = (p / c, p % c);
+                ch * l + pos
+            }
+            _ => p,
+        }
+    }
+}
+
+/// Whether arkml's row-major element order is ONNX's for this layout.
+pub(super) fn order_preserving(lay: &Lay) -> bool {
+    match *lay {
+        Lay::Vec(_) | Lay::Pooled(_) | Lay::Scalar | Lay::Hwc { .. } => true,
+        Lay::Chw { c, h, w } => c == 1 || h * w == 1,
+        Lay::Cl { c, l } => c == 1 || l == 1,
+        Lay::FlatChw { c, h, w } => c == 1 || h * w == 1,
+    }
+}
+
+pub(super) fn arkml_shape(lay: &Lay) -> Vec<usize> {
+    match *lay {
+        Lay::Chw { c, h, w } | Lay::Hwc { h, w, c } => vec![h, w, c],
+        Lay::Cl { c, l } => vec![l, c],
+        Lay::Vec(n) | Lay::Pooled(n) => vec![n],
+        Lay::FlatChw { c, h, w } => vec![h * w * c],
+        Lay::Scalar => vec![],
+    }
+}
+
+/// A per-channel or scalar constant, as per-channel values in arkml's channel order; `None`
+/// when it broadcasts another way.
+pub(super) fn per_channel(c: &ArrayD<f64>, lay: &Lay) -> Option<Vec<f64>> {
+    let ch = lay.channels();
+    if c.len() == 1 {
+        return Some(vec![c.iter().next().copied().unwrap_or(0.0); ch]);
+    }
+    // drop leading batch-like ones
+    let mut shape: Vec<usize> = c.shape().to_vec();
+    let onnx = lay.onnx_shape();
+    while shape.len() > onnx.len() && shape[0] == 1 {
+        shape.remove(0);
+    }
+    let axis = lay.channel_axis();
+    let per_channel_shape: Vec<usize> = (0..onnx.len())
+        .map(|a| if a == axis { ch } else { 1 })
+        .collect();
+    let trailing_ones = shape.len() <= onnx.len()
+        && shape.len() > axis
+        && shape == per_channel_shape[onnx.len() - shape.len()..];
+    let flat_vec = matches!(lay, Lay::Vec(_) | Lay::Pooled(_)) && c.len() == ch;
+    if (trailing_ones && c.len() == ch) || flat_vec {
+        return Some(c.iter().copied().collect());
+    }
+    if let Lay::FlatChw { .. } = lay {
+        if c.len() == ch {
+            return Some(
+                (0..ch)
+                    .map(|p| c.iter().nth(lay.onnx_index(p)).copied().unwrap_or(0.0))
+                    .collect(),
+            );
+        }
+    }
+    None
+}
+
+/// A constant of the value's full shape, in arkml's layout; `None` when shapes differ.
+pub(super) fn full(c: &ArrayD<f64>, lay: &Lay) -> Option<ArrayD<f64>> {
+    let mut shape: Vec<usize> = c.shape().to_vec();
+    while !shape.is_empty() && shape[0] == 1 && shape.len() > lay.onnx_shape().len() {
+        shape.remove(0);
+    }
+    if shape != lay.onnx_shape() {
+        return None;
+    }
+    let flat: Vec<f64> = c.iter().copied().collect();
+    let data: Vec<f64> = (0..flat.len()).map(|p| flat[lay.onnx_index(p)]).collect();
+    ArrayD::from_shape_vec(IxDyn(&arkml_shape(lay)), data).ok()
+}
+
+/// Numpy-style broadcasting of two constants.
+pub(super) fn ndarray_broadcast(
+    a: &ArrayD<f64>,
+    b: &ArrayD<f64>,
+    f: impl Fn(f64, f64) -> f64,
+) -> Option<ArrayD<f64>> {
+    let rank = a.ndim().max(b.ndim());
+    let pad = |s: &[usize]| -> Vec<usize> {
+        std::iter::repeat_n(1, rank - s.len())
+            .chain(s.iter().copied())
+            .collect()
+    };
+    let (sa, sb) = (pad(a.shape()), pad(b.shape()));
+    let shape: Vec<usize> = sa
+        .iter()
+        .zip(&sb)
+        .map(|(&x, &y)| {
+            if x == y || y == 1 {
+                Some(x)
+            } else if x == 1 {
+                Some(y)
+            } else {
+                None
+            }
+        })
+        .collect::<Option<_>>()?;
+    shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .filter(|&n| n <= crate::model::Limits::default().max_elements)?;
+    let a = a.broadcast(IxDyn(&shape))?;
+    let b = b.broadcast(IxDyn(&shape))?;
+    let mut out = a.to_owned();
+    out.zip_mut_with(&b, |x, y| *x = f(*x, *y));
+    Some(out)
+}

@@ -1,0 +1,132 @@
+//! Activations: Relu, LeakyRelu, PRelu, Clip, HardSigmoid, HardSwish, Sigmoid, Tanh.
+
+use super::*;
+
+impl Builder<'_> {
+    /// Relu.
+    pub(super) fn relu(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let y = self.emit(Layer::Relu(ops::Relu), vec![v], &node_name(n));
+        self.set(n, y, lay);
+        Ok(())
+    }
+
+    /// LeakyRelu.
+    pub(super) fn leaky_relu(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let alpha = attr_float(n, "alpha", 0.01) as f64;
+        let y = self.emit(FloatLayer::leaky_relu(alpha), vec![v], &node_name(n));
+        self.set(n, y, lay);
+        Ok(())
+    }
+
+    /// PRelu with one slope: a LeakyRelu.
+    pub(super) fn prelu(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let slope = self
+            .konst(n, 1, "slope")?
+            .ok_or_else(|| self.graph_err(n, "slope is missing"))?;
+        let first = slope.iter().next().copied().unwrap_or(0.0);
+        if slope.iter().any(|&a| a != first) {
+            return Err(self.unsupported(n, "a per-channel slope (only one slope for all)"));
+        }
+        let y = self.emit(FloatLayer::leaky_relu(first), vec![v], &node_name(n));
+        self.set(n, y, lay);
+        Ok(())
+    }
+
+    /// Clip: ReLU6 and other clips to constants.
+    pub(super) fn clip(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let scalar = |c: Option<ArrayD<f64>>| -> Option<f64> {
+            c.and_then(|c| (c.len() == 1).then(|| c.iter().next().copied()).flatten())
+        };
+        let (lo, hi) = if self.opset >= 11 {
+            (
+                scalar(self.konst(n, 1, "min")?),
+                scalar(self.konst(n, 2, "max")?),
+            )
+        } else {
+            (
+                attr(n, "min").map(|a| a.f as f64),
+                attr(n, "max").map(|a| a.f as f64),
+            )
+        };
+        let l = match (lo, hi) {
+            (Some(0.0), None) => Layer::Relu(ops::Relu),
+            (Some(lo), Some(hi)) if lo <= hi => FloatLayer::clip(lo, hi),
+            (None, None) => return self.alias(n),
+            (lo, hi) => {
+                return Err(self.unsupported(
+                    n,
+                    format!("clip to [{lo:?}, {hi:?}] (both ends, or min 0 alone)"),
+                ))
+            }
+        };
+        let y = self.emit(l, vec![v], &node_name(n));
+        self.set(n, y, lay);
+        Ok(())
+    }
+
+    /// HardSigmoid and HardSwish: an affine layer, a clip and (HardSwish) a product.
+    pub(super) fn hard_sigmoid(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let op = n.op_type.as_str();
+        // max(0, min(1, alpha x + beta)) (HardSwish: x times that, alpha 1/6, beta
+        // 1/2): an affine layer, a clip, and for HardSwish a product; all exact
+        // integer ops (no approximation beyond the rounding of alpha and beta)
+        let (v, lay) = self.dynamic(n, 0)?;
+        let (alpha, beta) = if op == "HardSwish" {
+            (1.0 / 6.0, 0.5)
+        } else {
+            (
+                attr(n, "alpha").map_or(0.2, |a| a.f as f64),
+                attr(n, "beta").map_or(0.5, |a| a.f as f64),
+            )
+        };
+        let ch = lay.channels();
+        let name = node_name(n);
+        let affine = Layer::BatchNorm(ops::BatchNorm {
+            a: Array1::from(vec![alpha; ch]),
+            b: Array1::from(vec![beta; ch]),
+        });
+        let a = self.emit(affine, vec![v], &format!("{name}.affine"));
+        let g = self.emit(FloatLayer::clip(0.0, 1.0), vec![a], &format!("{name}.clip"));
+        let y = if op == "HardSwish" {
+            self.emit(Layer::Product(ops::Product), vec![v, g], &name)
+        } else {
+            g
+        };
+        self.set(n, y, lay);
+        Ok(())
+    }
+
+    /// Sigmoid and Tanh: the piecewise-cubic kernel, or circomlib-ml's cubics with `cubic`.
+    pub(super) fn sigmoid(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let op = n.op_type.as_str();
+        if !self.opts.cubic {
+            // the piecewise-cubic kernel, accurate over the whole real line
+            let (v, lay) = self.dynamic(n, 0)?;
+            let l = Layer::Logistic(ops::Logistic {
+                tanh: op == "Tanh",
+                table: None,
+            });
+            let y = self.emit(l, vec![v], &node_name(n));
+            self.set(n, y, lay);
+            Ok(())
+        } else {
+            let (v, lay) = self.dynamic(n, 0)?;
+            let l = if op == "Sigmoid" {
+                FloatLayer::sigmoid()
+            } else {
+                FloatLayer::tanh()
+            };
+            self.notes.push(format!(
+                "{} ({op}) proven as circomlib-ml's cubic approximation",
+                node_name(n)
+            ));
+            let y = self.emit(l, vec![v], &node_name(n));
+            self.set(n, y, lay);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Elementwise Add, Sub, Mul and Div: by constants (folded or affine), or of two activations.
+
+use super::*;
+
+impl Builder<'_> {
+    pub(super) fn binary(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let op = n.op_type.as_str();
+        let (x, y) = (self.need(n, 0)?, self.need(n, 1)?);
+        match (x, y) {
+            (Val::Const(a), Val::Const(b)) => {
+                let r = match op {
+                    "Add" => ndarray_broadcast(&a, &b, |p, q| p + q),
+                    "Sub" => ndarray_broadcast(&a, &b, |p, q| p - q),
+                    "Mul" => ndarray_broadcast(&a, &b, |p, q| p * q),
+                    _ => ndarray_broadcast(&a, &b, |p, q| p / q),
+                }
+                .ok_or_else(|| self.unsupported(n, "constants that do not broadcast"))?;
+                if let Some(o) = n.output.first() {
+                    self.vals.insert(o.clone(), Val::Const(r));
+                }
+                Ok(())
+            }
+            (Val::Dyn { .. }, Val::Dyn { .. }) if op == "Mul" => {
+                let (a, la) = self.dynamic(n, 0)?;
+                let (b, lb) = self.dynamic(n, 1)?;
+                // equal layouts, or a per-channel gate ([N, C] or [N, C, 1, 1]) over a map
+                let gate = |full: Lay, g: Lay| match (full, g) {
+                    (Lay::Chw { c, .. }, Lay::Pooled(k) | Lay::Vec(k)) => c == k,
+                    (Lay::Chw { c, .. }, Lay::Chw { c: k, h: 1, w: 1 }) => c == k,
+                    _ => false,
+                };
+                let lay = if la == lb || gate(la, lb) {
+                    la
+                } else if gate(lb, la) {
+                    lb
+                } else {
+                    return Err(self.graph_err(
+                        n,
+                        format!(
+                            "a product of activations of shapes {:?} and {:?} (equal shapes, \
+                             or a per-channel gate)",
+                            la.onnx_shape(),
+                            lb.onnx_shape()
+                        ),
+                    ));
+                };
+                let v = self.emit(Layer::Product(ops::Product), vec![a, b], &node_name(n));
+                self.set(n, v, lay);
+                Ok(())
+            }
+            (Val::Dyn { .. }, Val::Dyn { .. }) => {
+                if !matches!(op, "Add" | "Sub") {
+                    return Err(self.unsupported(
+                        n,
+                        "a quotient of two activations (not a fixed-point affine op)",
+                    ));
+                }
+                let (a, la) = self.dynamic(n, 0)?;
+                let (b, lb) = self.dynamic(n, 1)?;
+                if la != lb {
+                    return Err(self.graph_err(
+                        n,
+                        format!(
+                            "inputs of shapes {:?} and {:?}",
+                            la.onnx_shape(),
+                            lb.onnx_shape()
+                        ),
+                    ));
+                }
+                let l = if op == "Add" {
+                    Layer::Add(ops::Add)
+                } else {
+                    Layer::Sub(ops::Sub)
+                };
+                let v = self.emit(l, vec![a, b], &node_name(n));
+                self.set(n, v, la);
+                Ok(())
+            }
+            (x, y) => {
+                let const_first = matches!(x, Val::Const(_));
+                let k = if const_first { 0 } else { 1 };
+                let c = self.konst(n, k, "the constant operand")?.expect("present");
+                if const_first {
+                    // the dynamic operand is input 1; affine() reads input 0
+                    let mut swapped = n.clone();
+                    swapped.input.swap(0, 1);
+                    return self.binary_const(&swapped, c, op, true);
+                }
+                let _ = y;
+                self.binary_const(n, c, op, false)
+            }
+        }
+    }
+
+    /// `x op c` (or `c op x` when `reversed`), `x` being input 0 of `n`.
+    pub(super) fn binary_const(
+        &mut self,
+        n: &NodeProto,
+        c: ArrayD<f64>,
+        op: &str,
+        reversed: bool,
+    ) -> Result<(), OnnxError> {
+        let (value, lay) = self.dynamic(n, 0)?;
+        let ch = lay.channels();
+        if let Some(pc) = per_channel(&c, &lay) {
+            let (a, b): (Vec<f64>, Vec<f64>) = match (op, reversed) {
+                ("Add", _) => (vec![1.0; ch], pc),
+                ("Sub", false) => (vec![1.0; ch], pc.iter().map(|v| -v).collect()),
+                ("Sub", true) => (vec![-1.0; ch], pc),
+                ("Mul", _) => (pc, vec![0.0; ch]),
+                ("Div", false) => {
+                    if pc.contains(&0.0) {
+                        return Err(self.graph_err(n, "division by zero"));
+                    }
+                    (pc.iter().map(|v| 1.0 / v).collect(), vec![0.0; ch])
+                }
+                _ => return Err(self.unsupported(n, "a constant divided by an activation")),
+            };
+            return self.affine(n, a, b);
+        }
+        match (op, full(&c, &lay)) {
+            ("Mul", Some(f)) => {
+                let layer = Layer::Mul(ops::Mul { c: f });
+                let _ = value;
+                let y = self.emit(layer, vec![value], &node_name(n));
+                self.set(n, y, lay);
+                Ok(())
+            }
+            _ => Err(self.unsupported(
+                n,
+                format!(
+                    "{op} by a constant of shape {:?} on a {:?} tensor (per channel or scalar; Mul also elementwise)",
+                    c.shape(),
+                    lay.onnx_shape()
+                ),
+            )),
+        }
+    }
+}

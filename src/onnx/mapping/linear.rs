@@ -1,0 +1,309 @@
+//! Linear ops: Conv, Gemm, MatMul, BatchNormalization.
+
+use super::*;
+
+impl Builder<'_> {
+    /// BatchNormalization: a per-channel affine op, folded where the layer before absorbs it.
+    pub(super) fn batch_norm(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (_, lay) = self.dynamic(n, 0)?;
+        let p = |k: usize, what: &str| -> Result<Vec<f64>, OnnxError> {
+            let c = self
+                .konst(n, k, what)?
+                .ok_or_else(|| self.graph_err(n, format!("{what} is missing")))?;
+            if c.len() != lay.channels() {
+                return Err(self.graph_err(
+                    n,
+                    format!(
+                        "{what} has {} values for {} channels",
+                        c.len(),
+                        lay.channels()
+                    ),
+                ));
+            }
+            Ok(c.iter().copied().collect())
+        };
+        let (scale, bias, mean, var) = (p(1, "scale")?, p(2, "B")?, p(3, "mean")?, p(4, "var")?);
+        let eps = attr_float(n, "epsilon", 1e-5) as f64;
+        let a: Vec<f64> = scale
+            .iter()
+            .zip(&var)
+            .map(|(g, v)| g / (v + eps).sqrt())
+            .collect();
+        let b: Vec<f64> = bias
+            .iter()
+            .zip(&mean)
+            .zip(&a)
+            .map(|((b, m), a)| b - m * a)
+            .collect();
+        self.affine(n, a, b)
+    }
+
+    pub(super) fn conv(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (value, lay, extra) = match self.need(n, 0)? {
+            Val::Dyn { value, lay, pad } => (value, lay, pad),
+            Val::Const(_) => return Err(self.unsupported(n, "a convolution of a constant")),
+        };
+        let w = self
+            .konst(n, 1, "weights")?
+            .ok_or_else(|| self.graph_err(n, "weights are missing"))?;
+        let m = w.shape().first().copied().unwrap_or(0);
+        let b = match self.konst(n, 2, "bias")? {
+            Some(b) if b.len() == m => b.iter().copied().collect::<Vec<_>>(),
+            Some(b) => {
+                return Err(
+                    self.graph_err(n, format!("bias has {} values for {m} filters", b.len()))
+                )
+            }
+            None => vec![0.0; m],
+        };
+        let group = attr_int(n, "group", 1);
+        let ints = |name: &str, d: usize| -> Vec<usize> {
+            attr_ints(n, name)
+                .map(|v| v.iter().map(|&x| x.max(0) as usize).collect())
+                .unwrap_or_else(|| vec![1; d])
+        };
+        let auto_pad = attr_str(n, "auto_pad").unwrap_or_else(|| "NOTSET".into());
+        match (lay, w.ndim()) {
+            (Lay::Chw { c, h, w: width }, 4) => {
+                let (kh, kw) = (w.shape()[2], w.shape()[3]);
+                let strides = ints("strides", 2);
+                let dil = ints("dilations", 2);
+                let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 4]);
+                if strides.len() != 2
+                    || dil.len() != 2
+                    || pads.len() != 4
+                    || pads.iter().any(|&p| p < 0)
+                {
+                    return Err(self.graph_err(n, "strides, dilations or pads of the wrong length"));
+                }
+                let (mut before, mut after) = (
+                    (pads[0] as usize, pads[1] as usize),
+                    (pads[2] as usize, pads[3] as usize),
+                );
+                let (h0, w0) = if let Some((b0, a0)) = extra {
+                    before = (before.0 + b0.0, before.1 + b0.1);
+                    after = (after.0 + a0.0, after.1 + a0.1);
+                    (h - b0.0 - a0.0, width - b0.1 - a0.1)
+                } else {
+                    (h, width)
+                };
+                let padding = match auto_pad.as_str() {
+                    "NOTSET" if before == (0, 0) && after == (0, 0) => Padding::Valid,
+                    "NOTSET" => Padding::Explicit { before, after },
+                    "VALID" if extra.is_none() => Padding::Valid,
+                    "SAME_UPPER" if extra.is_none() => Padding::Same,
+                    other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
+                };
+                let cfg = Conv2dConfig {
+                    stride: (strides[0], strides[1]),
+                    padding,
+                    dilation: (dil[0], dil[1]),
+                };
+                let g = window2d(h0, w0, (kh, kw), &cfg)
+                    .map_err(|e| self.graph_err(n, e.to_string()))?;
+                let name = node_name(n);
+                let layer = if group == 1 {
+                    if w.shape()[1] != c {
+                        return Err(self.graph_err(
+                            n,
+                            format!("weights for {} channels, input has {c}", w.shape()[1]),
+                        ));
+                    }
+                    let wt =
+                        Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| w[[o, ci, a, bb]]);
+                    Layer::Conv2d(ops::Conv2d {
+                        w: wt,
+                        b: Array1::from(b),
+                        cfg,
+                    })
+                } else if group as usize == c && w.shape()[1] == 1 && m % c == 0 {
+                    let mult = m / c;
+                    let wt = Array4::from_shape_fn((kh, kw, c, mult), |(a, bb, ci, j)| {
+                        w[[ci * mult + j, 0, a, bb]]
+                    });
+                    Layer::DepthwiseConv2d(ops::DepthwiseConv2d {
+                        w: wt,
+                        b: Array1::from(b),
+                        cfg,
+                    })
+                } else if group > 1
+                    && c % group as usize == 0
+                    && m % group as usize == 0
+                    && w.shape()[1] == c / group as usize
+                {
+                    // a grouped convolution (ResNeXt, RegNet, ShuffleNet) as one convolution
+                    // whose weights are zero between groups: constant zeros cost nothing, and
+                    // public or private zeros are bound like every other weight
+                    let (cg, mg) = (c / group as usize, m / group as usize);
+                    let wt = Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| {
+                        if ci / cg == o / mg {
+                            w[[o, ci % cg, a, bb]]
+                        } else {
+                            0.0
+                        }
+                    });
+                    self.notes.push(format!(
+                        "{} (group {group}) as one convolution with zero weights between groups",
+                        node_name(n)
+                    ));
+                    Layer::Conv2d(ops::Conv2d {
+                        w: wt,
+                        b: Array1::from(b),
+                        cfg,
+                    })
+                } else {
+                    return Err(self.unsupported(
+                        n,
+                        format!(
+                            "group {group} with weights for {} channels per group on {c} \
+                             input channels and {m} filters",
+                            w.shape()[1]
+                        ),
+                    ));
+                };
+                let y = self.emit(layer, vec![value], &name);
+                self.set(
+                    n,
+                    y,
+                    Lay::Chw {
+                        c: m,
+                        h: g.out.0,
+                        w: g.out.1,
+                    },
+                );
+                Ok(())
+            }
+            (Lay::Cl { c, l }, 3) => {
+                if group != 1 || extra.is_some() {
+                    return Err(
+                        self.unsupported(n, "a 1D convolution with groups or a Pad before it")
+                    );
+                }
+                let k = w.shape()[2];
+                if w.shape()[1] != c {
+                    return Err(self.graph_err(
+                        n,
+                        format!("weights for {} channels, input has {c}", w.shape()[1]),
+                    ));
+                }
+                let s = ints("strides", 1);
+                let d = ints("dilations", 1);
+                let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 2]);
+                if s.len() != 1 || d.len() != 1 || pads.len() != 2 || pads.iter().any(|&p| p < 0) {
+                    return Err(self.graph_err(n, "strides, dilations or pads of the wrong length"));
+                }
+                let padding = match auto_pad.as_str() {
+                    "NOTSET" if pads == [0, 0] => Padding::Valid,
+                    "NOTSET" => Padding::Explicit {
+                        before: (0, pads[0] as usize),
+                        after: (0, pads[1] as usize),
+                    },
+                    "VALID" => Padding::Valid,
+                    "SAME_UPPER" => Padding::Same,
+                    other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
+                };
+                let cfg = arkml_gadgets::layers::conv::conv1d_config(s[0], padding, d[0]);
+                let g =
+                    window2d(1, l, (1, k), &cfg).map_err(|e| self.graph_err(n, e.to_string()))?;
+                let wt = Array3::from_shape_fn((k, c, m), |(a, ci, o)| w[[o, ci, a]]);
+                let layer = Layer::Conv1d(ops::Conv1d {
+                    w: wt,
+                    b: Array1::from(b),
+                    stride: s[0],
+                    padding,
+                    dilation: d[0],
+                });
+                let y = self.emit(layer, vec![value], &node_name(n));
+                self.set(n, y, Lay::Cl { c: m, l: g.out.1 });
+                Ok(())
+            }
+            // a 1x1 convolution of a [N, C, 1, 1] tensor (squeeze-excite's fully connected
+            // layers after a global pooling): a Dense layer
+            (Lay::Pooled(c), 4)
+                if w.shape()[2] == 1
+                    && w.shape()[3] == 1
+                    && group == 1
+                    && extra.is_none()
+                    && attr_ints(n, "pads").is_none_or(|p| p.iter().all(|&v| v == 0)) =>
+            {
+                if w.shape()[1] != c {
+                    return Err(self.graph_err(
+                        n,
+                        format!("weights for {} channels, input has {c}", w.shape()[1]),
+                    ));
+                }
+                let wt = Array2::from_shape_fn((c, m), |(ci, o)| w[[o, ci, 0, 0]]);
+                let layer = Layer::Dense(ops::Dense {
+                    w: wt,
+                    b: Array1::from(b),
+                });
+                let y = self.emit(layer, vec![value], &node_name(n));
+                self.set(n, y, Lay::Pooled(m));
+                Ok(())
+            }
+            (l, r) => Err(self.unsupported(
+                n,
+                format!(
+                    "a convolution with rank-{r} weights of a {:?} tensor",
+                    l.onnx_shape()
+                ),
+            )),
+        }
+    }
+
+    pub(super) fn gemm(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (value, lay) = self.dynamic(n, 0)?;
+        let k_in = match lay {
+            Lay::Vec(k) | Lay::Pooled(k) => k,
+            Lay::FlatChw { c, h, w } => c * h * w,
+            l => {
+                return Err(self.unsupported(
+                    n,
+                    format!(
+                        "a matrix product of a {:?} tensor (flatten it first)",
+                        l.onnx_shape()
+                    ),
+                ))
+            }
+        };
+        let bmat = self
+            .konst(n, 1, "B")?
+            .ok_or_else(|| self.graph_err(n, "B is missing"))?;
+        if bmat.ndim() != 2 {
+            return Err(
+                self.unsupported(n, format!("B of shape {:?} (only a matrix)", bmat.shape()))
+            );
+        }
+        let gemm = n.op_type == "Gemm";
+        let (alpha, beta) = if gemm {
+            (
+                attr_float(n, "alpha", 1.0) as f64,
+                attr_float(n, "beta", 1.0) as f64,
+            )
+        } else {
+            (1.0, 1.0)
+        };
+        if gemm && attr_int(n, "transA", 0) != 0 {
+            return Err(self.unsupported(n, "transA = 1"));
+        }
+        let trans_b = gemm && attr_int(n, "transB", 0) != 0;
+        let bm = bmat.into_dimensionality::<ndarray::Ix2>().expect("rank 2");
+        let bm = if trans_b { bm.t().to_owned() } else { bm };
+        let (k, out) = bm.dim();
+        if k != k_in {
+            return Err(self.graph_err(n, format!("B has {k} rows for {k_in} inputs")));
+        }
+        // arkml row p is ONNX row onnx_index(p)
+        let wt = Array2::from_shape_fn((k, out), |(p, j)| alpha * bm[[lay.onnx_index(p), j]]);
+        let bias = match if gemm { self.konst(n, 2, "C")? } else { None } {
+            None => vec![0.0; out],
+            Some(c) if c.len() == out => c.iter().map(|v| beta * v).collect(),
+            Some(c) if c.len() == 1 => vec![beta * c.iter().next().copied().unwrap_or(0.0); out],
+            Some(c) => return Err(self.unsupported(n, format!("C of shape {:?}", c.shape()))),
+        };
+        let layer = FloatLayer::dense(wt, Array1::from(bias));
+        let y = self.emit(layer, vec![value], &node_name(n));
+        self.set(n, y, Lay::Vec(out));
+        Ok(())
+    }
+}

@@ -1,0 +1,122 @@
+//! The op table: one mapping per ONNX op (or op family), registered once in [`OPS`]. The
+//! supported list in errors ([`super::supported_ops`]) and in `docs/import.md` is made from
+//! it (`tests/onnx.rs` fails if the doc and the table differ), and [`Builder::node`]
+//! dispatches through it: an op that is not in the table is refused naming it.
+
+use super::*;
+
+mod activation;
+mod arith;
+mod basic;
+mod linear;
+mod pool;
+mod shape;
+
+/// One op's mapping onto arkml layers.
+pub(super) type Map =
+    for<'a, 'b, 'c> fn(&'a mut Builder<'b>, &'c NodeProto) -> Result<(), OnnxError>;
+
+/// Every op of the default domain the importer reads: its name, what of it is read (empty:
+/// all of it), and its mapping.
+pub(super) const OPS: &[(&str, &str, Map)] = &[
+    (
+        "Conv",
+        "1D, 2D; any pads, strides, dilations; group 1, depthwise or grouped",
+        |b, n| b.conv(n),
+    ),
+    ("Gemm", "", |b, n| b.gemm(n)),
+    ("MatMul", "by a constant", |b, n| b.gemm(n)),
+    ("BatchNormalization", "", |b, n| b.batch_norm(n)),
+    ("Add", "by a constant, or of two activations", |b, n| {
+        b.binary(n)
+    }),
+    ("Sub", "by a constant, or of two activations", |b, n| {
+        b.binary(n)
+    }),
+    (
+        "Mul",
+        "by a constant, or of two activations (a product)",
+        |b, n| b.binary(n),
+    ),
+    ("Div", "by a constant", |b, n| b.binary(n)),
+    ("Relu", "", |b, n| b.relu(n)),
+    ("LeakyRelu", "", |b, n| b.leaky_relu(n)),
+    ("PRelu", "one slope", |b, n| b.prelu(n)),
+    ("Clip", "to constants", |b, n| b.clip(n)),
+    ("HardSigmoid", "", |b, n| b.hard_sigmoid(n)),
+    ("HardSwish", "", |b, n| b.hard_sigmoid(n)),
+    ("Sigmoid", "piecewise-cubic kernel", |b, n| b.sigmoid(n)),
+    ("Tanh", "piecewise-cubic kernel", |b, n| b.sigmoid(n)),
+    ("Softmax", "on the way to an output", |b, n| b.softmax(n)),
+    ("LogSoftmax", "on the way to an output", |b, n| b.softmax(n)),
+    ("MaxPool", "ceil_mode", |b, n| b.pool(n)),
+    ("AveragePool", "ceil_mode, count_include_pad 0", |b, n| {
+        b.pool(n)
+    }),
+    ("GlobalAveragePool", "", |b, n| b.global_pool(n)),
+    ("GlobalMaxPool", "", |b, n| b.global_pool(n)),
+    ("ReduceMean", "over H and W", |b, n| b.reduce_mean(n)),
+    ("Flatten", "from axis 1", |b, n| b.flatten_node(n)),
+    (
+        "Reshape",
+        "a flatten, or keeping the element order",
+        |b, n| b.reshape(n),
+    ),
+    ("Transpose", "a layout change; any on constants", |b, n| {
+        b.transpose(n)
+    }),
+    (
+        "Squeeze",
+        "[N, C] <-> [N, C, 1, 1]; any on constants",
+        |b, n| b.squeeze(n),
+    ),
+    (
+        "Unsqueeze",
+        "[N, C] <-> [N, C, 1, 1]; any on constants",
+        |b, n| b.squeeze(n),
+    ),
+    ("Concat", "channels; any on constants", |b, n| b.concat(n)),
+    ("Pad", "zeros, before a Conv or pooling", |b, n| b.pad(n)),
+    ("Resize", "nearest, integer factors", |b, n| b.resize(n)),
+    ("Upsample", "nearest, integer factors", |b, n| b.resize(n)),
+    ("ArgMax", "", |b, n| b.argmax(n)),
+    ("Identity", "", |b, n| b.alias(n)),
+    ("Dropout", "", |b, n| b.alias(n)),
+    ("Cast", "", |b, n| b.cast(n)),
+    ("Constant", "", |b, n| b.constant_node(n)),
+    ("Shape", "", |b, n| b.shape(n)),
+    ("Gather", "on constants", |b, n| b.fold_constant(n)),
+    ("Slice", "on constants", |b, n| b.fold_constant(n)),
+];
+
+/// The supported list, from the table: `Name (what is read), ...`, then the
+/// `ai.onnx.ml` ops.
+pub(super) fn supported_list() -> String {
+    let ops: Vec<String> = OPS
+        .iter()
+        .map(|(op, note, _)| {
+            if note.is_empty() {
+                op.to_string()
+            } else {
+                format!("{op} ({note})")
+            }
+        })
+        .collect();
+    format!("{}; {}", ops.join(", "), super::ml::ML_OPS)
+}
+
+impl Builder<'_> {
+    /// One node, through the table (or the `ai.onnx.ml` mappings).
+    pub(super) fn node(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        if n.domain == "ai.onnx.ml" {
+            return self.ml_node(n);
+        }
+        if !(n.domain.is_empty() || n.domain == "ai.onnx") {
+            return Err(self.unsupported(n, format!("domain {:?}", n.domain)));
+        }
+        match OPS.iter().find(|(op, _, _)| *op == n.op_type) {
+            Some((_, _, map)) => map(self, n),
+            None => Err(self.unsupported(n, "op not supported")),
+        }
+    }
+}
