@@ -1,7 +1,8 @@
 //! The graph driver: the opset, the one input and its batch axis, the outputs, the nodes
-//! the outputs need, then each node through the op table ([`super::ops`]).
+//! the outputs need, then each node through the op table ([`super::mapping`]).
 
 use super::*;
+use proto::{GraphProto, ValueInfoProto};
 
 /// Imports an ONNX model from its bytes.
 pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError> {
@@ -11,6 +12,92 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
             why: format!("{} is not a positive finite number", opts.input_max),
         });
     }
+    let (opset, g) = opset_and_graph(bytes)?;
+    let mut notes = vec![];
+    let mut vals: HashMap<String, Val> = HashMap::new();
+    for t in &g.initializer {
+        vals.insert(
+            t.name.clone(),
+            Val::Const(tensor(t, &t.name, opts.data_dir.as_deref())?),
+        );
+    }
+    let (input, lay) = the_input(&g, &vals, &mut notes)?;
+    let mut input_shape = arkml_shape(&lay);
+    vals.insert(
+        input.name.clone(),
+        Val::Dyn {
+            value: 0,
+            lay,
+            pad: None,
+        },
+    );
+    let outputs = chosen_outputs(&g, opts, &mut notes)?;
+    let needed = needed_nodes(&g, &outputs, &vals)?;
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    let mut consumers: HashMap<String, Vec<&NodeProto>> = HashMap::new();
+    for (i, n) in g.node.iter().enumerate() {
+        if needed[i] {
+            for x in &n.input {
+                *uses.entry(x.clone()).or_default() += 1;
+                consumers.entry(x.clone()).or_default().push(n);
+            }
+        }
+    }
+    if let Some(hwc) = nhwc_input(input, lay, &consumers, &vals) {
+        input_shape = arkml_shape(&hwc);
+        vals.insert(
+            input.name.clone(),
+            Val::Dyn {
+                value: 0,
+                lay: hwc,
+                pad: None,
+            },
+        );
+        notes.push(
+            "the input is NHWC (only transposed to NCHW): arkml's HWC, no transpose proven".into(),
+        );
+    }
+    for o in &outputs {
+        *uses.entry(o.clone()).or_default() += 1;
+    }
+    let mut b = Builder {
+        layers: vec![],
+        inputs: vec![],
+        names: vec![],
+        taken: Default::default(),
+        vals,
+        uses,
+        value_uses: HashMap::new(),
+        outputs: &outputs,
+        notes,
+        opts,
+        opset,
+        consumers,
+    };
+    b.bind(&input.name, 0);
+    for (i, n) in g.node.iter().enumerate() {
+        if needed[i] {
+            let reads: Vec<usize> = n
+                .input
+                .iter()
+                .filter_map(|x| match b.vals.get(x) {
+                    Some(Val::Dyn { value, .. }) => Some(*value),
+                    _ => None,
+                })
+                .collect();
+            b.node(n)?;
+            for v in reads {
+                if let Some(u) = b.value_uses.get_mut(&v) {
+                    *u = u.saturating_sub(1);
+                }
+            }
+        }
+    }
+    finish(b, &outputs, opts, input_shape)
+}
+
+/// The default domain's opset (checked) and the graph (within the node limit).
+fn opset_and_graph(bytes: &[u8]) -> Result<(i64, GraphProto), OnnxError> {
     let m = ModelProto::decode(bytes).map_err(|e| OnnxError::Decode(e.to_string()))?;
     let mut opset = None;
     for o in &m.opset_import {
@@ -38,15 +125,16 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
         });
     }
     let opset = opset.ok_or_else(|| OnnxError::Decode("no opset for the default domain".into()))?;
-    let mut notes = vec![];
+    Ok((opset, g))
+}
 
-    let mut vals: HashMap<String, Val> = HashMap::new();
-    for t in &g.initializer {
-        vals.insert(
-            t.name.clone(),
-            Val::Const(tensor(t, &t.name, opts.data_dir.as_deref())?),
-        );
-    }
+/// The model's one real input (not an initializer) and its layout: a batch axis of 1 or
+/// symbolic dropped, any other symbolic dimension refused.
+fn the_input<'g>(
+    g: &'g GraphProto,
+    vals: &HashMap<String, Val>,
+    notes: &mut Vec<String>,
+) -> Result<(&'g ValueInfoProto, Lay), OnnxError> {
     // the one real input
     let real: Vec<_> = g
         .input
@@ -142,16 +230,16 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
         }
     };
 
-    let mut input_shape = arkml_shape(&lay);
-    vals.insert(
-        input.name.clone(),
-        Val::Dyn {
-            value: 0,
-            lay,
-            pad: None,
-        },
-    );
+    Ok((input, lay))
+}
 
+/// The outputs to import: the ones asked for, or the graph's float outputs (and an
+/// ArgMax's class), the others left out with a note.
+fn chosen_outputs(
+    g: &GraphProto,
+    opts: &ImportOptions,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>, OnnxError> {
     // outputs: chosen, or the graph's float outputs
     let outputs: Vec<String> = if opts.outputs.is_empty() {
         let mut outs = vec![];
@@ -190,6 +278,16 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
             why: "no float output to import (name one with the outputs option)".into(),
         });
     }
+    Ok(outputs)
+}
+
+/// Which nodes the outputs need (the others are never read); an output no node produces is
+/// an error.
+fn needed_nodes(
+    g: &GraphProto,
+    outputs: &[String],
+    vals: &HashMap<String, Val>,
+) -> Result<Vec<bool>, OnnxError> {
     // only the nodes the outputs need
     let producer: HashMap<&str, usize> = g
         .node
@@ -215,85 +313,44 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
             }
         }
     }
-    let mut uses: HashMap<String, usize> = HashMap::new();
-    let mut consumers: HashMap<String, Vec<&NodeProto>> = HashMap::new();
-    for (i, n) in g.node.iter().enumerate() {
-        if needed[i] {
-            for x in &n.input {
-                *uses.entry(x.clone()).or_default() += 1;
-                consumers.entry(x.clone()).or_default().push(n);
-            }
-        }
-    }
-    // an NHWC input that is only transposed to NCHW (tf2onnx, Keras): arkml's own layout
-    if let (Lay::Chw { c, h, w }, Some(cs)) = (lay, consumers.get(&input.name)) {
-        // a Transpose to NCHW, or (one channel) a Reshape to [N, 1, H, W] doing the same
-        let to_nchw = |n: &&NodeProto| {
-            (n.op_type == "Transpose"
-                && attr_ints(n, "perm").as_deref() == Some(&[0, 3, 1, 2][..]))
-                || (n.op_type == "Reshape"
-                    && w == 1
-                    && n.input.get(1).and_then(|s| vals.get(s)).is_some_and(|v| {
-                        matches!(v, Val::Const(t) if t.iter().copied().collect::<Vec<f64>>().get(1..)
-                            == Some(&[1.0, c as f64, h as f64][..]))
-                    }))
-        };
-        if !cs.is_empty() && cs.iter().all(to_nchw) {
-            let hwc = Lay::Hwc { h: c, w: h, c: w };
-            input_shape = arkml_shape(&hwc);
-            vals.insert(
-                input.name.clone(),
-                Val::Dyn {
-                    value: 0,
-                    lay: hwc,
-                    pad: None,
-                },
-            );
-            notes.push(
-                "the input is NHWC (only transposed to NCHW): arkml's HWC, no transpose proven"
-                    .into(),
-            );
-        }
-    }
-    for o in &outputs {
-        *uses.entry(o.clone()).or_default() += 1;
-    }
+    Ok(needed)
+}
 
-    let mut b = Builder {
-        layers: vec![],
-        inputs: vec![],
-        names: vec![],
-        taken: Default::default(),
-        vals,
-        uses,
-        value_uses: HashMap::new(),
-        outputs: &outputs,
-        notes,
-        opts,
-        opset,
-        consumers,
+/// An NHWC input (tf2onnx, Keras) whose every consumer only transposes it to NCHW (or,
+/// with one channel, reshapes it the same way): arkml's own layout, so nothing is proven
+/// for the transpose.
+fn nhwc_input(
+    input: &ValueInfoProto,
+    lay: Lay,
+    consumers: &HashMap<String, Vec<&NodeProto>>,
+    vals: &HashMap<String, Val>,
+) -> Option<Lay> {
+    let (Lay::Chw { c, h, w }, Some(cs)) = (lay, consumers.get(&input.name)) else {
+        return None;
     };
-    b.bind(&input.name, 0);
-    for (i, n) in g.node.iter().enumerate() {
-        if needed[i] {
-            let reads: Vec<usize> = n
-                .input
-                .iter()
-                .filter_map(|x| match b.vals.get(x) {
-                    Some(Val::Dyn { value, .. }) => Some(*value),
-                    _ => None,
-                })
-                .collect();
-            b.node(n)?;
-            for v in reads {
-                if let Some(u) = b.value_uses.get_mut(&v) {
-                    *u = u.saturating_sub(1);
-                }
-            }
-        }
-    }
+    // a Transpose to NCHW, or (one channel) a Reshape to [N, 1, H, W] doing the same
+    let to_nchw = |n: &&NodeProto| {
+        (n.op_type == "Transpose" && attr_ints(n, "perm").as_deref() == Some(&[0, 3, 1, 2][..]))
+            || (n.op_type == "Reshape"
+                && w == 1
+                && n.input.get(1).and_then(|s| vals.get(s)).is_some_and(|v| {
+                    matches!(v, Val::Const(t) if t.iter().copied().collect::<Vec<f64>>().get(1..)
+                        == Some(&[1.0, c as f64, h as f64][..]))
+                }))
+    };
+    (!cs.is_empty() && cs.iter().all(to_nchw)).then_some(Lay::Hwc { h: c, w: h, c: w })
+}
+
+/// The imported model: the outputs' values (an ArgMax appended on request), the graph, and
+/// the float model's own checks.
+fn finish(
+    mut b: Builder<'_>,
+    outputs: &[String],
+    opts: &ImportOptions,
+    input_shape: Vec<usize>,
+) -> Result<Imported, OnnxError> {
     let mut out_values = vec![];
-    for o in &outputs {
+    for o in outputs {
         match b.vals.get(o) {
             Some(Val::Dyn { value, lay, pad }) => {
                 if pad.is_some() {

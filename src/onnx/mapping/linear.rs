@@ -2,6 +2,17 @@
 
 use super::*;
 
+/// A Conv node's operands, read once for every input rank.
+struct ConvIn {
+    value: usize,
+    extra: Option<((usize, usize), (usize, usize))>,
+    w: ArrayD<f64>,
+    m: usize,
+    b: Vec<f64>,
+    group: i64,
+    auto_pad: String,
+}
+
 impl Builder<'_> {
     /// BatchNormalization: a per-channel affine op, folded where the layer before absorbs it.
     pub(super) fn batch_norm(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
@@ -38,6 +49,8 @@ impl Builder<'_> {
         self.affine(n, a, b)
     }
 
+    /// Conv: the operands read once, then by the input's rank (a 1x1 Conv of an
+    /// `[N, C, 1, 1]` tensor is a Dense layer).
     pub(super) fn conv(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let (value, lay, extra) = match self.need(n, 0)? {
             Val::Dyn { value, lay, pad } => (value, lay, pad),
@@ -57,188 +70,41 @@ impl Builder<'_> {
             None => vec![0.0; m],
         };
         let group = attr_int(n, "group", 1);
-        let ints = |name: &str, d: usize| -> Vec<usize> {
-            attr_ints(n, name)
-                .map(|v| v.iter().map(|&x| x.max(0) as usize).collect())
-                .unwrap_or_else(|| vec![1; d])
-        };
         let auto_pad = attr_str(n, "auto_pad").unwrap_or_else(|| "NOTSET".into());
-        match (lay, w.ndim()) {
-            (Lay::Chw { c, h, w: width }, 4) => {
-                let (kh, kw) = (w.shape()[2], w.shape()[3]);
-                let strides = ints("strides", 2);
-                let dil = ints("dilations", 2);
-                let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 4]);
-                if strides.len() != 2
-                    || dil.len() != 2
-                    || pads.len() != 4
-                    || pads.iter().any(|&p| p < 0)
-                {
-                    return Err(self.graph_err(n, "strides, dilations or pads of the wrong length"));
-                }
-                let (mut before, mut after) = (
-                    (pads[0] as usize, pads[1] as usize),
-                    (pads[2] as usize, pads[3] as usize),
-                );
-                let (h0, w0) = if let Some((b0, a0)) = extra {
-                    before = (before.0 + b0.0, before.1 + b0.1);
-                    after = (after.0 + a0.0, after.1 + a0.1);
-                    (h - b0.0 - a0.0, width - b0.1 - a0.1)
-                } else {
-                    (h, width)
-                };
-                let padding = match auto_pad.as_str() {
-                    "NOTSET" if before == (0, 0) && after == (0, 0) => Padding::Valid,
-                    "NOTSET" => Padding::Explicit { before, after },
-                    "VALID" if extra.is_none() => Padding::Valid,
-                    "SAME_UPPER" if extra.is_none() => Padding::Same,
-                    other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
-                };
-                let cfg = Conv2dConfig {
-                    stride: (strides[0], strides[1]),
-                    padding,
-                    dilation: (dil[0], dil[1]),
-                };
-                let g = window2d(h0, w0, (kh, kw), &cfg)
-                    .map_err(|e| self.graph_err(n, e.to_string()))?;
-                let name = node_name(n);
-                let layer = if group == 1 {
-                    if w.shape()[1] != c {
-                        return Err(self.graph_err(
-                            n,
-                            format!("weights for {} channels, input has {c}", w.shape()[1]),
-                        ));
-                    }
-                    let wt =
-                        Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| w[[o, ci, a, bb]]);
-                    Layer::Conv2d(ops::Conv2d {
-                        w: wt,
-                        b: Array1::from(b),
-                        cfg,
-                    })
-                } else if group as usize == c && w.shape()[1] == 1 && m % c == 0 {
-                    let mult = m / c;
-                    let wt = Array4::from_shape_fn((kh, kw, c, mult), |(a, bb, ci, j)| {
-                        w[[ci * mult + j, 0, a, bb]]
-                    });
-                    Layer::DepthwiseConv2d(ops::DepthwiseConv2d {
-                        w: wt,
-                        b: Array1::from(b),
-                        cfg,
-                    })
-                } else if group > 1
-                    && c % group as usize == 0
-                    && m % group as usize == 0
-                    && w.shape()[1] == c / group as usize
-                {
-                    // a grouped convolution (ResNeXt, RegNet, ShuffleNet) as one convolution
-                    // whose weights are zero between groups: constant zeros cost nothing, and
-                    // public or private zeros are bound like every other weight
-                    let (cg, mg) = (c / group as usize, m / group as usize);
-                    let wt = Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| {
-                        if ci / cg == o / mg {
-                            w[[o, ci % cg, a, bb]]
-                        } else {
-                            0.0
-                        }
-                    });
-                    self.notes.push(format!(
-                        "{} (group {group}) as one convolution with zero weights between groups",
-                        node_name(n)
-                    ));
-                    Layer::Conv2d(ops::Conv2d {
-                        w: wt,
-                        b: Array1::from(b),
-                        cfg,
-                    })
-                } else {
-                    return Err(self.unsupported(
-                        n,
-                        format!(
-                            "group {group} with weights for {} channels per group on {c} \
-                             input channels and {m} filters",
-                            w.shape()[1]
-                        ),
-                    ));
-                };
-                let y = self.emit(layer, vec![value], &name);
-                self.set(
-                    n,
-                    y,
-                    Lay::Chw {
-                        c: m,
-                        h: g.out.0,
-                        w: g.out.1,
-                    },
-                );
-                Ok(())
-            }
-            (Lay::Cl { c, l }, 3) => {
-                if group != 1 || extra.is_some() {
-                    return Err(
-                        self.unsupported(n, "a 1D convolution with groups or a Pad before it")
-                    );
-                }
-                let k = w.shape()[2];
-                if w.shape()[1] != c {
-                    return Err(self.graph_err(
-                        n,
-                        format!("weights for {} channels, input has {c}", w.shape()[1]),
-                    ));
-                }
-                let s = ints("strides", 1);
-                let d = ints("dilations", 1);
-                let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 2]);
-                if s.len() != 1 || d.len() != 1 || pads.len() != 2 || pads.iter().any(|&p| p < 0) {
-                    return Err(self.graph_err(n, "strides, dilations or pads of the wrong length"));
-                }
-                let padding = match auto_pad.as_str() {
-                    "NOTSET" if pads == [0, 0] => Padding::Valid,
-                    "NOTSET" => Padding::Explicit {
-                        before: (0, pads[0] as usize),
-                        after: (0, pads[1] as usize),
-                    },
-                    "VALID" => Padding::Valid,
-                    "SAME_UPPER" => Padding::Same,
-                    other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
-                };
-                let cfg = arkml_gadgets::layers::conv::conv1d_config(s[0], padding, d[0]);
-                let g =
-                    window2d(1, l, (1, k), &cfg).map_err(|e| self.graph_err(n, e.to_string()))?;
-                let wt = Array3::from_shape_fn((k, c, m), |(a, ci, o)| w[[o, ci, a]]);
-                let layer = Layer::Conv1d(ops::Conv1d {
-                    w: wt,
-                    b: Array1::from(b),
-                    stride: s[0],
-                    padding,
-                    dilation: d[0],
-                });
-                let y = self.emit(layer, vec![value], &node_name(n));
-                self.set(n, y, Lay::Cl { c: m, l: g.out.1 });
-                Ok(())
-            }
+        let cv = ConvIn {
+            value,
+            extra,
+            w,
+            m,
+            b,
+            group,
+            auto_pad,
+        };
+        match (lay, cv.w.ndim()) {
+            (Lay::Chw { c, h, w }, 4) => self.conv2d(n, cv, (c, h, w)),
+            (Lay::Cl { c, l }, 3) => self.conv1d(n, cv, (c, l)),
             // a 1x1 convolution of a [N, C, 1, 1] tensor (squeeze-excite's fully connected
             // layers after a global pooling): a Dense layer
             (Lay::Pooled(c), 4)
-                if w.shape()[2] == 1
-                    && w.shape()[3] == 1
-                    && group == 1
-                    && extra.is_none()
+                if cv.w.shape()[2] == 1
+                    && cv.w.shape()[3] == 1
+                    && cv.group == 1
+                    && cv.extra.is_none()
                     && attr_ints(n, "pads").is_none_or(|p| p.iter().all(|&v| v == 0)) =>
             {
-                if w.shape()[1] != c {
+                if cv.w.shape()[1] != c {
                     return Err(self.graph_err(
                         n,
-                        format!("weights for {} channels, input has {c}", w.shape()[1]),
+                        format!("weights for {} channels, input has {c}", cv.w.shape()[1]),
                     ));
                 }
-                let wt = Array2::from_shape_fn((c, m), |(ci, o)| w[[o, ci, 0, 0]]);
+                let wt = Array2::from_shape_fn((c, cv.m), |(ci, o)| cv.w[[o, ci, 0, 0]]);
                 let layer = Layer::Dense(ops::Dense {
                     w: wt,
-                    b: Array1::from(b),
+                    b: Array1::from(cv.b.clone()),
                 });
-                let y = self.emit(layer, vec![value], &node_name(n));
-                self.set(n, y, Lay::Pooled(m));
+                let y = self.emit(layer, vec![cv.value], &node_name(n));
+                self.set(n, y, Lay::Pooled(cv.m));
                 Ok(())
             }
             (l, r) => Err(self.unsupported(
@@ -249,6 +115,192 @@ impl Builder<'_> {
                 ),
             )),
         }
+    }
+
+    /// A 2D convolution of an `[N, C, H, W]` tensor: plain, depthwise or grouped.
+    fn conv2d(
+        &mut self,
+        n: &NodeProto,
+        cv: ConvIn,
+        (c, h, width): (usize, usize, usize),
+    ) -> Result<(), OnnxError> {
+        let ConvIn {
+            value,
+            extra,
+            w,
+            m,
+            b,
+            group,
+            auto_pad,
+        } = cv;
+        let ints = |name: &str, d: usize| -> Vec<usize> {
+            attr_ints(n, name)
+                .map(|v| v.iter().map(|&x| x.max(0) as usize).collect())
+                .unwrap_or_else(|| vec![1; d])
+        };
+        let (kh, kw) = (w.shape()[2], w.shape()[3]);
+        let strides = ints("strides", 2);
+        let dil = ints("dilations", 2);
+        let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 4]);
+        if strides.len() != 2 || dil.len() != 2 || pads.len() != 4 || pads.iter().any(|&p| p < 0) {
+            return Err(self.graph_err(n, "strides, dilations or pads of the wrong length"));
+        }
+        let (mut before, mut after) = (
+            (pads[0] as usize, pads[1] as usize),
+            (pads[2] as usize, pads[3] as usize),
+        );
+        let (h0, w0) = if let Some((b0, a0)) = extra {
+            before = (before.0 + b0.0, before.1 + b0.1);
+            after = (after.0 + a0.0, after.1 + a0.1);
+            (h - b0.0 - a0.0, width - b0.1 - a0.1)
+        } else {
+            (h, width)
+        };
+        let padding = match auto_pad.as_str() {
+            "NOTSET" if before == (0, 0) && after == (0, 0) => Padding::Valid,
+            "NOTSET" => Padding::Explicit { before, after },
+            "VALID" if extra.is_none() => Padding::Valid,
+            "SAME_UPPER" if extra.is_none() => Padding::Same,
+            other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
+        };
+        let cfg = Conv2dConfig {
+            stride: (strides[0], strides[1]),
+            padding,
+            dilation: (dil[0], dil[1]),
+        };
+        let g = window2d(h0, w0, (kh, kw), &cfg).map_err(|e| self.graph_err(n, e.to_string()))?;
+        let name = node_name(n);
+        let layer = if group == 1 {
+            if w.shape()[1] != c {
+                return Err(self.graph_err(
+                    n,
+                    format!("weights for {} channels, input has {c}", w.shape()[1]),
+                ));
+            }
+            let wt = Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| w[[o, ci, a, bb]]);
+            Layer::Conv2d(ops::Conv2d {
+                w: wt,
+                b: Array1::from(b),
+                cfg,
+            })
+        } else if group as usize == c && w.shape()[1] == 1 && m % c == 0 {
+            let mult = m / c;
+            let wt = Array4::from_shape_fn((kh, kw, c, mult), |(a, bb, ci, j)| {
+                w[[ci * mult + j, 0, a, bb]]
+            });
+            Layer::DepthwiseConv2d(ops::DepthwiseConv2d {
+                w: wt,
+                b: Array1::from(b),
+                cfg,
+            })
+        } else if group > 1
+            && c % group as usize == 0
+            && m % group as usize == 0
+            && w.shape()[1] == c / group as usize
+        {
+            // a grouped convolution (ResNeXt, RegNet, ShuffleNet) as one convolution
+            // whose weights are zero between groups: constant zeros cost nothing, and
+            // public or private zeros are bound like every other weight
+            let (cg, mg) = (c / group as usize, m / group as usize);
+            let wt = Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| {
+                if ci / cg == o / mg {
+                    w[[o, ci % cg, a, bb]]
+                } else {
+                    0.0
+                }
+            });
+            self.notes.push(format!(
+                "{} (group {group}) as one convolution with zero weights between groups",
+                node_name(n)
+            ));
+            Layer::Conv2d(ops::Conv2d {
+                w: wt,
+                b: Array1::from(b),
+                cfg,
+            })
+        } else {
+            return Err(self.unsupported(
+                n,
+                format!(
+                    "group {group} with weights for {} channels per group on {c} \
+                     input channels and {m} filters",
+                    w.shape()[1]
+                ),
+            ));
+        };
+        let y = self.emit(layer, vec![value], &name);
+        self.set(
+            n,
+            y,
+            Lay::Chw {
+                c: m,
+                h: g.out.0,
+                w: g.out.1,
+            },
+        );
+        Ok(())
+    }
+
+    /// A 1D convolution of an `[N, C, L]` tensor.
+    fn conv1d(
+        &mut self,
+        n: &NodeProto,
+        cv: ConvIn,
+        (c, l): (usize, usize),
+    ) -> Result<(), OnnxError> {
+        let ConvIn {
+            value,
+            extra,
+            w,
+            m,
+            b,
+            group,
+            auto_pad,
+        } = cv;
+        let ints = |name: &str, d: usize| -> Vec<usize> {
+            attr_ints(n, name)
+                .map(|v| v.iter().map(|&x| x.max(0) as usize).collect())
+                .unwrap_or_else(|| vec![1; d])
+        };
+        if group != 1 || extra.is_some() {
+            return Err(self.unsupported(n, "a 1D convolution with groups or a Pad before it"));
+        }
+        let k = w.shape()[2];
+        if w.shape()[1] != c {
+            return Err(self.graph_err(
+                n,
+                format!("weights for {} channels, input has {c}", w.shape()[1]),
+            ));
+        }
+        let s = ints("strides", 1);
+        let d = ints("dilations", 1);
+        let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 2]);
+        if s.len() != 1 || d.len() != 1 || pads.len() != 2 || pads.iter().any(|&p| p < 0) {
+            return Err(self.graph_err(n, "strides, dilations or pads of the wrong length"));
+        }
+        let padding = match auto_pad.as_str() {
+            "NOTSET" if pads == [0, 0] => Padding::Valid,
+            "NOTSET" => Padding::Explicit {
+                before: (0, pads[0] as usize),
+                after: (0, pads[1] as usize),
+            },
+            "VALID" => Padding::Valid,
+            "SAME_UPPER" => Padding::Same,
+            other => return Err(self.unsupported(n, format!("auto_pad {other}"))),
+        };
+        let cfg = arkml_gadgets::layers::conv::conv1d_config(s[0], padding, d[0]);
+        let g = window2d(1, l, (1, k), &cfg).map_err(|e| self.graph_err(n, e.to_string()))?;
+        let wt = Array3::from_shape_fn((k, c, m), |(a, ci, o)| w[[o, ci, a]]);
+        let layer = Layer::Conv1d(ops::Conv1d {
+            w: wt,
+            b: Array1::from(b),
+            stride: s[0],
+            padding,
+            dilation: d[0],
+        });
+        let y = self.emit(layer, vec![value], &node_name(n));
+        self.set(n, y, Lay::Cl { c: m, l: g.out.1 });
+        Ok(())
     }
 
     pub(super) fn gemm(&mut self, n: &NodeProto) -> Result<(), OnnxError> {

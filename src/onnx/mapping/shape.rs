@@ -33,18 +33,19 @@ impl Builder<'_> {
                 .map(|&a| if a < 0 { a + 4 } else { a })
                 .collect();
             axes.sort_unstable();
-            let new =
-                match (op, lay, axes.as_slice()) {
-                    ("Squeeze", Lay::Pooled(c), [2, 3] | []) => Lay::Vec(c),
-                    ("Unsqueeze", Lay::Vec(c), [2, 3]) => Lay::Pooled(c),
-                    _ => return Err(self.unsupported(
+            let new = match (op, lay, axes.as_slice()) {
+                ("Squeeze", Lay::Pooled(c), [2, 3] | []) => Lay::Vec(c),
+                ("Unsqueeze", Lay::Vec(c), [2, 3]) => Lay::Pooled(c),
+                _ => {
+                    return Err(self.unsupported(
                         n,
                         format!(
                             "{op} of a {:?} tensor on axes {axes:?} (only [N, C] <-> [N, C, 1, 1])",
                             lay.onnx_shape()
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             self.set(n, v, new);
             Ok(())
         } else {
