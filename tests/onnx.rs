@@ -267,13 +267,13 @@ fn bad_models_are_typed_errors() {
     }
     // an op outside the list names the op, the node and the list
     let e = import(
-        &tiny(node("Erf", "gelu_part", &["h"], &["y"]), 13, Ok(1), &w),
+        &tiny(node("Softplus", "gelu_part", &["h"], &["y"]), 13, Ok(1), &w),
         &o,
     )
     .unwrap_err()
     .to_string();
     assert!(
-        e.contains("Erf") && e.contains("gelu_part") && e.contains("Gemm, MatMul"),
+        e.contains("Softplus") && e.contains("gelu_part") && e.contains("Gemm, MatMul"),
         "{e}"
     );
     // sigmoid: the piecewise-cubic kernel by default, circomlib-ml's cubic with the opt-in
@@ -1158,7 +1158,7 @@ fn the_supported_list_in_the_docs_is_the_op_table() {
     );
     // and an op outside it is refused naming the list
     let e = import(
-        &tiny(node("Erf", "erf", &["h"], &["y"]), 13, Ok(1), &[0.0; 6]),
+        &tiny(node("Softplus", "sp", &["h"], &["y"]), 13, Ok(1), &[0.0; 6]),
         &ImportOptions::default(),
     )
     .unwrap_err();
@@ -1166,4 +1166,86 @@ fn the_supported_list_in_the_docs_is_the_op_table() {
         matches!(&e, OnnxError::Unsupported { supported, .. } if *supported == arkml::onnx::supported_ops()),
         "{e}"
     );
+}
+
+#[test]
+fn gelu_as_torch_exports_it_proves_within_the_kernels_error() {
+    // x [1, 6] -> Gemm -> h; GELU(h) = h * (1 + erf(h / sqrt 2)) * 0.5, node by node as
+    // torch.onnx.export writes nn.GELU() below opset 20
+    let c = |name: &str, v: f32| weights(name, &[], &[v]);
+    let m = ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        }],
+        graph: Some(GraphProto {
+            node: vec![
+                node("Gemm", "fc", &["x", "w"], &["h"]),
+                node("Div", "div", &["h", "sqrt2"], &["d"]),
+                node("Erf", "erf", &["d"], &["e"]),
+                node("Add", "add", &["e", "one"], &["a"]),
+                node("Mul", "mul", &["h", "a"], &["p"]),
+                node("Mul", "half", &["p", "point5"], &["y"]),
+            ],
+            name: "gelu".into(),
+            initializer: vec![
+                weights(
+                    "w",
+                    &[6, 6],
+                    &(0..36)
+                        .map(|i| ((i * 5 % 11) as f32 - 5.0) / 3.0)
+                        .collect::<Vec<_>>(),
+                ),
+                c("sqrt2", std::f32::consts::SQRT_2),
+                c("one", 1.0),
+                c("point5", 0.5),
+            ],
+            input: vec![value("x", &[Ok(1), Ok(6)])],
+            output: vec![value("y", &[Ok(1), Ok(6)])],
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let o = ImportOptions {
+        input_max: 2.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    assert!(
+        fm.layers.iter().any(|l| l.kind() == "Erf"),
+        "{:?}",
+        fm.layers.iter().map(|l| l.kind()).collect::<Vec<_>>()
+    );
+    let gelu =
+        |v: f64| 0.5 * v * (1.0 + arkml_gadgets::activation::erf_f64(v / std::f64::consts::SQRT_2));
+    let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+    for k in 0..20 {
+        let x = ArrayD::from_shape_fn(IxDyn(&[6]), |ix| {
+            ((ix[0] * 7 + k * 5) % 19) as f64 / 4.75 - 2.0
+        });
+        let h: Vec<f64> = (0..6)
+            .map(|j| {
+                (0..6)
+                    .map(|i| (((i * 6 + j) * 5 % 11) as f64 - 5.0) / 3.0 * x[[i]])
+                    .sum()
+            })
+            .collect();
+        let want: Vec<f64> = h.iter().map(|&v| gelu(v)).collect();
+        let got = fm.forward(&x).unwrap().last().unwrap().clone();
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-5, "float {g} vs {w}");
+        }
+        let xi = q.quantize_input(&x).unwrap();
+        let out = q.model.predict(&xi).unwrap();
+        for (g, w) in out.iter().zip(&want) {
+            let g = g.to_f64().unwrap() / 4096.0;
+            assert!((g - w).abs() < 0.02, "integer {g} vs {w}");
+        }
+        if k == 0 {
+            let c =
+                arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model.clone()), xi).unwrap();
+            arkml::groth16::check(c).unwrap();
+        }
+    }
 }

@@ -174,10 +174,16 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
         // a product of two activations (here x * x)
         29 => (vec![Layer::Product(ops::Product)], img, 2),
         // the piecewise-cubic sigmoid or tanh, at the model's scale (16)
-        30 => one(Layer::Logistic(ops::Logistic {
-            tanh: rng.gen_bool(0.5),
-            table: Some(arkml_gadgets::activation::SigmoidTable::new(&big(16)).unwrap()),
-        })),
+        30 => {
+            let func =
+                [ops::Smooth::Sigmoid, ops::Smooth::Tanh, ops::Smooth::Erf][rng.gen_range(0..3)];
+            one(Layer::Logistic(ops::Logistic {
+                func,
+                table: Some(
+                    arkml_gadgets::activation::SigmoidTable::of(func.kernel(), &big(16)).unwrap(),
+                ),
+            }))
+        }
         // ops after a ReLU see non-negative values (max pooling and ArgMax compare cheaper)
         _ => (
             vec![

@@ -522,3 +522,57 @@ fn a_lying_sigmoid_fails_and_bad_tables_are_refused() {
     ));
     assert!(SigmoidTable::new(&BigUint::from(1u32)).is_err());
 }
+
+#[test]
+fn erf_is_accurate_and_its_kernel_within_its_stated_bound() {
+    use arkml_gadgets::activation::{erf_f64, native_sigmoid, Kernel, SigmoidTable};
+    use num_traits::ToPrimitive;
+    for (x, want) in [
+        (0.0, 0.0),
+        (0.5, 0.520_499_877_813_046_5),
+        (1.0, 0.842_700_792_949_714_9),
+        (2.0, 0.995_322_265_018_952_7),
+        (2.5, 0.999_593_047_982_555),
+        (3.0, 0.999_977_909_503_001_4),
+        (5.0, 0.999_999_999_998_462_5),
+    ] {
+        assert!((erf_f64(x) - want).abs() < 1e-14, "erf({x})");
+        assert!((erf_f64(-x) + want).abs() < 1e-14, "erf(-{x})");
+    }
+    for s in [4u64, 256, 1000, 4096, 1 << 16] {
+        let t = SigmoidTable::of(Kernel::Erf, &BigUint::from(s)).unwrap();
+        let sf = s as f64;
+        let mut worst = 0.0f64;
+        let step = (sf / 4096.0).max(1.0) as i64;
+        let mut x = -12 * s as i64;
+        while x <= 12 * s as i64 {
+            let got = native_sigmoid(&bi(x), &t).to_f64().unwrap();
+            worst = worst.max((got - sf * erf_f64(x as f64 / sf)).abs());
+            x += step;
+        }
+        assert!(
+            worst <= t.max_error_units(),
+            "S = {s}: largest erf error {worst} units"
+        );
+        eprintln!("S = {s}: largest erf error {worst:.3} units");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn erf_kernel_matches_native(
+        (b, x) in (1u32..=40).prop_flat_map(|b| (Just(b), in_bound(b))),
+        s in prop_oneof![Just(4u64), Just(1000), Just(1 << 16)],
+    ) {
+        use arkml_gadgets::activation::{native_sigmoid, sigmoid, sigmoid_cost, Kernel, SigmoidTable};
+        let t = SigmoidTable::of(Kernel::Erf, &BigUint::from(s)).unwrap();
+        let c = cs();
+        let y = sigmoid(&input(&c, &x), b, &t).unwrap();
+        prop_assert_eq!(val(&y), native_sigmoid(&x, &t));
+        prop_assert_eq!(c.num_constraints(), sigmoid_cost(b, &t));
+        prop_assert!(c.is_satisfied().unwrap());
+        assert_all_witnesses_pinned(&c);
+    }
+}

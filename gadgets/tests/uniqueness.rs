@@ -97,10 +97,16 @@ fn every_gadget_has_a_unique_witness() {
         one(&|x| {
             cubic(&ZIGMOID, x, b, &BigUint::from(4u32)).unwrap();
         });
-        let table = arkml_gadgets::activation::SigmoidTable::new(&BigUint::from(4u32)).unwrap();
-        one(&|x| {
-            let _ = arkml_gadgets::activation::sigmoid(x, b, &table).unwrap();
-        });
+        for kernel in [
+            arkml_gadgets::activation::Kernel::Sigmoid,
+            arkml_gadgets::activation::Kernel::Erf,
+        ] {
+            let table =
+                arkml_gadgets::activation::SigmoidTable::of(kernel, &BigUint::from(4u32)).unwrap();
+            one(&|x| {
+                let _ = arkml_gadgets::activation::sigmoid(x, b, &table).unwrap();
+            });
+        }
         for &w in &[-16i64, 0, 3] {
             let cs = cs_with(|cs| {
                 let x = witness(cs, &bi(v));

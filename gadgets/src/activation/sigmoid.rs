@@ -49,9 +49,45 @@ pub const SEGMENT_BITS: u32 = 5;
 /// The extra precision of the coefficients (`M`).
 pub const PRECISION: u32 = 1 << 8;
 
-/// The integers of a sigmoid kernel for one output scale.
+/// Which function a table holds. Both are mirrored by the sign of the input: the sigmoid
+/// as `sigmoid(-u) = 1 - sigmoid(u)`, erf as `erf(-u) = -erf(u)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// The logistic function; segments of half a unit, clipped at 16.
+    Sigmoid,
+    /// The error function (GELU's `x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`); segments of a
+    /// quarter unit, clipped at 8 (where `1 - erf` is `1e-29`).
+    Erf,
+}
+
+impl Kernel {
+    /// The function in f64.
+    pub fn f64(self, u: f64) -> f64 {
+        match self {
+            Kernel::Sigmoid => sigmoid_f64(u),
+            Kernel::Erf => erf_f64(u),
+        }
+    }
+    /// Segments per unit of the input.
+    fn per_unit(self) -> u32 {
+        match self {
+            Kernel::Sigmoid => 2,
+            Kernel::Erf => 4,
+        }
+    }
+}
+
+/// The error function in f64: its Taylor series below 2.5, the continued fraction of
+/// `erfc` beyond (absolute error below `1e-14`, tested against known values).
+pub fn erf_f64(x: f64) -> f64 {
+    series_erf(x)
+}
+
+/// The integers of a sigmoid (or erf) kernel for one output scale.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SigmoidTable {
+    /// The function.
+    pub kernel: Kernel,
     /// The scale of input and output (`S`).
     pub scale: BigUint,
     /// Per segment, the cubic's coefficients `C0..C3` at `S M`.
@@ -69,17 +105,22 @@ pub fn sigmoid_f64(u: f64) -> f64 {
 }
 
 impl SigmoidTable {
-    /// The table for scale `s` (at least 2): each segment's cubic interpolates the sigmoid
-    /// at four Chebyshev nodes of the segment.
+    /// The sigmoid's table for scale `s` (at least 2): each segment's cubic interpolates
+    /// the sigmoid at four Chebyshev nodes of the segment.
     pub fn new(s: &BigUint) -> Result<Self> {
-        if s < &BigUint::from(2u32) {
+        Self::of(Kernel::Sigmoid, s)
+    }
+
+    /// The table of `kernel` for scale `s` (at least 4).
+    pub fn of(kernel: Kernel, s: &BigUint) -> Result<Self> {
+        if s < &BigUint::from(kernel.per_unit()) {
             return Err(Error::param("sigmoid scale", "must be at least 2"));
         }
         let sf = s
             .to_f64()
             .filter(|v| v.is_finite())
             .ok_or_else(|| Error::param("sigmoid scale", "too large"))?;
-        let d = segment_width(s).to_f64().unwrap_or(f64::INFINITY) / sf;
+        let d = segment_width(kernel, s).to_f64().unwrap_or(f64::INFINITY) / sf;
         let m = sf * PRECISION as f64;
         let nodes: Vec<f64> = (0..4)
             .map(|k| (1.0 - ((2 * k + 1) as f64 * std::f64::consts::PI / 8.0).cos()) / 2.0)
@@ -88,13 +129,14 @@ impl SigmoidTable {
             .map(|j| {
                 let ys: Vec<f64> = nodes
                     .iter()
-                    .map(|t| sigmoid_f64((j as f64 + t) * d))
+                    .map(|t| kernel.f64((j as f64 + t) * d))
                     .collect();
                 let a = cubic_through(&nodes, &ys);
                 a.map(|v| BigInt::from((v * m).round() as i64))
             })
             .collect();
         Ok(SigmoidTable {
+            kernel,
             scale: s.clone(),
             coeffs,
         })
@@ -106,14 +148,21 @@ impl SigmoidTable {
     /// (`2.6e-6` in real terms, so it counts in units only at large scales). Measured on a
     /// dense grid (`gadgets/tests/nonlinear.rs`): 0.50 at `S = 2^8`, 0.51 at `2^12`, 0.66 at
     /// `2^16`, 1.15 at `2^18`.
+    ///
+    /// Erf: `0.55 + 6e-6 S` (its fourth derivative is larger, on quarter-unit segments):
+    /// 0.52 at `2^12`, 0.85 at `2^16`.
     pub fn max_error_units(&self) -> f64 {
-        0.55 + 2.7e-6 * self.scale.to_f64().unwrap_or(f64::INFINITY)
+        let s = self.scale.to_f64().unwrap_or(f64::INFINITY);
+        match self.kernel {
+            Kernel::Sigmoid => 0.55 + 2.7e-6 * s,
+            Kernel::Erf => 0.55 + 6e-6 * s,
+        }
     }
 }
 
-/// `D = max(1, floor(S / 2))`.
-fn segment_width(s: &BigUint) -> BigUint {
-    let d: BigUint = s >> 1u32;
+/// `D = max(1, floor(S / 2))` for the sigmoid, `floor(S / 4)` for erf.
+fn segment_width(kernel: Kernel, s: &BigUint) -> BigUint {
+    let d: BigUint = s / BigUint::from(kernel.per_unit());
     if d.is_zero() {
         BigUint::one()
     } else {
@@ -154,7 +203,7 @@ fn cubic_through(t: &[f64], y: &[f64]) -> [f64; 4] {
 
 /// The clip point `32 D - 1`, its bits, and the bound of the numerator of step 4.
 fn parts(t: &SigmoidTable) -> (BigUint, BigUint, BigUint, u32) {
-    let d = segment_width(&t.scale);
+    let d = segment_width(t.kernel, &t.scale);
     let clip = &d * BigUint::from(SEGMENTS as u32) - 1u32;
     let den = d.pow(3) * BigUint::from(PRECISION);
     // |C_k| r^k D^(3-k) < |C_k| D^3, four terms
@@ -191,10 +240,10 @@ pub fn native_sigmoid(x: &BigInt, t: &SigmoidTable) -> BigInt {
         + &cf[3] * &r * &r * &r;
     let half = BigInt::from(&den >> 1u32);
     let p = floor_div(&(n + half), &den).0;
-    if nonneg {
-        p
-    } else {
-        BigInt::from(t.scale.clone()) - p
+    match (nonneg, t.kernel) {
+        (true, _) => p,
+        (false, Kernel::Sigmoid) => BigInt::from(t.scale.clone()) - p,
+        (false, Kernel::Erf) => -p,
     }
 }
 
@@ -292,6 +341,56 @@ pub fn sigmoid<F: PrimeField>(x: &FpVar<F>, b: u32, t: &SigmoidTable) -> Result<
         + FpVar::Constant(half);
     let p = rescale(&n, nb, &den)?.quotient;
     // 5. the mirror for negative inputs
-    let sf = FpVar::Constant(to_field::<F>(&BigInt::from(t.scale.clone())));
-    Ok(FpVar::conditionally_select(&s, &p, &(sf - &p))?)
+    let mirrored = match t.kernel {
+        Kernel::Sigmoid => FpVar::Constant(to_field::<F>(&BigInt::from(t.scale.clone()))) - &p,
+        Kernel::Erf => p.negate()?,
+    };
+    Ok(FpVar::conditionally_select(&s, &p, &mirrored)?)
+}
+
+/// `erf`, written here because std has none and the table needs one only to fit its cubics
+/// (the circuit depends on the table's integers alone; Abramowitz-Stegun 7.1.26, the usual
+/// closed form, is too coarse at `1.5e-7`).
+fn series_erf(x: f64) -> f64 {
+    let a = x.abs();
+    let r = if a < 2.5 {
+        // Taylor series: erf(x) = 2/sqrt(pi) sum (-1)^n x^(2n+1) / (n! (2n+1))
+        let mut term = a;
+        let mut sum = a;
+        let x2 = a * a;
+        // at most 60 terms (2.5^120 / 60! is far below 1e-17); stops once negligible
+        for k in 1..=60 {
+            let n = k as f64;
+            term *= -x2 / n;
+            let add = term / (2.0 * n + 1.0);
+            sum += add;
+            if add.abs() <= 1e-17 * sum.abs() {
+                break;
+            }
+        }
+        sum * 2.0 / std::f64::consts::PI.sqrt()
+    } else {
+        // erfc(x) = exp(-x^2) / (x sqrt(pi)) * continued fraction (Lentz), converges fast here
+        let x2 = a * a;
+        let mut f = a;
+        let mut c = a;
+        let mut d = 0.0f64;
+        for k in 1..200 {
+            let kf = k as f64 * 0.5;
+            d = a + kf * d;
+            d = if d == 0.0 { 1e-300 } else { 1.0 / d };
+            c = a + kf / c;
+            let delta = c * d;
+            f *= delta;
+            if (delta - 1.0).abs() < 1e-16 {
+                break;
+            }
+        }
+        1.0 - (-x2).exp() / (f * std::f64::consts::PI.sqrt())
+    };
+    if x < 0.0 {
+        -r
+    } else {
+        r
+    }
 }

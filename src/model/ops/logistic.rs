@@ -1,36 +1,61 @@
-//! Sigmoid and tanh through the piecewise-cubic kernel
+//! Sigmoid, tanh and erf through the piecewise-cubic kernel
 //! ([`arkml_gadgets::activation::sigmoid`]): accurate over the whole real line (at most
 //! `0.55 + 2.7e-6 S` units of the output scale for the sigmoid, twice that for the tanh,
-//! `tanh(x) = 2 sigmoid(2x) - 1`), in place of circomlib-ml's cubics ([`super::Cubic`]),
-//! whose error grows as `x^3`. The table of integer coefficients is part of the op (and of
-//! the model file), made for the scale the op runs at; a float model's op holds none.
+//! `tanh(x) = 2 sigmoid(2x) - 1`, and `0.55 + 6e-6 S` for erf, GELU's part), in place of
+//! circomlib-ml's cubics ([`super::Cubic`]), whose error grows as `x^3`. The table of
+//! integer coefficients is part of the op (and of the model file), made for the scale the op
+//! runs at; a float model's op holds none.
 
 use arkml_gadgets::{
-    activation::{native_sigmoid, sigmoid, sigmoid_bound, sigmoid_cost, sigmoid_f64, SigmoidTable},
+    activation::{
+        erf_f64, native_sigmoid, sigmoid, sigmoid_bound, sigmoid_cost, sigmoid_f64, Kernel,
+        SigmoidTable,
+    },
     Error,
 };
 use ndarray::{ArrayD, ArrayViewD};
 
 use super::*;
 
-/// Sigmoid (`tanh = false`) or tanh through the piecewise-cubic kernel.
+/// Which smooth function a [`Logistic`] op computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Smooth {
+    /// The logistic sigmoid.
+    Sigmoid,
+    /// `tanh(x) = 2 sigmoid(2x) - 1`.
+    Tanh,
+    /// The error function.
+    Erf,
+}
+
+impl Smooth {
+    /// The kernel its table holds.
+    pub fn kernel(self) -> Kernel {
+        match self {
+            Smooth::Sigmoid | Smooth::Tanh => Kernel::Sigmoid,
+            Smooth::Erf => Kernel::Erf,
+        }
+    }
+}
+
+/// Sigmoid, tanh or erf through the piecewise-cubic kernel.
 ///
 /// ```
-/// use arkml::model::{ints, ops::Logistic, Layer, Model};
+/// use arkml::model::{ints, ops::{Logistic, Smooth}, Layer, Model};
 /// use arkml::gadgets::activation::SigmoidTable;
 /// use arkml::ndarray::array;
 /// use arkml::num_bigint::BigUint;
 /// // at scale 1000: sigmoid(0) = 0.5, sigmoid(2) = 0.881, sigmoid(-7) = 0.001
 /// let table = SigmoidTable::new(&BigUint::from(1000u32)).unwrap();
-/// let op = Logistic { tanh: false, table: Some(table) };
+/// let op = Logistic { func: Smooth::Sigmoid, table: Some(table) };
 /// let model = Model::chain(&[3], 14, vec![Layer::Logistic(op)]);
 /// let y = model.predict(&ints(array![0, 2000, -7000]).into_dyn()).unwrap();
 /// assert_eq!(y, ints(array![500, 881, 1]).into_dyn());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Logistic {
-    /// Tanh rather than sigmoid.
-    pub tanh: bool,
+    /// The function.
+    pub func: Smooth,
     /// The kernel's integers (at the scale the op runs at); `None` in a float model.
     pub table: Option<SigmoidTable>,
 }
@@ -41,18 +66,21 @@ impl Logistic {
             .as_ref()
             .ok_or_else(|| Error::param("table", "an integer model's sigmoid needs its table"))
     }
+    fn tanh(&self) -> bool {
+        self.func == Smooth::Tanh
+    }
     /// The bound the kernel sees: the input's, one more for tanh's `2x`.
     fn kernel_bound(&self, b: u32) -> u32 {
-        b + u32::from(self.tanh)
+        b + u32::from(self.tanh())
     }
 }
 
 impl<N: Clone + Debug> Op<N> for Logistic {
     fn kind(&self) -> &'static str {
-        if self.tanh {
-            "Tanh"
-        } else {
-            "Sigmoid"
+        match self.func {
+            Smooth::Sigmoid => "Sigmoid",
+            Smooth::Tanh => "Tanh",
+            Smooth::Erf => "Erf",
         }
     }
     fn arity(&self) -> (usize, usize) {
@@ -68,6 +96,12 @@ impl IntOp for Logistic {
     fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
         let x = first(ins)?;
         let t = self.table()?;
+        if t.kernel != self.func.kernel() {
+            return Err(Error::param(
+                "table",
+                format!("a table of {:?} for {:?}", t.kernel, self.func),
+            ));
+        }
         if let Some(s) = &x.scale {
             if s != &t.scale {
                 return Err(Error::param(
@@ -77,10 +111,10 @@ impl IntOp for Logistic {
             }
         }
         arkml_gadgets::fixed::check_bound::<Fr>("sigmoid input", self.kernel_bound(x.bound))?;
-        let b = sigmoid_bound(t) + u32::from(self.tanh);
+        let b = sigmoid_bound(t) + u32::from(self.tanh());
         Ok(Bound {
             bound: b,
-            nonneg: !self.tanh,
+            nonneg: self.func == Smooth::Sigmoid,
             signs: false,
         })
     }
@@ -97,7 +131,7 @@ impl IntOp for Logistic {
         let t = self.table()?;
         let s = BigInt::from(t.scale.clone());
         let out = first(ins)?.map(|v| {
-            if self.tanh {
+            if self.tanh() {
                 native_sigmoid(&(v * 2), t) * 2 - &s
             } else {
                 native_sigmoid(v, t)
@@ -112,7 +146,7 @@ impl IntOp for Logistic {
         let t = self.table()?;
         let s = Fr::from(t.scale.clone());
         each(ins, |v, b| {
-            if self.tanh {
+            if self.tanh() {
                 let y = sigmoid(&(v * Fr::from(2u64)), b + 1, t)?;
                 Ok(y * Fr::from(2u64) - FpVar::Constant(s))
             } else {
@@ -125,25 +159,30 @@ impl IntOp for Logistic {
 impl FloatOp for Logistic {
     fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
         let x = first(ins)?;
-        Ok(if self.tanh {
-            x.map(|v| v.tanh())
-        } else {
-            x.map(|v| sigmoid_f64(*v))
+        Ok(match self.func {
+            Smooth::Sigmoid => x.map(|v| sigmoid_f64(*v)),
+            Smooth::Tanh => x.map(|v| v.tanh()),
+            Smooth::Erf => x.map(|v| erf_f64(*v)),
         })
     }
     /// The kernel's table for the quantiser's scale.
     fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
         Ok(Logistic {
-            tanh: self.tanh,
-            table: Some(SigmoidTable::new(q.scale())?),
+            func: self.func,
+            table: Some(SigmoidTable::of(self.func.kernel(), q.scale())?),
         }
         .into())
     }
 }
 
 impl<N: Num> FileForm<N> for Logistic {
-    const TAGS: &'static [&'static str] = &["logistic", "logistic_tanh"];
+    const TAGS: &'static [&'static str] = &["logistic", "logistic_tanh", "erf"];
     fn read(tag: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
+        let func = match tag {
+            "logistic_tanh" => Smooth::Tanh,
+            "erf" => Smooth::Erf,
+            _ => Smooth::Sigmoid,
+        };
         let table = if N::FLOAT {
             None
         } else {
@@ -167,12 +206,13 @@ impl<N: Num> FileForm<N> for Logistic {
                     ),
                 ));
             }
-            Some(SigmoidTable { scale, coeffs })
+            Some(SigmoidTable {
+                kernel: func.kernel(),
+                scale,
+                coeffs,
+            })
         };
-        Ok(Some(Logistic {
-            tanh: tag == "logistic_tanh",
-            table,
-        }))
+        Ok(Some(Logistic { func, table }))
     }
     fn write(&self, f: &mut Fields) -> &'static str {
         if let Some(t) = &self.table {
@@ -191,10 +231,10 @@ impl<N: Num> FileForm<N> for Logistic {
                 .collect();
             f.put("coeffs", c);
         }
-        if self.tanh {
-            "logistic_tanh"
-        } else {
-            "logistic"
+        match self.func {
+            Smooth::Sigmoid => "logistic",
+            Smooth::Tanh => "logistic_tanh",
+            Smooth::Erf => "erf",
         }
     }
 }

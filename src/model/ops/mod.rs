@@ -126,7 +126,7 @@ pub use flatten::Flatten;
 pub use global_avg_pool::GlobalAvgPool2d;
 pub use global_max_pool::GlobalMaxPool2d;
 pub use leaky_relu::LeakyRelu;
-pub use logistic::Logistic;
+pub use logistic::{Logistic, Smooth};
 pub use max_pool::MaxPool2d;
 pub use mul::Mul;
 pub use pointwise::PointwiseConv2d;

@@ -106,10 +106,12 @@ impl Builder<'_> {
         if !self.opts.cubic {
             // the piecewise-cubic kernel, accurate over the whole real line
             let (v, lay) = self.dynamic(n, 0)?;
-            let l = Layer::Logistic(ops::Logistic {
-                tanh: op == "Tanh",
-                table: None,
-            });
+            let func = if op == "Tanh" {
+                ops::Smooth::Tanh
+            } else {
+                ops::Smooth::Sigmoid
+            };
+            let l = Layer::Logistic(ops::Logistic { func, table: None });
             let y = self.emit(l, vec![v], &node_name(n));
             self.set(n, y, lay);
             Ok(())
@@ -128,5 +130,18 @@ impl Builder<'_> {
             self.set(n, y, lay);
             Ok(())
         }
+    }
+
+    /// Erf through the piecewise-cubic kernel (GELU as torch exports it: `x (1 + erf(x /
+    /// sqrt 2)) / 2`, the rest affine ops and a product).
+    pub(super) fn erf(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let l = Layer::Logistic(ops::Logistic {
+            func: ops::Smooth::Erf,
+            table: None,
+        });
+        let y = self.emit(l, vec![v], &node_name(n));
+        self.set(n, y, lay);
+        Ok(())
     }
 }

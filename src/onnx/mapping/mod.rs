@@ -47,6 +47,7 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("HardSwish", "", |b, n| b.hard_sigmoid(n)),
     ("Sigmoid", "piecewise-cubic kernel", |b, n| b.sigmoid(n)),
     ("Tanh", "piecewise-cubic kernel", |b, n| b.sigmoid(n)),
+    ("Erf", "piecewise-cubic kernel; GELU", |b, n| b.erf(n)),
     ("Softmax", "on the way to an output", |b, n| b.softmax(n)),
     ("LogSoftmax", "on the way to an output", |b, n| b.softmax(n)),
     ("MaxPool", "ceil_mode", |b, n| b.pool(n)),
