@@ -1249,3 +1249,100 @@ fn gelu_as_torch_exports_it_proves_within_the_kernels_error() {
         }
     }
 }
+
+#[test]
+fn reductions_over_the_map_and_the_features() {
+    // x [1, 3, 2, 2] -> ReduceMax, ReduceSum, ReduceMean over H and W (each [1, 3, 1, 1]),
+    // then Flatten; and a ReduceMean over the features of the flattened sum
+    let axes = |name: &str| weights(name, &[2], &[2.0, 3.0]);
+    let mut rmax = node("ReduceMax", "max", &["x"], &["mx"]);
+    rmax.attribute = vec![AttributeProto {
+        name: "axes".into(),
+        r#type: attr_type::INTS,
+        ints: vec![2, 3],
+        ..Default::default()
+    }];
+    let graph = |op: NodeProto,
+                 extra: Vec<NodeProto>,
+                 init: Vec<TensorProto>,
+                 out: &str,
+                 shape: &[Result<i64, &str>]| {
+        let mut node_list = vec![op];
+        node_list.extend(extra);
+        ModelProto {
+            ir_version: 8,
+            opset_import: vec![OperatorSetIdProto {
+                domain: String::new(),
+                version: 13,
+            }],
+            graph: Some(GraphProto {
+                node: node_list,
+                name: "reduce".into(),
+                initializer: init,
+                input: vec![value("x", &[Ok(1), Ok(3), Ok(2), Ok(2)])],
+                output: vec![value(out, shape)],
+            }),
+            ..Default::default()
+        }
+        .encode_to_vec()
+    };
+    let o = ImportOptions::default();
+    let x = ArrayD::from_shape_fn(IxDyn(&[2, 2, 3]), |ix| {
+        (ix[0] * 6 + ix[1] * 3 + ix[2]) as f64 / 10.0 - 0.5
+    });
+    let per_c = |c: usize| -> Vec<f64> { (0..4).map(|k| x[[k / 2, k % 2, c]]).collect() };
+    let four = [Ok(1), Ok(3), Ok(1), Ok(1)];
+    let run = |bytes: &[u8]| {
+        let m = import(bytes, &o).unwrap().model;
+        m.forward(&x)
+            .unwrap()
+            .last()
+            .unwrap()
+            .iter()
+            .copied()
+            .collect::<Vec<f64>>()
+    };
+    let got = run(&graph(rmax, vec![], vec![], "mx", &four));
+    for c in 0..3 {
+        assert_eq!(got[c], per_c(c).into_iter().fold(f64::MIN, f64::max));
+    }
+    // ReduceSum (opset 13: axes as an input), then the mean over its features
+    let sum = node("ReduceSum", "sum", &["x", "axes"], &["s"]);
+    let extra = vec![node("Flatten", "flat", &["s"], &["f"]), {
+        let mut m = node("ReduceMean", "mean", &["f"], &["y"]);
+        m.attribute = vec![AttributeProto {
+            name: "axes".into(),
+            r#type: attr_type::INTS,
+            ints: vec![1],
+            ..Default::default()
+        }];
+        m
+    }];
+    let sums: Vec<f64> = (0..3).map(|c| per_c(c).iter().sum()).collect();
+    let got = run(&graph(sum.clone(), vec![], vec![axes("axes")], "s", &four));
+    for c in 0..3 {
+        assert!((got[c] - sums[c]).abs() < 1e-12);
+    }
+    let got = run(&graph(sum, extra, vec![axes("axes")], "y", &[Ok(1), Ok(1)]));
+    assert!(
+        (got[0] - sums.iter().sum::<f64>() / 3.0).abs() < 1e-12,
+        "{got:?}"
+    );
+    // a reduction over the channels is a typed error naming the axes
+    let mut bad = node("ReduceMax", "maxc", &["x"], &["y"]);
+    bad.attribute = vec![AttributeProto {
+        name: "axes".into(),
+        r#type: attr_type::INTS,
+        ints: vec![1],
+        ..Default::default()
+    }];
+    let e = import(
+        &graph(bad, vec![], vec![], "y", &[Ok(1), Ok(1), Ok(2), Ok(2)]),
+        &o,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Unsupported { why, .. } if why.contains("[1]")),
+        "{e}"
+    );
+}

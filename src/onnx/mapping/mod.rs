@@ -56,7 +56,13 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     }),
     ("GlobalAveragePool", "", |b, n| b.global_pool(n)),
     ("GlobalMaxPool", "", |b, n| b.global_pool(n)),
-    ("ReduceMean", "over H and W", |b, n| b.reduce_mean(n)),
+    ("ReduceMean", "over H and W, or the features", |b, n| {
+        b.reduce(n)
+    }),
+    ("ReduceSum", "over H and W, or the features", |b, n| {
+        b.reduce(n)
+    }),
+    ("ReduceMax", "over H and W", |b, n| b.reduce(n)),
     ("Flatten", "from axis 1", |b, n| b.flatten_node(n)),
     (
         "Reshape",

@@ -3,36 +3,73 @@
 use super::*;
 
 impl Builder<'_> {
-    /// ReduceMean over H and W: global average pooling.
-    pub(super) fn reduce_mean(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
-        // the mean over H and W: global average pooling
+    /// ReduceMean, ReduceSum and ReduceMax over H and W of an `[N, C, H, W]` tensor (global
+    /// pooling; the sum undivided), and ReduceMean / ReduceSum over the features of
+    /// `[N, F]` (a Dense layer of constant weights `1 / F` or 1: free but its rescale).
+    pub(super) fn reduce(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let op = n.op_type.as_str();
         let (v, lay) = self.dynamic(n, 0)?;
-        let axes: Vec<i64> = if self.opset >= 18 {
+        // axes: an input from opset 18 (ReduceSum: 13), an attribute before
+        let axes: Vec<i64> = if self.opset >= 18 || (op == "ReduceSum" && self.opset >= 13) {
             self.konst(n, 1, "axes")?
                 .map(|c| c.iter().map(|&x| x as i64).collect())
                 .unwrap_or_default()
         } else {
             attr_ints(n, "axes").unwrap_or_default()
         };
+        let rank = lay.onnx_shape().len() as i64 + 1;
         let mut axes: Vec<i64> = axes
             .iter()
-            .map(|&a| if a < 0 { a + 4 } else { a })
+            .map(|&a| if a < 0 { a + rank } else { a })
             .collect();
         axes.sort_unstable();
-        let Lay::Chw { c, .. } = lay else {
-            return Err(self.unsupported(n, "a mean of a tensor that is not [N, C, H, W]"));
-        };
-        if axes != [2, 3] {
-            return Err(self.unsupported(n, format!("a mean over axes {axes:?} (only H and W)")));
-        }
-        let y = self.emit(
-            Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d),
-            vec![v],
-            &node_name(n),
-        );
         let keep = attr_int(n, "keepdims", 1) != 0;
-        self.set(n, y, if keep { Lay::Pooled(c) } else { Lay::Vec(c) });
-        Ok(())
+        let name = node_name(n);
+        match (lay, axes.as_slice()) {
+            (Lay::Chw { c, h, w }, [2, 3]) => {
+                let y = match op {
+                    "ReduceMean" => {
+                        self.emit(Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d), vec![v], &name)
+                    }
+                    "ReduceMax" => {
+                        self.emit(Layer::GlobalMaxPool2d(ops::GlobalMaxPool2d), vec![v], &name)
+                    }
+                    _ => {
+                        let cfg = Pool2dConfig::new((h, w));
+                        let s = self.emit(
+                            Layer::SumPool2d(ops::SumPool2d(cfg)),
+                            vec![v],
+                            &format!("{name}.sum"),
+                        );
+                        self.emit(Layer::Reshape(ops::Reshape(vec![c])), vec![s], &name)
+                    }
+                };
+                self.set(n, y, if keep { Lay::Pooled(c) } else { Lay::Vec(c) });
+                Ok(())
+            }
+            (Lay::Vec(f), [1]) if op != "ReduceMax" => {
+                let k = if op == "ReduceMean" {
+                    1.0 / f as f64
+                } else {
+                    1.0
+                };
+                let layer = Layer::Dense(ops::Dense {
+                    w: Array2::from_elem((f, 1), k),
+                    b: Array1::from(vec![0.0]),
+                });
+                let y = self.emit(layer, vec![v], &name);
+                self.set(n, y, Lay::Vec(1));
+                Ok(())
+            }
+            (l, a) => Err(self.unsupported(
+                n,
+                format!(
+                    "{op} over axes {a:?} of a {:?} tensor (H and W of [N, C, H, W], or the \
+                     features of [N, F])",
+                    l.onnx_shape()
+                ),
+            )),
+        }
     }
 
     /// GlobalAveragePool and GlobalMaxPool.
