@@ -1303,8 +1303,8 @@ fn reductions_over_the_map_and_the_features() {
             .collect::<Vec<f64>>()
     };
     let got = run(&graph(rmax, vec![], vec![], "mx", &four));
-    for c in 0..3 {
-        assert_eq!(got[c], per_c(c).into_iter().fold(f64::MIN, f64::max));
+    for (c, g) in got.iter().enumerate() {
+        assert_eq!(*g, per_c(c).into_iter().fold(f64::MIN, f64::max));
     }
     // ReduceSum (opset 13: axes as an input), then the mean over its features
     let sum = node("ReduceSum", "sum", &["x", "axes"], &["s"]);
@@ -1320,8 +1320,8 @@ fn reductions_over_the_map_and_the_features() {
     }];
     let sums: Vec<f64> = (0..3).map(|c| per_c(c).iter().sum()).collect();
     let got = run(&graph(sum.clone(), vec![], vec![axes("axes")], "s", &four));
-    for c in 0..3 {
-        assert!((got[c] - sums[c]).abs() < 1e-12);
+    for (g, want) in got.iter().zip(&sums) {
+        assert!((g - want).abs() < 1e-12);
     }
     let got = run(&graph(sum, extra, vec![axes("axes")], "y", &[Ok(1), Ok(1)]));
     assert!(
