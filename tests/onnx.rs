@@ -580,35 +580,67 @@ fn small_integer_and_boolean_constants_are_read() {
     assert_eq!(with(t(data_type::INT16, int16, vec![])), vec![295.0, 13.0]);
 }
 
+/// A one-input, one-output model of `nodes` at `opset` (default domain), as bytes.
+fn model_bytes(
+    opset: i64,
+    node: Vec<NodeProto>,
+    initializer: Vec<TensorProto>,
+    input: ValueInfoProto,
+    output: ValueInfoProto,
+) -> Vec<u8> {
+    ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: opset,
+        }],
+        graph: Some(GraphProto {
+            node,
+            name: "test".into(),
+            initializer,
+            input: vec![input],
+            output: vec![output],
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+/// An integer-list attribute.
+fn ints_attr(name: &str, ints: Vec<i64>) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attr_type::INTS,
+        ints,
+        ..Default::default()
+    }
+}
+
+/// An integer attribute.
+fn int_attr(name: &str, i: i64) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attr_type::INT,
+        i,
+        ..Default::default()
+    }
+}
+
 #[test]
 fn a_1x1_conv_with_padding_runs_as_onnxruntime_does() {
     // x [1, 2, 3, 3] -> Conv(1x1, pads 1) -> y [1, 1, 5, 5]: the border is the bias alone
     let mut conv = node("Conv", "conv", &["x", "w", "b"], &["y"]);
-    conv.attribute = vec![AttributeProto {
-        name: "pads".into(),
-        r#type: attr_type::INTS,
-        ints: vec![1, 1, 1, 1],
-        ..Default::default()
-    }];
-    let m = ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 13,
-        }],
-        graph: Some(GraphProto {
-            node: vec![conv],
-            name: "pad1x1".into(),
-            initializer: vec![
-                weights("w", &[1, 2, 1, 1], &[2.0, -1.0]),
-                weights("b", &[1], &[0.5]),
-            ],
-            input: vec![value("x", &[Ok(1), Ok(2), Ok(3), Ok(3)])],
-            output: vec![value("y", &[Ok(1), Ok(1), Ok(5), Ok(5)])],
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    conv.attribute = vec![ints_attr("pads", vec![1, 1, 1, 1])];
+    let m = model_bytes(
+        13,
+        vec![conv],
+        vec![
+            weights("w", &[1, 2, 1, 1], &[2.0, -1.0]),
+            weights("b", &[1], &[0.5]),
+        ],
+        value("x", &[Ok(1), Ok(2), Ok(3), Ok(3)]),
+        value("y", &[Ok(1), Ok(1), Ok(5), Ok(5)]),
+    );
     let o = ImportOptions {
         input_max: 4.0,
         ..Default::default()
@@ -658,40 +690,23 @@ fn a_depthwise_conv_then_batch_norm_folds_as_in_mobilenet() {
         ..Default::default()
     };
     let mut conv = node("Conv", "dw", &["x", "w", "b"], &["h"]);
-    conv.attribute = vec![
-        attr("pads", vec![1, 1, 1, 1]),
-        AttributeProto {
-            name: "group".into(),
-            r#type: attr_type::INT,
-            i: 2,
-            ..Default::default()
-        },
-    ];
+    conv.attribute = vec![attr("pads", vec![1, 1, 1, 1]), int_attr("group", 2)];
     let w: Vec<f32> = (0..18).map(|i| (i as f32 - 8.0) / 10.0).collect();
     let graph = |nodes: Vec<NodeProto>, out: &str| {
-        ModelProto {
-            ir_version: 8,
-            opset_import: vec![OperatorSetIdProto {
-                domain: String::new(),
-                version: 13,
-            }],
-            graph: Some(GraphProto {
-                node: nodes,
-                name: "dwbn".into(),
-                initializer: vec![
-                    weights("w", &[2, 1, 3, 3], &w),
-                    weights("b", &[2], &[0.1, -0.2]),
-                    weights("scale", &[2], &[2.0, 0.5]),
-                    weights("beta", &[2], &[1.0, -1.0]),
-                    weights("mean", &[2], &[0.3, -0.1]),
-                    weights("var", &[2], &[4.0, 0.25]),
-                ],
-                input: vec![value("x", &[Ok(1), Ok(2), Ok(4), Ok(4)])],
-                output: vec![value(out, &[Ok(1), Ok(2), Ok(4), Ok(4)])],
-            }),
-            ..Default::default()
-        }
-        .encode_to_vec()
+        model_bytes(
+            13,
+            nodes,
+            vec![
+                weights("w", &[2, 1, 3, 3], &w),
+                weights("b", &[2], &[0.1, -0.2]),
+                weights("scale", &[2], &[2.0, 0.5]),
+                weights("beta", &[2], &[1.0, -1.0]),
+                weights("mean", &[2], &[0.3, -0.1]),
+                weights("var", &[2], &[4.0, 0.25]),
+            ],
+            value("x", &[Ok(1), Ok(2), Ok(4), Ok(4)]),
+            value(out, &[Ok(1), Ok(2), Ok(4), Ok(4)]),
+        )
     };
     let bn = || {
         let mut n = node(
@@ -748,41 +763,17 @@ fn pooling_with_ceil_mode_keeps_the_last_partial_window() {
     let pool = |op: &str| {
         let mut p = node(op, "pool", &["x"], &["y"]);
         p.attribute = vec![
-            AttributeProto {
-                name: "kernel_shape".into(),
-                r#type: attr_type::INTS,
-                ints: vec![2, 2],
-                ..Default::default()
-            },
-            AttributeProto {
-                name: "strides".into(),
-                r#type: attr_type::INTS,
-                ints: vec![2, 2],
-                ..Default::default()
-            },
-            AttributeProto {
-                name: "ceil_mode".into(),
-                r#type: attr_type::INT,
-                i: 1,
-                ..Default::default()
-            },
+            ints_attr("kernel_shape", vec![2, 2]),
+            ints_attr("strides", vec![2, 2]),
+            int_attr("ceil_mode", 1),
         ];
-        ModelProto {
-            ir_version: 8,
-            opset_import: vec![OperatorSetIdProto {
-                domain: String::new(),
-                version: 13,
-            }],
-            graph: Some(GraphProto {
-                node: vec![p],
-                name: "ceil".into(),
-                initializer: vec![],
-                input: vec![value("x", &[Ok(1), Ok(1), Ok(5), Ok(5)])],
-                output: vec![value("y", &[Ok(1), Ok(1), Ok(3), Ok(3)])],
-            }),
-            ..Default::default()
-        }
-        .encode_to_vec()
+        model_bytes(
+            13,
+            vec![p],
+            vec![],
+            value("x", &[Ok(1), Ok(1), Ok(5), Ok(5)]),
+            value("y", &[Ok(1), Ok(1), Ok(3), Ok(3)]),
+        )
     };
     let x = ArrayD::from_shape_fn(IxDyn(&[5, 5, 1]), |ix| (ix[0] * 5 + ix[1]) as f64);
     let max = import(&pool("MaxPool"), &ImportOptions::default())
@@ -817,30 +808,16 @@ fn a_grouped_conv_is_one_conv_with_zeros_between_groups() {
     // x [1, 4, 3, 3] -> Conv(1x1, group 2, 4 filters): each pair of outputs reads its pair
     // of input channels only
     let mut conv = node("Conv", "g", &["x", "w"], &["y"]);
-    conv.attribute = vec![AttributeProto {
-        name: "group".into(),
-        r#type: attr_type::INT,
-        i: 2,
-        ..Default::default()
-    }];
+    conv.attribute = vec![int_attr("group", 2)];
     // w[o][ci in group][0][0]
     let w = [1.0, 2.0, 3.0, 4.0, -1.0, 0.5, 2.0, -3.0];
-    let m = ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 13,
-        }],
-        graph: Some(GraphProto {
-            node: vec![conv],
-            name: "grouped".into(),
-            initializer: vec![weights("w", &[4, 2, 1, 1], &w)],
-            input: vec![value("x", &[Ok(1), Ok(4), Ok(3), Ok(3)])],
-            output: vec![value("y", &[Ok(1), Ok(4), Ok(3), Ok(3)])],
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    let m = model_bytes(
+        13,
+        vec![conv],
+        vec![weights("w", &[4, 2, 1, 1], &w)],
+        value("x", &[Ok(1), Ok(4), Ok(3), Ok(3)]),
+        value("y", &[Ok(1), Ok(4), Ok(3), Ok(3)]),
+    );
     let fm = import(&m, &ImportOptions::default()).unwrap().model;
     let x = ArrayD::from_shape_fn(IxDyn(&[3, 3, 4]), |ix| {
         (ix[0] + 2 * ix[1]) as f64 + ix[2] as f64 / 4.0
@@ -871,27 +848,18 @@ fn a_grouped_conv_is_one_conv_with_zeros_between_groups() {
 fn hardswish_and_a_channel_gate_import_quantise_and_prove() {
     // MobileNetV3's pieces: x [1, 2, 3, 3] -> HardSwish -> h; GlobalAveragePool(h) -> g
     // [1, 2, 1, 1] -> HardSigmoid -> s; y = h * s (the squeeze-excite gate)
-    let m = ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 14,
-        }],
-        graph: Some(GraphProto {
-            node: vec![
-                node("HardSwish", "hs", &["x"], &["h"]),
-                node("GlobalAveragePool", "gap", &["h"], &["g"]),
-                node("HardSigmoid", "gate", &["g"], &["s"]),
-                node("Mul", "se", &["h", "s"], &["y"]),
-            ],
-            name: "se".into(),
-            initializer: vec![],
-            input: vec![value("x", &[Ok(1), Ok(2), Ok(3), Ok(3)])],
-            output: vec![value("y", &[Ok(1), Ok(2), Ok(3), Ok(3)])],
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    let m = model_bytes(
+        14,
+        vec![
+            node("HardSwish", "hs", &["x"], &["h"]),
+            node("GlobalAveragePool", "gap", &["h"], &["g"]),
+            node("HardSigmoid", "gate", &["g"], &["s"]),
+            node("Mul", "se", &["h", "s"], &["y"]),
+        ],
+        vec![],
+        value("x", &[Ok(1), Ok(2), Ok(3), Ok(3)]),
+        value("y", &[Ok(1), Ok(2), Ok(3), Ok(3)]),
+    );
     let o = ImportOptions {
         input_max: 4.0,
         ..Default::default()
@@ -1019,34 +987,25 @@ fn a_squeeze_excite_block_with_1x1_convs_as_torchvision_writes_it() {
     // -> HardSigmoid -> Mul with x (MobileNetV3's SqueezeExcitation)
     let w1: Vec<f32> = (0..8).map(|i| (i as f32 - 3.5) / 4.0).collect();
     let w2: Vec<f32> = (0..8).map(|i| (3.0 - i as f32) / 5.0).collect();
-    let m = ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 14,
-        }],
-        graph: Some(GraphProto {
-            node: vec![
-                node("GlobalAveragePool", "gap", &["x"], &["g"]),
-                node("Conv", "fc1", &["g", "w1", "b1"], &["f1"]),
-                node("Relu", "r", &["f1"], &["a"]),
-                node("Conv", "fc2", &["a", "w2", "b2"], &["f2"]),
-                node("HardSigmoid", "hs", &["f2"], &["s"]),
-                node("Mul", "scale", &["x", "s"], &["y"]),
-            ],
-            name: "se".into(),
-            initializer: vec![
-                weights("w1", &[2, 4, 1, 1], &w1),
-                weights("b1", &[2], &[0.1, -0.1]),
-                weights("w2", &[4, 2, 1, 1], &w2),
-                weights("b2", &[4], &[0.0, 0.5, -0.5, 1.0]),
-            ],
-            input: vec![value("x", &[Ok(1), Ok(4), Ok(3), Ok(3)])],
-            output: vec![value("y", &[Ok(1), Ok(4), Ok(3), Ok(3)])],
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    let m = model_bytes(
+        14,
+        vec![
+            node("GlobalAveragePool", "gap", &["x"], &["g"]),
+            node("Conv", "fc1", &["g", "w1", "b1"], &["f1"]),
+            node("Relu", "r", &["f1"], &["a"]),
+            node("Conv", "fc2", &["a", "w2", "b2"], &["f2"]),
+            node("HardSigmoid", "hs", &["f2"], &["s"]),
+            node("Mul", "scale", &["x", "s"], &["y"]),
+        ],
+        vec![
+            weights("w1", &[2, 4, 1, 1], &w1),
+            weights("b1", &[2], &[0.1, -0.1]),
+            weights("w2", &[4, 2, 1, 1], &w2),
+            weights("b2", &[4], &[0.0, 0.5, -0.5, 1.0]),
+        ],
+        value("x", &[Ok(1), Ok(4), Ok(3), Ok(3)]),
+        value("y", &[Ok(1), Ok(4), Ok(3), Ok(3)]),
+    );
     let fm = import(&m, &ImportOptions::default()).unwrap().model;
     let x = ArrayD::from_shape_fn(IxDyn(&[3, 3, 4]), |ix| {
         ((ix[0] * 3 + ix[1]) as f64 / 9.0 - 0.4) * (1.0 + ix[2] as f64 / 4.0)
@@ -1080,33 +1039,24 @@ fn a_squeeze_excite_block_with_1x1_convs_as_torchvision_writes_it() {
 #[test]
 fn silu_and_tanh_prove_within_the_kernels_stated_error() {
     // x [1, 6] -> Gemm -> h; y = h * Sigmoid(h) (SiLU, as torch exports it), z = Tanh(h)
-    let m = ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 13,
-        }],
-        graph: Some(GraphProto {
-            node: vec![
-                node("Gemm", "fc", &["x", "w"], &["h"]),
-                node("Sigmoid", "sig", &["h"], &["s"]),
-                node("Mul", "silu", &["h", "s"], &["y"]),
-                node("Tanh", "tanh", &["y"], &["z"]),
-            ],
-            name: "silu".into(),
-            initializer: vec![weights(
-                "w",
-                &[6, 6],
-                &(0..36)
-                    .map(|i| ((i * 7 % 13) as f32 - 6.0) / 2.0)
-                    .collect::<Vec<_>>(),
-            )],
-            input: vec![value("x", &[Ok(1), Ok(6)])],
-            output: vec![value("z", &[Ok(1), Ok(6)])],
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    let m = model_bytes(
+        13,
+        vec![
+            node("Gemm", "fc", &["x", "w"], &["h"]),
+            node("Sigmoid", "sig", &["h"], &["s"]),
+            node("Mul", "silu", &["h", "s"], &["y"]),
+            node("Tanh", "tanh", &["y"], &["z"]),
+        ],
+        vec![weights(
+            "w",
+            &[6, 6],
+            &(0..36)
+                .map(|i| ((i * 7 % 13) as f32 - 6.0) / 2.0)
+                .collect::<Vec<_>>(),
+        )],
+        value("x", &[Ok(1), Ok(6)]),
+        value("z", &[Ok(1), Ok(6)]),
+    );
     let o = ImportOptions {
         input_max: 2.0,
         ..Default::default()
@@ -1173,40 +1123,31 @@ fn gelu_as_torch_exports_it_proves_within_the_kernels_error() {
     // x [1, 6] -> Gemm -> h; GELU(h) = h * (1 + erf(h / sqrt 2)) * 0.5, node by node as
     // torch.onnx.export writes nn.GELU() below opset 20
     let c = |name: &str, v: f32| weights(name, &[], &[v]);
-    let m = ModelProto {
-        ir_version: 8,
-        opset_import: vec![OperatorSetIdProto {
-            domain: String::new(),
-            version: 17,
-        }],
-        graph: Some(GraphProto {
-            node: vec![
-                node("Gemm", "fc", &["x", "w"], &["h"]),
-                node("Div", "div", &["h", "sqrt2"], &["d"]),
-                node("Erf", "erf", &["d"], &["e"]),
-                node("Add", "add", &["e", "one"], &["a"]),
-                node("Mul", "mul", &["h", "a"], &["p"]),
-                node("Mul", "half", &["p", "point5"], &["y"]),
-            ],
-            name: "gelu".into(),
-            initializer: vec![
-                weights(
-                    "w",
-                    &[6, 6],
-                    &(0..36)
-                        .map(|i| ((i * 5 % 11) as f32 - 5.0) / 3.0)
-                        .collect::<Vec<_>>(),
-                ),
-                c("sqrt2", std::f32::consts::SQRT_2),
-                c("one", 1.0),
-                c("point5", 0.5),
-            ],
-            input: vec![value("x", &[Ok(1), Ok(6)])],
-            output: vec![value("y", &[Ok(1), Ok(6)])],
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    let m = model_bytes(
+        17,
+        vec![
+            node("Gemm", "fc", &["x", "w"], &["h"]),
+            node("Div", "div", &["h", "sqrt2"], &["d"]),
+            node("Erf", "erf", &["d"], &["e"]),
+            node("Add", "add", &["e", "one"], &["a"]),
+            node("Mul", "mul", &["h", "a"], &["p"]),
+            node("Mul", "half", &["p", "point5"], &["y"]),
+        ],
+        vec![
+            weights(
+                "w",
+                &[6, 6],
+                &(0..36)
+                    .map(|i| ((i * 5 % 11) as f32 - 5.0) / 3.0)
+                    .collect::<Vec<_>>(),
+            ),
+            c("sqrt2", std::f32::consts::SQRT_2),
+            c("one", 1.0),
+            c("point5", 0.5),
+        ],
+        value("x", &[Ok(1), Ok(6)]),
+        value("y", &[Ok(1), Ok(6)]),
+    );
     let o = ImportOptions {
         input_max: 2.0,
         ..Default::default()
@@ -1256,12 +1197,7 @@ fn reductions_over_the_map_and_the_features() {
     // then Flatten; and a ReduceMean over the features of the flattened sum
     let axes = |name: &str| weights(name, &[2], &[2.0, 3.0]);
     let mut rmax = node("ReduceMax", "max", &["x"], &["mx"]);
-    rmax.attribute = vec![AttributeProto {
-        name: "axes".into(),
-        r#type: attr_type::INTS,
-        ints: vec![2, 3],
-        ..Default::default()
-    }];
+    rmax.attribute = vec![ints_attr("axes", vec![2, 3])];
     let graph = |op: NodeProto,
                  extra: Vec<NodeProto>,
                  init: Vec<TensorProto>,
@@ -1269,22 +1205,13 @@ fn reductions_over_the_map_and_the_features() {
                  shape: &[Result<i64, &str>]| {
         let mut node_list = vec![op];
         node_list.extend(extra);
-        ModelProto {
-            ir_version: 8,
-            opset_import: vec![OperatorSetIdProto {
-                domain: String::new(),
-                version: 13,
-            }],
-            graph: Some(GraphProto {
-                node: node_list,
-                name: "reduce".into(),
-                initializer: init,
-                input: vec![value("x", &[Ok(1), Ok(3), Ok(2), Ok(2)])],
-                output: vec![value(out, shape)],
-            }),
-            ..Default::default()
-        }
-        .encode_to_vec()
+        model_bytes(
+            13,
+            node_list,
+            init,
+            value("x", &[Ok(1), Ok(3), Ok(2), Ok(2)]),
+            value(out, shape),
+        )
     };
     let o = ImportOptions::default();
     let x = ArrayD::from_shape_fn(IxDyn(&[2, 2, 3]), |ix| {
@@ -1310,12 +1237,7 @@ fn reductions_over_the_map_and_the_features() {
     let sum = node("ReduceSum", "sum", &["x", "axes"], &["s"]);
     let extra = vec![node("Flatten", "flat", &["s"], &["f"]), {
         let mut m = node("ReduceMean", "mean", &["f"], &["y"]);
-        m.attribute = vec![AttributeProto {
-            name: "axes".into(),
-            r#type: attr_type::INTS,
-            ints: vec![1],
-            ..Default::default()
-        }];
+        m.attribute = vec![ints_attr("axes", vec![1])];
         m
     }];
     let sums: Vec<f64> = (0..3).map(|c| per_c(c).iter().sum()).collect();
@@ -1330,12 +1252,7 @@ fn reductions_over_the_map_and_the_features() {
     );
     // a reduction over the channels is a typed error naming the axes
     let mut bad = node("ReduceMax", "maxc", &["x"], &["y"]);
-    bad.attribute = vec![AttributeProto {
-        name: "axes".into(),
-        r#type: attr_type::INTS,
-        ints: vec![1],
-        ..Default::default()
-    }];
+    bad.attribute = vec![ints_attr("axes", vec![1])];
     let e = import(
         &graph(bad, vec![], vec![], "y", &[Ok(1), Ok(1), Ok(2), Ok(2)]),
         &o,

@@ -204,6 +204,14 @@ pub(super) fn attr_ints(n: &NodeProto, name: &str) -> Option<Vec<i64>> {
         .map(|a| a.ints.clone())
 }
 
+/// A list of counts (strides, dilations): the attribute's values (negative ones as 0), or
+/// `d` ones when it is absent.
+pub(super) fn attr_counts(n: &NodeProto, name: &str, d: usize) -> Vec<usize> {
+    attr_ints(n, name)
+        .map(|v| v.iter().map(|&x| x.max(0) as usize).collect())
+        .unwrap_or_else(|| vec![1; d])
+}
+
 pub(super) fn attr_str(n: &NodeProto, name: &str) -> Option<String> {
     attr(n, name)
         .filter(|a| a.r#type == attr_type::STRING || a.r#type == 0)

@@ -133,11 +133,7 @@ impl Builder<'_> {
             group,
             auto_pad,
         } = cv;
-        let ints = |name: &str, d: usize| -> Vec<usize> {
-            attr_ints(n, name)
-                .map(|v| v.iter().map(|&x| x.max(0) as usize).collect())
-                .unwrap_or_else(|| vec![1; d])
-        };
+        let ints = |name: &str, d: usize| attr_counts(n, name, d);
         let (kh, kw) = (w.shape()[2], w.shape()[3]);
         let strides = ints("strides", 2);
         let dil = ints("dilations", 2);
@@ -257,11 +253,7 @@ impl Builder<'_> {
             group,
             auto_pad,
         } = cv;
-        let ints = |name: &str, d: usize| -> Vec<usize> {
-            attr_ints(n, name)
-                .map(|v| v.iter().map(|&x| x.max(0) as usize).collect())
-                .unwrap_or_else(|| vec![1; d])
-        };
+        let ints = |name: &str, d: usize| attr_counts(n, name, d);
         if group != 1 || extra.is_some() {
             return Err(self.unsupported(n, "a 1D convolution with groups or a Pad before it"));
         }
