@@ -8,15 +8,19 @@
 //! arkml prove MODEL INPUT --pk PK [--salt SALT] -o PROOF   writes PROOF and PROOF.public.json
 //! arkml prove MODEL INPUT --zkey final.zkey -o PROOF      with a snarkjs ceremony's key
 //! arkml verify --vk VK PROOF [--model M] [--input X] [--commitment C]
-//! arkml verify --zkey final.zkey PROOF [--model M]        (snarkjs' proof.json accepted too)
-//!                                           checks PROOF; only the output comes from PROOF.public.json
+//! arkml verify --zkey final.zkey PROOF [--model M | --layout L] [--input X] [--commitment C]
+//! arkml verify --vk vk.json PROOF [--layout L] [--input X] [--commitment C]   (snarkjs' key)
+//!                                           checks PROOF (snarkjs' proof.json accepted too); only
+//!                                           the output comes from PROOF.public.json, the roles
+//!                                           from the key, the model or the layout
 //! arkml import MODEL.onnx [--input-max X] [--argmax] [--cubic] -o FLOAT_MODEL   ONNX to a float model
 //! arkml calibrate FLOAT_MODEL --data SAMPLES [--nchw] -o MODEL   the cheapest scale that agrees
 //! arkml quantize FLOAT_MODEL --scale 2^16 [--fold-bn] -o MODEL   float weights to integers
 //! arkml quantize FLOAT_MODEL --budget 40 [--base 10] -o MODEL   largest scale within 40 bits
-//! arkml export snarkjs --vk VK PROOF -o DIR  verification_key.json, proof.json, public.json
+//! arkml export snarkjs --vk VK PROOF -o DIR  verification_key.json, proof.json, public.json, layout.json
 //! arkml export solidity --vk VK -o Verifier.sol
-//! arkml export r1cs MODEL -o circuit.r1cs   the circuit in iden3's .r1cs format (snarkjs, rapidsnark)
+//! arkml export r1cs MODEL -o circuit.r1cs   the circuit in iden3's .r1cs format (snarkjs, rapidsnark),
+//!                                           and circuit.layout.json (the public inputs' roles)
 //! arkml witness MODEL INPUT [--float] [--salt SALT] -o witness.wtns   the witness, iden3's .wtns
 //! arkml report [MODEL] [--svg FILE]         constraint report: gadgets (and a model's layers)
 //! ```
