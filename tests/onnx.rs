@@ -1263,3 +1263,62 @@ fn reductions_over_the_map_and_the_features() {
         "{e}"
     );
 }
+
+#[test]
+fn one_dimensional_pooling_of_an_audio_style_tensor() {
+    // x [1, 2, 7] -> MaxPool(k 3, stride 2, pads 1 1) -> [1, 2, 4]; and AveragePool(k 2)
+    let mut maxp = node("MaxPool", "mp", &["x"], &["y"]);
+    maxp.attribute = vec![
+        ints_attr("kernel_shape", vec![3]),
+        ints_attr("strides", vec![2]),
+        ints_attr("pads", vec![1, 1]),
+    ];
+    let m = model_bytes(
+        13,
+        vec![maxp],
+        vec![],
+        value("x", &[Ok(1), Ok(2), Ok(7)]),
+        value("y", &[Ok(1), Ok(2), Ok(4)]),
+    );
+    let fm = import(&m, &ImportOptions::default()).unwrap().model;
+    // arkml's [L, C]
+    let x = ArrayD::from_shape_fn(IxDyn(&[7, 2]), |ix| {
+        ((ix[0] * 3 + ix[1] * 5) % 7) as f64 - 3.0
+    });
+    let y = fm.forward(&x).unwrap().last().unwrap().clone();
+    assert_eq!(y.shape(), &[4, 2]);
+    for o in 0..4 {
+        for c in 0..2 {
+            // window o covers padded cells 2o .. 2o + 3, real cells 2o - 1 .. 2o + 2
+            let want = (0..3)
+                .filter_map(|k: usize| (2 * o + k).checked_sub(1).filter(|&i| i < 7))
+                .map(|i| x[[i, c]])
+                .fold(f64::MIN, f64::max);
+            assert_eq!(y[[o, c]], want, "({o}, {c})");
+        }
+    }
+    let mut avgp = node("AveragePool", "ap", &["x"], &["y"]);
+    avgp.attribute = vec![
+        ints_attr("kernel_shape", vec![2]),
+        ints_attr("strides", vec![2]),
+    ];
+    let m = model_bytes(
+        13,
+        vec![avgp],
+        vec![],
+        value("x", &[Ok(1), Ok(2), Ok(7)]),
+        value("y", &[Ok(1), Ok(2), Ok(3)]),
+    );
+    let o = ImportOptions {
+        input_max: 4.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    let y = fm.forward(&x).unwrap().last().unwrap().clone();
+    assert_eq!(y.shape(), &[3, 2]);
+    assert_eq!(y[[1, 0]], (x[[2, 0]] + x[[3, 0]]) / 2.0);
+    let q = quantize(&fm, Scale::Pow2(8)).unwrap();
+    let xi = q.quantize_input(&x).unwrap();
+    let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
+    arkml::groth16::check(c).unwrap();
+}

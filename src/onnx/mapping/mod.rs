@@ -50,10 +50,12 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Erf", "piecewise-cubic kernel; GELU", |b, n| b.erf(n)),
     ("Softmax", "on the way to an output", |b, n| b.softmax(n)),
     ("LogSoftmax", "on the way to an output", |b, n| b.softmax(n)),
-    ("MaxPool", "ceil_mode", |b, n| b.pool(n)),
-    ("AveragePool", "ceil_mode, count_include_pad 0", |b, n| {
-        b.pool(n)
-    }),
+    ("MaxPool", "1D, 2D; ceil_mode", |b, n| b.pool(n)),
+    (
+        "AveragePool",
+        "1D, 2D; ceil_mode, count_include_pad 0",
+        |b, n| b.pool(n),
+    ),
     ("GlobalAveragePool", "", |b, n| b.global_pool(n)),
     ("GlobalMaxPool", "", |b, n| b.global_pool(n)),
     ("ReduceMean", "over H and W, or the features", |b, n| {

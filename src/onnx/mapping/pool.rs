@@ -91,13 +91,45 @@ impl Builder<'_> {
 
     pub(super) fn pool(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let (v, lay) = self.dynamic(n, 0)?;
-        let Lay::Chw { c, h, w } = lay else {
-            return Err(self.unsupported(n, "pooling of a tensor that is not [N, C, H, W]"));
+        // a 1-D pooling of [N, C, L] is the 2-D one of its [1, L, C] view (a free reshape
+        // on each side), with the attributes widened by a unit axis
+        let one_d = matches!(lay, Lay::Cl { .. });
+        let (v, c, h, w) = match lay {
+            Lay::Chw { c, h, w } => (v, c, h, w),
+            Lay::Cl { c, l } => {
+                let view = Layer::Reshape(ops::Reshape(vec![1, l, c]));
+                (
+                    self.emit(view, vec![v], &format!("{}.2d", node_name(n))),
+                    c,
+                    1,
+                    l,
+                )
+            }
+            _ => {
+                return Err(self.unsupported(
+                    n,
+                    "pooling of a tensor that is not [N, C, H, W] or [N, C, L]",
+                ))
+            }
         };
-        let k = attr_ints(n, "kernel_shape").unwrap_or_default();
-        let s = attr_ints(n, "strides").unwrap_or_else(|| vec![1, 1]);
-        let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 4]);
-        let dil = attr_ints(n, "dilations").unwrap_or_else(|| vec![1, 1]);
+        let dims = if one_d { 1 } else { 2 };
+        let widen = |v: Vec<i64>, unit: i64| {
+            if one_d && v.len() == 1 {
+                vec![unit, v[0]]
+            } else if one_d && v.len() == 2 {
+                // pads [begin, end] -> [0, begin, 0, end]
+                vec![unit, v[0], unit, v[1]]
+            } else {
+                v
+            }
+        };
+        let k = widen(attr_ints(n, "kernel_shape").unwrap_or_default(), 1);
+        let s = widen(attr_ints(n, "strides").unwrap_or_else(|| vec![1; dims]), 1);
+        let pads = widen(attr_ints(n, "pads").unwrap_or_else(|| vec![0; 2 * dims]), 0);
+        let dil = widen(
+            attr_ints(n, "dilations").unwrap_or_else(|| vec![1; dims]),
+            1,
+        );
         if k.len() != 2
             || s.len() != 2
             || pads.len() != 4
@@ -159,6 +191,12 @@ impl Builder<'_> {
             Layer::MaxPool2d(ops::MaxPool2d(cfg))
         };
         let y = self.emit(l, vec![v], &node_name(n));
+        if one_d {
+            let back = Layer::Reshape(ops::Reshape(vec![g.out.1, c]));
+            let y = self.emit(back, vec![y], &format!("{}.1d", node_name(n)));
+            self.set(n, y, Lay::Cl { c, l: g.out.1 });
+            return Ok(());
+        }
         self.set(
             n,
             y,
