@@ -1322,3 +1322,83 @@ fn one_dimensional_pooling_of_an_audio_style_tensor() {
     let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
     arkml::groth16::check(c).unwrap();
 }
+
+#[test]
+fn gelu_in_its_tanh_form_with_pow() {
+    // GELU(approximate = "tanh") as torch exports it:
+    // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+    let k = (2.0f32 / std::f32::consts::PI).sqrt();
+    let c = |name: &str, v: f32| weights(name, &[], &[v]);
+    let m = model_bytes(
+        17,
+        vec![
+            node("Gemm", "fc", &["x", "w"], &["h"]),
+            node("Pow", "cube", &["h", "three"], &["h3"]),
+            node("Mul", "m1", &["h3", "coef"], &["t"]),
+            node("Add", "a1", &["h", "t"], &["u"]),
+            node("Mul", "m2", &["u", "k"], &["z"]),
+            node("Tanh", "tanh", &["z"], &["th"]),
+            node("Add", "a2", &["th", "one"], &["p"]),
+            node("Mul", "m3", &["h", "p"], &["q"]),
+            node("Mul", "m4", &["q", "half"], &["y"]),
+        ],
+        vec![
+            weights(
+                "w",
+                &[4, 4],
+                &(0..16)
+                    .map(|i| ((i * 3 % 7) as f32 - 3.0) / 2.0)
+                    .collect::<Vec<_>>(),
+            ),
+            c("three", 3.0),
+            c("coef", 0.044715),
+            c("k", k),
+            c("one", 1.0),
+            c("half", 0.5),
+        ],
+        value("x", &[Ok(1), Ok(4)]),
+        value("y", &[Ok(1), Ok(4)]),
+    );
+    let o = ImportOptions {
+        input_max: 1.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    let gelu = |v: f64| {
+        0.5 * v * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (v + 0.044715 * v * v * v)).tanh())
+    };
+    let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+    for s in 0..10 {
+        let x = ArrayD::from_shape_fn(IxDyn(&[4]), |ix| {
+            ((ix[0] * 3 + s * 7) % 11) as f64 / 5.5 - 1.0
+        });
+        let h: Vec<f64> = (0..4)
+            .map(|j| {
+                (0..4)
+                    .map(|i| (((i * 4 + j) * 3 % 7) as f64 - 3.0) / 2.0 * x[[i]])
+                    .sum()
+            })
+            .collect();
+        let got = fm.forward(&x).unwrap().last().unwrap().clone();
+        let xi = q.quantize_input(&x).unwrap();
+        let out = q.model.predict(&xi).unwrap();
+        for ((g, i), hv) in got.iter().zip(out.iter()).zip(&h) {
+            assert!((g - gelu(*hv)).abs() < 1e-5, "float {g} vs {}", gelu(*hv));
+            let i = i.to_f64().unwrap() / 4096.0;
+            assert!((i - gelu(*hv)).abs() < 0.02, "integer {i} vs {}", gelu(*hv));
+        }
+    }
+    let xi = q
+        .quantize_input(&ArrayD::from_elem(IxDyn(&[4]), 0.3))
+        .unwrap();
+    let circuit = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
+    arkml::groth16::check(circuit).unwrap();
+    // a non-integer exponent is a typed error
+    let mut bad = ModelProto::decode(m.as_slice()).unwrap();
+    bad.graph.as_mut().unwrap().initializer[1] = c("three", 2.5);
+    let e = import(&bad.encode_to_vec(), &o).unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Unsupported { why, .. } if why.contains("2.5")),
+        "{e}"
+    );
+}

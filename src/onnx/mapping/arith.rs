@@ -136,4 +136,35 @@ impl Builder<'_> {
             )),
         }
     }
+
+    /// Pow by a constant integer exponent from 1 to 4 (GELU's tanh form cubes its input):
+    /// a chain of products of the activation with itself, each then rescaled.
+    pub(super) fn pow(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let e = self
+            .konst(n, 1, "the exponent")?
+            .ok_or_else(|| self.graph_err(n, "the exponent is missing"))?;
+        let k = match e.iter().copied().collect::<Vec<f64>>().as_slice() {
+            [k] if k.fract() == 0.0 && (1.0..=4.0).contains(k) => *k as usize,
+            other => {
+                return Err(self.unsupported(
+                    n,
+                    format!("the exponent {other:?} (a constant integer from 1 to 4)"),
+                ))
+            }
+        };
+        let name = node_name(n);
+        let mut y = v;
+        for i in 1..k {
+            let last = i + 1 == k;
+            let label = if last {
+                name.clone()
+            } else {
+                format!("{name}.{i}")
+            };
+            y = self.emit(Layer::Product(ops::Product), vec![y, v], &label);
+        }
+        self.set(n, y, lay);
+        Ok(())
+    }
 }
