@@ -267,13 +267,13 @@ fn bad_models_are_typed_errors() {
     }
     // an op outside the list names the op, the node and the list
     let e = import(
-        &tiny(node("Softplus", "gelu_part", &["h"], &["y"]), 13, Ok(1), &w),
+        &tiny(node("Selu", "gelu_part", &["h"], &["y"]), 13, Ok(1), &w),
         &o,
     )
     .unwrap_err()
     .to_string();
     assert!(
-        e.contains("Softplus") && e.contains("gelu_part") && e.contains("Gemm, MatMul"),
+        e.contains("Selu") && e.contains("gelu_part") && e.contains("Gemm, MatMul"),
         "{e}"
     );
     // sigmoid: the piecewise-cubic kernel by default, circomlib-ml's cubic with the opt-in
@@ -1108,7 +1108,7 @@ fn the_supported_list_in_the_docs_is_the_op_table() {
     );
     // and an op outside it is refused naming the list
     let e = import(
-        &tiny(node("Softplus", "sp", &["h"], &["y"]), 13, Ok(1), &[0.0; 6]),
+        &tiny(node("Selu", "sp", &["h"], &["y"]), 13, Ok(1), &[0.0; 6]),
         &ImportOptions::default(),
     )
     .unwrap_err();
@@ -1401,4 +1401,61 @@ fn gelu_in_its_tanh_form_with_pow() {
         matches!(&e, OnnxError::Unsupported { why, .. } if why.contains("2.5")),
         "{e}"
     );
+}
+
+#[test]
+fn softplus_and_elu_prove_within_the_kernels_error() {
+    for (op, f) in [
+        (
+            "Softplus",
+            (|v: f64| v.max(0.0) + (-v.abs()).exp().ln_1p()) as fn(f64) -> f64,
+        ),
+        ("Elu", |v: f64| if v >= 0.0 { v } else { v.exp_m1() }),
+    ] {
+        let m = model_bytes(
+            13,
+            vec![
+                node("Gemm", "fc", &["x", "w"], &["h"]),
+                node(op, "act", &["h"], &["y"]),
+            ],
+            vec![weights(
+                "w",
+                &[4, 4],
+                &(0..16)
+                    .map(|i| ((i * 5 % 9) as f32 - 4.0) / 2.0)
+                    .collect::<Vec<_>>(),
+            )],
+            value("x", &[Ok(1), Ok(4)]),
+            value("y", &[Ok(1), Ok(4)]),
+        );
+        let o = ImportOptions {
+            input_max: 2.0,
+            ..Default::default()
+        };
+        let fm = import(&m, &o).unwrap().model;
+        assert_eq!(fm.layers[1].kind(), op);
+        let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+        for s in 0..10 {
+            let x = ArrayD::from_shape_fn(IxDyn(&[4]), |ix| {
+                ((ix[0] * 5 + s * 3) % 13) as f64 / 3.25 - 2.0
+            });
+            let h: Vec<f64> = (0..4)
+                .map(|j| {
+                    (0..4)
+                        .map(|i| (((i * 4 + j) * 5 % 9) as f64 - 4.0) / 2.0 * x[[i]])
+                        .sum()
+                })
+                .collect();
+            let out = q.model.predict(&q.quantize_input(&x).unwrap()).unwrap();
+            for (i, hv) in out.iter().zip(&h) {
+                let i = i.to_f64().unwrap() / 4096.0;
+                assert!((i - f(*hv)).abs() < 0.01, "{op}: {i} vs {}", f(*hv));
+            }
+        }
+        let xi = q
+            .quantize_input(&ArrayD::from_elem(IxDyn(&[4]), -0.7))
+            .unwrap();
+        let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
+        arkml::groth16::check(c).unwrap();
+    }
 }

@@ -173,10 +173,16 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
         ),
         // a product of two activations (here x * x)
         29 => (vec![Layer::Product(ops::Product)], img, 2),
-        // the piecewise-cubic sigmoid or tanh, at the model's scale (16)
+        // the piecewise-cubic kernels (sigmoid, tanh, erf, softplus, elu) at the model's
+        // scale (16)
         30 => {
-            let func =
-                [ops::Smooth::Sigmoid, ops::Smooth::Tanh, ops::Smooth::Erf][rng.gen_range(0..3)];
+            let func = [
+                ops::Smooth::Sigmoid,
+                ops::Smooth::Tanh,
+                ops::Smooth::Erf,
+                ops::Smooth::Softplus,
+                ops::Smooth::Elu,
+            ][rng.gen_range(0..5)];
             one(Layer::Logistic(ops::Logistic {
                 func,
                 table: Some(

@@ -576,3 +576,44 @@ proptest! {
         assert_all_witnesses_pinned(&c);
     }
 }
+
+#[test]
+fn the_softplus_and_elu_kernels_are_within_their_stated_bounds() {
+    use arkml_gadgets::activation::{
+        kernel_parts, kernel_parts_cost, native_kernel_parts, Kernel, SigmoidTable,
+    };
+    use num_traits::ToPrimitive;
+    for kernel in [Kernel::SoftplusTail, Kernel::ExpMinusOne] {
+        for s in [4u64, 256, 4096, 1 << 16] {
+            let t = SigmoidTable::of(kernel, &BigUint::from(s)).unwrap();
+            let sf = s as f64;
+            let mut worst = 0.0f64;
+            let step = (sf / 4096.0).max(1.0) as i64;
+            let mut x = -20 * s as i64;
+            while x <= 20 * s as i64 {
+                let (nonneg, p) = native_kernel_parts(&bi(x), &t);
+                assert_eq!(nonneg, x >= 0);
+                let want = sf * kernel.f64(x as f64 / sf);
+                worst = worst.max((p.to_f64().unwrap() - want).abs());
+                x += step;
+            }
+            assert!(
+                worst <= t.max_error_units(),
+                "{kernel:?} S = {s}: {worst} units"
+            );
+            eprintln!("{kernel:?} S = {s}: largest error {worst:.3} units");
+        }
+        // circuit against twin, cost, pinned witnesses
+        let t = SigmoidTable::of(kernel, &BigUint::from(1000u32)).unwrap();
+        for x in [-40000i64, -1, 0, 1, 777, 30000] {
+            let c = cs();
+            let (s, p) = kernel_parts(&input(&c, &bi(x)), 16, &t).unwrap();
+            let (nonneg, want) = native_kernel_parts(&bi(x), &t);
+            assert_eq!(s.value().unwrap(), nonneg);
+            assert_eq!(val(&p), want);
+            assert_eq!(c.num_constraints(), kernel_parts_cost(16, &t));
+            assert!(c.is_satisfied().unwrap());
+            assert_all_witnesses_pinned(&c);
+        }
+    }
+}

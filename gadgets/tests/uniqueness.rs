@@ -100,6 +100,8 @@ fn every_gadget_has_a_unique_witness() {
         for kernel in [
             arkml_gadgets::activation::Kernel::Sigmoid,
             arkml_gadgets::activation::Kernel::Erf,
+            arkml_gadgets::activation::Kernel::SoftplusTail,
+            arkml_gadgets::activation::Kernel::ExpMinusOne,
         ] {
             let table =
                 arkml_gadgets::activation::SigmoidTable::of(kernel, &BigUint::from(4u32)).unwrap();

@@ -15,8 +15,8 @@ pub use poly::{native_poly, poly, poly_cost};
 pub use product::{native_product, product, product_bound, product_cost};
 pub use relu::{native_relu, relu, rescale_relu, rescale_relu_cost};
 pub use sigmoid::{
-    erf_f64, native_sigmoid, sigmoid, sigmoid_bound, sigmoid_cost, sigmoid_f64, Kernel,
-    SigmoidTable,
+    erf_f64, kernel_parts, kernel_parts_cost, native_kernel_parts, native_sigmoid, sigmoid,
+    sigmoid_bound, sigmoid_cost, sigmoid_f64, Kernel, SigmoidTable,
 };
 pub use tensor::{
     cubic_tensor, leaky_relu_tensor, poly_tensor, relu_cost, relu_tensor, rescale_relu_tensor,

@@ -49,8 +49,11 @@ pub const SEGMENT_BITS: u32 = 5;
 /// The extra precision of the coefficients (`M`).
 pub const PRECISION: u32 = 1 << 8;
 
-/// Which function a table holds. Both are mirrored by the sign of the input: the sigmoid
-/// as `sigmoid(-u) = 1 - sigmoid(u)`, erf as `erf(-u) = -erf(u)`.
+/// Which function a table holds, of `u = |x|`. The sigmoid and erf are mirrored by the
+/// sign of the input by [`sigmoid`]: `sigmoid(-u) = 1 - sigmoid(u)`, `erf(-u) = -erf(u)`.
+/// The other two are the bounded parts of unbounded activations, which their ops combine
+/// with the sign and `x` ([`kernel_parts`]): `softplus(x) = relu(x) + ln(1 + e^-|x|)`,
+/// `elu(x) = x` for `x >= 0`, `e^-|x| - 1` below.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kernel {
     /// The logistic function; segments of half a unit, clipped at 16.
@@ -58,6 +61,10 @@ pub enum Kernel {
     /// The error function (GELU's `x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`); segments of a
     /// quarter unit, clipped at 8 (where `1 - erf` is `1e-29`).
     Erf,
+    /// `ln(1 + e^-u)`, softplus' bounded part; half-unit segments, clipped at 16.
+    SoftplusTail,
+    /// `e^-u - 1`, ELU's negative side; half-unit segments, clipped at 16.
+    ExpMinusOne,
 }
 
 impl Kernel {
@@ -66,12 +73,19 @@ impl Kernel {
         match self {
             Kernel::Sigmoid => sigmoid_f64(u),
             Kernel::Erf => erf_f64(u),
+            Kernel::SoftplusTail => (-u.abs()).exp().ln_1p(),
+            Kernel::ExpMinusOne => (-u.abs()).exp_m1(),
         }
+    }
+    /// Whether [`sigmoid`] mirrors the table's value for negative inputs (else it returns
+    /// the value at `|x|` for both signs).
+    fn mirrored(self) -> bool {
+        matches!(self, Kernel::Sigmoid | Kernel::Erf)
     }
     /// Segments per unit of the input.
     fn per_unit(self) -> u32 {
         match self {
-            Kernel::Sigmoid => 2,
+            Kernel::Sigmoid | Kernel::SoftplusTail | Kernel::ExpMinusOne => 2,
             Kernel::Erf => 4,
         }
     }
@@ -150,12 +164,14 @@ impl SigmoidTable {
     /// `2^16`, 1.15 at `2^18`.
     ///
     /// Erf: `0.55 + 6e-6 S` (its fourth derivative is larger, on quarter-unit segments):
-    /// 0.52 at `2^12`, 0.85 at `2^16`.
+    /// 0.52 at `2^12`, 0.85 at `2^16`. Softplus' tail: as the sigmoid (0.51 at `2^12`, 0.66
+    /// at `2^16`). `e^-u - 1`: `0.55 + 1.8e-5 S` (0.56 at `2^12`, 1.56 at `2^16`).
     pub fn max_error_units(&self) -> f64 {
         let s = self.scale.to_f64().unwrap_or(f64::INFINITY);
         match self.kernel {
-            Kernel::Sigmoid => 0.55 + 2.7e-6 * s,
+            Kernel::Sigmoid | Kernel::SoftplusTail => 0.55 + 2.7e-6 * s,
             Kernel::Erf => 0.55 + 6e-6 * s,
+            Kernel::ExpMinusOne => 0.55 + 1.8e-5 * s,
         }
     }
 }
@@ -226,6 +242,16 @@ fn clip_bound(b: u32, clip: &BigUint) -> u32 {
 
 /// Native twin of [`sigmoid`].
 pub fn native_sigmoid(x: &BigInt, t: &SigmoidTable) -> BigInt {
+    let (nonneg, p) = native_kernel_parts(x, t);
+    match (nonneg || !t.kernel.mirrored(), t.kernel) {
+        (true, _) => p,
+        (false, Kernel::Erf) => -p,
+        (false, _) => BigInt::from(t.scale.clone()) - p,
+    }
+}
+
+/// Native twin of [`kernel_parts`]: `([x >= 0], the table's value at |x|)`.
+pub fn native_kernel_parts(x: &BigInt, t: &SigmoidTable) -> (bool, BigInt) {
     let (d, clip, den, _) = parts(t);
     let nonneg = x.sign() != Sign::Minus;
     let a = x.magnitude().clone();
@@ -239,16 +265,17 @@ pub fn native_sigmoid(x: &BigInt, t: &SigmoidTable) -> BigInt {
         + &cf[2] * &r * &r * &d
         + &cf[3] * &r * &r * &r;
     let half = BigInt::from(&den >> 1u32);
-    let p = floor_div(&(n + half), &den).0;
-    match (nonneg, t.kernel) {
-        (true, _) => p,
-        (false, Kernel::Sigmoid) => BigInt::from(t.scale.clone()) - p,
-        (false, Kernel::Erf) => -p,
-    }
+    (nonneg, floor_div(&(n + half), &den).0)
 }
 
-/// The constraints [`sigmoid`] writes for an input with bound `b` (see the module docs).
+/// The constraints [`sigmoid`] writes for an input with bound `b` (see the module docs):
+/// [`kernel_parts_cost`], plus 1 for the mirror of the sigmoid and erf.
 pub fn sigmoid_cost(b: u32, t: &SigmoidTable) -> usize {
+    kernel_parts_cost(b, t) + usize::from(t.kernel.mirrored())
+}
+
+/// The constraints [`kernel_parts`] writes for an input with bound `b`.
+pub fn kernel_parts_cost(b: u32, t: &SigmoidTable) -> usize {
     let (d, clip, den, nb) = parts(t);
     let cb = clip_bound(b, &clip);
     (b as usize + 2)
@@ -261,7 +288,6 @@ pub fn sigmoid_cost(b: u32, t: &SigmoidTable) -> usize {
         // with D = 1 the offset r is the constant 0 and its products are free
         + if d.is_one() { 0 } else { 5 }
         + rescale_cost(nb, &den)
-        + 1
 }
 
 /// The bound of the output: every output lies in `[-1, S + 1]` (the dense-grid test checks
@@ -270,9 +296,29 @@ pub fn sigmoid_bound(t: &SigmoidTable) -> u32 {
     bits_for(&BigInt::from(t.scale.clone() + 1u32))
 }
 
-/// The sigmoid of `x` (bound `b`) at the table's scale, in circuit.
+/// The sigmoid (or erf) of `x` (bound `b`) at the table's scale, in circuit; for the
+/// other kernels, the table's value at `|x|`.
 #[tracing::instrument(target = "gr1cs", skip_all)]
 pub fn sigmoid<F: PrimeField>(x: &FpVar<F>, b: u32, t: &SigmoidTable) -> Result<FpVar<F>> {
+    let (s, p) = kernel_parts(x, b, t)?;
+    if !t.kernel.mirrored() {
+        return Ok(p);
+    }
+    // 5. the mirror for negative inputs
+    let mirrored = match t.kernel {
+        Kernel::Erf => p.negate()?,
+        _ => FpVar::Constant(to_field::<F>(&BigInt::from(t.scale.clone()))) - &p,
+    };
+    Ok(FpVar::conditionally_select(&s, &p, &mirrored)?)
+}
+
+/// Steps 1 to 4: the sign bit of `x` (bound `b`) and the table's value at `|x|`.
+#[tracing::instrument(target = "gr1cs", skip_all)]
+pub fn kernel_parts<F: PrimeField>(
+    x: &FpVar<F>,
+    b: u32,
+    t: &SigmoidTable,
+) -> Result<(Boolean<F>, FpVar<F>)> {
     if t.coeffs.len() != SEGMENTS {
         return Err(Error::param(
             "sigmoid table",
@@ -340,12 +386,7 @@ pub fn sigmoid<F: PrimeField>(x: &FpVar<F>, b: u32, t: &SigmoidTable) -> Result<
         + coef(3) * &r3
         + FpVar::Constant(half);
     let p = rescale(&n, nb, &den)?.quotient;
-    // 5. the mirror for negative inputs
-    let mirrored = match t.kernel {
-        Kernel::Sigmoid => FpVar::Constant(to_field::<F>(&BigInt::from(t.scale.clone()))) - &p,
-        Kernel::Erf => p.negate()?,
-    };
-    Ok(FpVar::conditionally_select(&s, &p, &mirrored)?)
+    Ok((s, p))
 }
 
 /// `erf`, written here because std has none and the table needs one only to fit its cubics

@@ -1,4 +1,4 @@
-//! Sigmoid, tanh and erf through the piecewise-cubic kernel
+//! Sigmoid, tanh, erf, softplus and ELU (`alpha = 1`) through the piecewise-cubic kernel
 //! ([`arkml_gadgets::activation::sigmoid`]): accurate over the whole real line (at most
 //! `0.55 + 2.7e-6 S` units of the output scale for the sigmoid, twice that for the tanh,
 //! `tanh(x) = 2 sigmoid(2x) - 1`, and `0.55 + 6e-6 S` for erf, GELU's part), in place of
@@ -8,8 +8,8 @@
 
 use arkml_gadgets::{
     activation::{
-        erf_f64, native_sigmoid, sigmoid, sigmoid_bound, sigmoid_cost, sigmoid_f64, Kernel,
-        SigmoidTable,
+        erf_f64, kernel_parts, kernel_parts_cost, native_kernel_parts, native_sigmoid, sigmoid,
+        sigmoid_bound, sigmoid_cost, sigmoid_f64, Kernel, SigmoidTable,
     },
     Error,
 };
@@ -26,6 +26,10 @@ pub enum Smooth {
     Tanh,
     /// The error function.
     Erf,
+    /// `softplus(x) = ln(1 + e^x) = relu(x) + ln(1 + e^-|x|)`.
+    Softplus,
+    /// ELU with `alpha = 1`: `x` for `x >= 0`, `e^x - 1` below.
+    Elu,
 }
 
 impl Smooth {
@@ -34,6 +38,8 @@ impl Smooth {
         match self {
             Smooth::Sigmoid | Smooth::Tanh => Kernel::Sigmoid,
             Smooth::Erf => Kernel::Erf,
+            Smooth::Softplus => Kernel::SoftplusTail,
+            Smooth::Elu => Kernel::ExpMinusOne,
         }
     }
 }
@@ -81,6 +87,8 @@ impl<N: Clone + Debug> Op<N> for Logistic {
             Smooth::Sigmoid => "Sigmoid",
             Smooth::Tanh => "Tanh",
             Smooth::Erf => "Erf",
+            Smooth::Softplus => "Softplus",
+            Smooth::Elu => "Elu",
         }
     }
     fn arity(&self) -> (usize, usize) {
@@ -111,10 +119,17 @@ impl IntOp for Logistic {
             }
         }
         arkml_gadgets::fixed::check_bound::<Fr>("sigmoid input", self.kernel_bound(x.bound))?;
-        let b = sigmoid_bound(t) + u32::from(self.tanh());
+        let b = match self.func {
+            Smooth::Sigmoid | Smooth::Erf => sigmoid_bound(t),
+            Smooth::Tanh => sigmoid_bound(t) + 1,
+            // relu(x) < 2^b plus a tail below S: one bit more than the larger
+            Smooth::Softplus => x.bound.max(sigmoid_bound(t)) + 1,
+            // x < 2^b, or a value in [-S - 1, 0]
+            Smooth::Elu => x.bound.max(sigmoid_bound(t)),
+        };
         Ok(Bound {
             bound: b,
-            nonneg: self.func == Smooth::Sigmoid,
+            nonneg: matches!(self.func, Smooth::Sigmoid | Smooth::Softplus),
             signs: false,
         })
     }
@@ -123,19 +138,39 @@ impl IntOp for Logistic {
     }
     fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
         match (ins.first(), self.table()) {
-            (Some(x), Ok(t)) => numel(&out.shape) * sigmoid_cost(self.kernel_bound(x.bound), t),
+            (Some(x), Ok(t)) => {
+                let per = match self.func {
+                    // the parts, then relu(x) = s x (one product) or the select
+                    Smooth::Softplus | Smooth::Elu => kernel_parts_cost(x.bound, t) + 1,
+                    _ => sigmoid_cost(self.kernel_bound(x.bound), t),
+                };
+                numel(&out.shape) * per
+            }
             _ => 0,
         }
     }
     fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
         let t = self.table()?;
         let s = BigInt::from(t.scale.clone());
-        let out = first(ins)?.map(|v| {
-            if self.tanh() {
-                native_sigmoid(&(v * 2), t) * 2 - &s
-            } else {
-                native_sigmoid(v, t)
+        let out = first(ins)?.map(|v| match self.func {
+            Smooth::Tanh => native_sigmoid(&(v * 2), t) * 2 - &s,
+            Smooth::Softplus => {
+                let (nonneg, p) = native_kernel_parts(v, t);
+                if nonneg {
+                    v + p
+                } else {
+                    p
+                }
             }
+            Smooth::Elu => {
+                let (nonneg, p) = native_kernel_parts(v, t);
+                if nonneg {
+                    v.clone()
+                } else {
+                    p
+                }
+            }
+            Smooth::Sigmoid | Smooth::Erf => native_sigmoid(v, t),
         });
         Ok(LayerOutput {
             out,
@@ -145,13 +180,21 @@ impl IntOp for Logistic {
     fn synthesize(&self, ins: &[In], _: &[ArrayD<FpVar<Fr>>]) -> Result<Out, Error> {
         let t = self.table()?;
         let s = Fr::from(t.scale.clone());
-        each(ins, |v, b| {
-            if self.tanh() {
+        each(ins, |v, b| match self.func {
+            Smooth::Tanh => {
                 let y = sigmoid(&(v * Fr::from(2u64)), b + 1, t)?;
                 Ok(y * Fr::from(2u64) - FpVar::Constant(s))
-            } else {
-                sigmoid(v, b, t)
             }
+            Smooth::Softplus => {
+                let (nonneg, p) = kernel_parts(v, b, t)?;
+                Ok(FpVar::from(nonneg) * v + p)
+            }
+            Smooth::Elu => {
+                use ark_r1cs_std::select::CondSelectGadget;
+                let (nonneg, p) = kernel_parts(v, b, t)?;
+                Ok(FpVar::conditionally_select(&nonneg, v, &p)?)
+            }
+            Smooth::Sigmoid | Smooth::Erf => sigmoid(v, b, t),
         })
     }
 }
@@ -163,6 +206,8 @@ impl FloatOp for Logistic {
             Smooth::Sigmoid => x.map(|v| sigmoid_f64(*v)),
             Smooth::Tanh => x.map(|v| v.tanh()),
             Smooth::Erf => x.map(|v| erf_f64(*v)),
+            Smooth::Softplus => x.map(|v| v.max(0.0) + (-v.abs()).exp().ln_1p()),
+            Smooth::Elu => x.map(|v| if *v >= 0.0 { *v } else { v.exp_m1() }),
         })
     }
     /// The kernel's table for the quantiser's scale.
@@ -176,11 +221,13 @@ impl FloatOp for Logistic {
 }
 
 impl<N: Num> FileForm<N> for Logistic {
-    const TAGS: &'static [&'static str] = &["logistic", "logistic_tanh", "erf"];
+    const TAGS: &'static [&'static str] = &["logistic", "logistic_tanh", "erf", "softplus", "elu"];
     fn read(tag: &str, f: &mut Fields) -> Result<Option<Self>, Error> {
         let func = match tag {
             "logistic_tanh" => Smooth::Tanh,
             "erf" => Smooth::Erf,
+            "softplus" => Smooth::Softplus,
+            "elu" => Smooth::Elu,
             _ => Smooth::Sigmoid,
         };
         let table = if N::FLOAT {
@@ -235,6 +282,8 @@ impl<N: Num> FileForm<N> for Logistic {
             Smooth::Sigmoid => "logistic",
             Smooth::Tanh => "logistic_tanh",
             Smooth::Erf => "erf",
+            Smooth::Softplus => "softplus",
+            Smooth::Elu => "elu",
         }
     }
 }

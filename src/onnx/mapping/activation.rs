@@ -144,4 +144,23 @@ impl Builder<'_> {
         self.set(n, y, lay);
         Ok(())
     }
+
+    /// Softplus, and Elu with `alpha = 1`, through the piecewise-cubic kernel of their
+    /// bounded parts.
+    pub(super) fn softplus_elu(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let func = if n.op_type == "Softplus" {
+            ops::Smooth::Softplus
+        } else {
+            let alpha = attr_float(n, "alpha", 1.0);
+            if alpha != 1.0 {
+                return Err(self.unsupported(n, format!("alpha {alpha} (only 1)")));
+            }
+            ops::Smooth::Elu
+        };
+        let l = Layer::Logistic(ops::Logistic { func, table: None });
+        let y = self.emit(l, vec![v], &node_name(n));
+        self.set(n, y, lay);
+        Ok(())
+    }
 }

@@ -49,6 +49,12 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Sigmoid", "piecewise-cubic kernel", |b, n| b.sigmoid(n)),
     ("Tanh", "piecewise-cubic kernel", |b, n| b.sigmoid(n)),
     ("Erf", "piecewise-cubic kernel; GELU", |b, n| b.erf(n)),
+    ("Softplus", "piecewise-cubic kernel", |b, n| {
+        b.softplus_elu(n)
+    }),
+    ("Elu", "alpha 1; piecewise-cubic kernel", |b, n| {
+        b.softplus_elu(n)
+    }),
     ("Softmax", "on the way to an output", |b, n| b.softmax(n)),
     ("LogSoftmax", "on the way to an output", |b, n| b.softmax(n)),
     ("MaxPool", "1D, 2D; ceil_mode", |b, n| b.pool(n)),
