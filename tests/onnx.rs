@@ -1459,3 +1459,38 @@ fn softplus_and_elu_prove_within_the_kernels_error() {
         arkml::groth16::check(c).unwrap();
     }
 }
+
+#[test]
+fn abs_is_exact_and_costs_a_relu() {
+    let m = model_bytes(
+        13,
+        vec![node("Abs", "abs", &["x"], &["y"])],
+        vec![],
+        value("x", &[Ok(1), Ok(5)]),
+        value("y", &[Ok(1), Ok(5)]),
+    );
+    let o = ImportOptions {
+        input_max: 4.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    let x = ArrayD::from_shape_vec(IxDyn(&[5]), vec![-3.5, -0.25, 0.0, 1.0, 3.75]).unwrap();
+    let y = fm.forward(&x).unwrap().last().unwrap().clone();
+    assert_eq!(y, x.mapv(f64::abs));
+    let q = quantize(&fm, Scale::Pow2(8)).unwrap();
+    let xi = q.quantize_input(&x).unwrap();
+    assert_eq!(
+        q.model.predict(&xi).unwrap(),
+        xi.mapv(|v| num_traits::Signed::abs(&v))
+    );
+    let summary = q.model.analyse().unwrap();
+    let relu: usize = summary
+        .iter()
+        .filter(|l| l.kind == "ReLU")
+        .map(|l| l.constraints)
+        .sum();
+    let all: usize = summary.iter().map(|l| l.constraints).sum();
+    assert_eq!(all, relu, "only the ReLU costs constraints");
+    let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
+    arkml::groth16::check(c).unwrap();
+}

@@ -163,4 +163,16 @@ impl Builder<'_> {
         self.set(n, y, lay);
         Ok(())
     }
+
+    /// Abs: `|x| = 2 relu(x) - x`, a ReLU, an Add of it to itself and a Sub (exact; the
+    /// ReLU's constraints only).
+    pub(super) fn abs(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let name = node_name(n);
+        let r = self.emit(Layer::Relu(ops::Relu), vec![v], &format!("{name}.relu"));
+        let twice = self.emit(Layer::Add(ops::Add), vec![r, r], &format!("{name}.twice"));
+        let y = self.emit(Layer::Sub(ops::Sub), vec![twice, v], &name);
+        self.set(n, y, lay);
+        Ok(())
+    }
 }

@@ -41,6 +41,7 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Div", "by a constant", |b, n| b.binary(n)),
     ("Pow", "by a constant integer from 1 to 4", |b, n| b.pow(n)),
     ("Relu", "", |b, n| b.relu(n)),
+    ("Abs", "", |b, n| b.abs(n)),
     ("LeakyRelu", "", |b, n| b.leaky_relu(n)),
     ("PRelu", "one slope", |b, n| b.prelu(n)),
     ("Clip", "to constants", |b, n| b.clip(n)),
