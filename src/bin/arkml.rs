@@ -710,13 +710,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     arkml::zkey::read_zkey(&std::fs::read(z)?)
                         .map_err(|e| format!("{}: {e}", z.display()))?,
                 )),
-                (Some(v), None) => match file::verifying_key_from_any_bytes(&read(v)?, v)? {
+                (Some(v), None) => match load_vk_any(v)? {
                     (vk, Some(meta)) => arkml::verify::VerifierKey::Arkml { vk, meta },
                     (vk, None) => arkml::verify::VerifierKey::Snarkjs(vk),
                 },
                 (None, None) => return Err("give --vk or --zkey".into()),
             };
-            let p = file::proof_from_any_bytes(&read(&proof)?, &proof)?;
+            let p = load_proof_any(&proof)?;
             let entries = file::load_public(&public.unwrap_or_else(|| public_path(&proof)))?;
             let loaded = model
                 .as_ref()

@@ -300,13 +300,7 @@ pub fn prove_with_key_file<R: ark_std::rand::RngCore + ark_std::rand::CryptoRng>
         "uncompressed" => (Compress::No, Validate::No),
         other => return Err(bad(path, WHAT, format!("unknown encoding {other:?}"))),
     };
-    let mut file =
-        std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io(path))?);
-    // skip the header again (proving_key_meta checked it)
-    let mut head = [0u8; 12];
-    file.read_exact(&mut head).map_err(io(path))?;
-    let n = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as u64;
-    std::io::copy(&mut (&mut file).take(n), &mut std::io::sink()).map_err(io(path))?;
+    let file = key_body(path, 1 << 20)?;
 
     /// Hashes what passes through.
     struct Hashing<R> {
@@ -347,6 +341,19 @@ pub fn prove_with_key_file<R: ark_std::rand::RngCore + ark_std::rand::CryptoRng>
         }
     }
     Ok(proof)
+}
+
+/// A proving key file opened past its header (which [`proving_key_meta`] reads and checks),
+/// buffered by `capacity` bytes: where the key itself starts.
+fn key_body(path: &Path, capacity: usize) -> Result<std::io::BufReader<std::fs::File>, FileError> {
+    use std::io::Read;
+    let mut file =
+        std::io::BufReader::with_capacity(capacity, std::fs::File::open(path).map_err(io(path))?);
+    let mut head = [0u8; 12];
+    file.read_exact(&mut head).map_err(io(path))?;
+    let n = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as u64;
+    std::io::copy(&mut (&mut file).take(n), &mut std::io::sink()).map_err(io(path))?;
+    Ok(file)
 }
 
 /// Reads only a proving key's header (cheap: the key itself is not parsed), so a caller can
@@ -524,7 +531,6 @@ pub fn verifying_key_from_any_bytes(
 /// the rest of the key: what [`prove_with_key_file`]'s caller checks its proof against.
 pub fn verifying_key_of_proving_key_file(path: &Path) -> Result<VerifyingKey<Bn254>, FileError> {
     use ark_serialize::{Compress, Validate};
-    use std::io::Read;
     const WHAT: &str = "proving key";
     let meta = proving_key_meta(path)?;
     let compress = match meta.encoding.as_str() {
@@ -532,11 +538,7 @@ pub fn verifying_key_of_proving_key_file(path: &Path) -> Result<VerifyingKey<Bn2
         "uncompressed" => Compress::No,
         other => return Err(bad(path, WHAT, format!("unknown encoding {other:?}"))),
     };
-    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io(path))?);
-    let mut head = [0u8; 12];
-    file.read_exact(&mut head).map_err(io(path))?;
-    let n = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as u64;
-    std::io::copy(&mut (&mut file).take(n), &mut std::io::sink()).map_err(io(path))?;
+    let mut file = key_body(path, 8 << 10)?;
     let vk = VerifyingKey::<Bn254>::deserialize_with_mode(&mut file, compress, Validate::Yes)
         .map_err(ser_err(path, WHAT))?;
     check_layout(path, WHAT, &meta, &vk)?;

@@ -121,7 +121,12 @@ impl Builder<'_> {
     }
 
     pub(super) fn set(&mut self, n: &NodeProto, value: usize, lay: Lay) {
-        if let Some(o) = n.output.first() {
+        self.set_output(n, 0, value, lay)
+    }
+
+    /// Binds output `k` of `n` (a classifier's scores are its second output) to `value`.
+    pub(super) fn set_output(&mut self, n: &NodeProto, k: usize, value: usize, lay: Lay) {
+        if let Some(o) = n.output.get(k) {
             self.bind(o, value);
             self.vals.insert(
                 o.clone(),

@@ -120,17 +120,7 @@ impl Builder<'_> {
                     b: Array1::from(b),
                 });
                 let y = self.emit(layer, vec![v], &node_name(n));
-                if let Some(o) = n.output.get(usize::from(classifier)) {
-                    self.bind(o, y);
-                    self.vals.insert(
-                        o.clone(),
-                        Val::Dyn {
-                            value: y,
-                            lay: Lay::Vec(k),
-                            pad: None,
-                        },
-                    );
-                }
+                self.set_output(n, usize::from(classifier), y, Lay::Vec(k));
                 Ok(())
             }
             "Normalizer" | "ZipMap" => {

@@ -217,11 +217,9 @@ fn cubic_through(t: &[f64], y: &[f64]) -> [f64; 4] {
     a
 }
 
-/// The clip point `32 D - 1`, its bits, and the bound of the numerator of step 4.
+/// [`geometry`] and the bound of the numerator of step 4.
 fn parts(t: &SigmoidTable) -> (BigUint, BigUint, BigUint, u32) {
-    let d = segment_width(t.kernel, &t.scale);
-    let clip = &d * BigUint::from(SEGMENTS as u32) - 1u32;
-    let den = d.pow(3) * BigUint::from(PRECISION);
+    let (d, clip, den) = geometry(t);
     // |C_k| r^k D^(3-k) < |C_k| D^3, four terms
     let cmax = t
         .coeffs
@@ -233,6 +231,15 @@ fn parts(t: &SigmoidTable) -> (BigUint, BigUint, BigUint, u32) {
     // four terms and the rounding offset den / 2
     let nb = bits_for(&BigInt::from(cmax * d.pow(3) * 4u32 + &den)) + 1;
     (d, clip, den, nb)
+}
+
+/// The segment width `D`, the clip point `32 D - 1` and the divisor `D^3 M`: all the native
+/// twin needs (it runs per element, so it does not scan the coefficients for the bound).
+fn geometry(t: &SigmoidTable) -> (BigUint, BigUint, BigUint) {
+    let d = segment_width(t.kernel, &t.scale);
+    let clip = &d * BigUint::from(SEGMENTS as u32) - 1u32;
+    let den = d.pow(3) * BigUint::from(PRECISION);
+    (d, clip, den)
 }
 
 /// The bound of a value clipped to `[0, 32 D - 1]`, plus one.
@@ -252,7 +259,7 @@ pub fn native_sigmoid(x: &BigInt, t: &SigmoidTable) -> BigInt {
 
 /// Native twin of [`kernel_parts`]: `([x >= 0], the table's value at |x|)`.
 pub fn native_kernel_parts(x: &BigInt, t: &SigmoidTable) -> (bool, BigInt) {
-    let (d, clip, den, _) = parts(t);
+    let (d, clip, den) = geometry(t);
     let nonneg = x.sign() != Sign::Minus;
     let a = x.magnitude().clone();
     let c = BigInt::from(if a > clip { clip } else { a });
