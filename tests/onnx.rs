@@ -317,17 +317,18 @@ fn bad_models_are_typed_errors() {
         import(&m.encode_to_vec(), &o),
         Err(OnnxError::Graph { .. })
     ));
-    // two inputs
+    // an input that is not a float tensor (token ids)
     let mut m = ModelProto::decode(tiny(relu(), 13, Ok(1), &w).as_slice()).unwrap();
-    m.graph
-        .as_mut()
-        .unwrap()
-        .input
-        .push(value("x2", &[Ok(1), Ok(3)]));
-    assert!(matches!(
-        import(&m.encode_to_vec(), &o),
-        Err(OnnxError::Graph { .. })
-    ));
+    let mut ids = value("ids", &[Ok(1), Ok(3)]);
+    if let Some(t) = ids.r#type.as_mut().and_then(|t| t.tensor_type.as_mut()) {
+        t.elem_type = 7;
+    }
+    m.graph.as_mut().unwrap().input.push(ids);
+    let e = import(&m.encode_to_vec(), &o).unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Input { name, why } if name == "ids" && why.contains("element type 7")),
+        "{e}"
+    );
     // an unsupported attribute: Gemm with transA
     let mut m = ModelProto::decode(tiny(relu(), 13, Ok(1), &w).as_slice()).unwrap();
     m.graph.as_mut().unwrap().node[0]
@@ -1493,4 +1494,90 @@ fn abs_is_exact_and_costs_a_relu() {
     assert_eq!(all, relu, "only the ReLU costs constraints");
     let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
     arkml::groth16::check(c).unwrap();
+}
+
+/// A `wires_*` fixture (`scripts/models/make_graphs.py`) against onnxruntime: the float
+/// model to f32 rounding, the integers at 2^14 to the class on every sample, the circuit
+/// satisfied on the first, and every Select free. `chw`: the one input is `[1, C, H, W]`
+/// (arkml's is HWC); otherwise arkml's input is the graph's inputs flattened in ONNX's
+/// order and concatenated.
+fn check_wires(name: &str, input_shape: &[usize], chw: Option<(usize, usize, usize)>) -> usize {
+    let imported = load(name, &ImportOptions::default());
+    let m = &imported.model;
+    assert_eq!(m.input_shape, input_shape, "{name}");
+    let r = json(&format!("{name}.ref.json"));
+    let want = rows(&r["outputs"]);
+    let q = quantize(m, Scale::Pow2(14)).unwrap();
+    let stats = q.model.analyse().unwrap();
+    let selects: Vec<_> = stats.iter().filter(|l| l.kind == "Select").collect();
+    assert!(selects.iter().all(|l| l.constraints == 0), "{name}");
+    for (k, (sample, w)) in r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&want)
+        .enumerate()
+    {
+        let flat: Vec<f64> = rows(sample).concat();
+        let x = match chw {
+            Some((c, h, wd)) => ArrayD::from_shape_fn(IxDyn(&[h, wd, c]), |i| {
+                flat[i[2] * h * wd + i[0] * wd + i[1]]
+            }),
+            None => ArrayD::from_shape_vec(IxDyn(input_shape), flat).unwrap(),
+        };
+        let got = float_out(m, &x);
+        assert_eq!(got.len(), w.len(), "{name}");
+        for (g, w) in got.iter().zip(w) {
+            assert!(
+                (g - w).abs() <= 1e-4 * (1.0 + w.abs()),
+                "{name}: {g} vs {w}"
+            );
+        }
+        let xi = q.quantize_input(&x).unwrap();
+        let out = q.model.infer(&xi).unwrap();
+        let last = &out.last().unwrap().out;
+        assert_eq!(
+            argmax(last.iter().map(|v| v.to_f64().unwrap())),
+            argmax(w.iter().copied()),
+            "{name}: sample {k}"
+        );
+        if k == 0 {
+            let c =
+                arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model.clone()), xi).unwrap();
+            arkml::groth16::check(c).unwrap();
+        }
+    }
+    selects.len()
+}
+
+#[test]
+fn a_channel_shuffle_and_rank_five_wires_as_shufflenet_writes_them() {
+    // Reshape [1, 2, 4, 6, 6] + Transpose + Reshape, DepthToSpace, SpaceToDepth, a reversed
+    // Slice, Split, Concat on the width, Flatten from axis 2, MatMul of a [2, 32] tensor
+    assert!(check_wires("wires_shuffle", &[6, 6, 4], Some((4, 6, 6))) >= 4);
+}
+
+#[test]
+fn vit_patches_a_class_token_and_a_position_embedding() {
+    assert!(check_wires("wires_vit", &[8, 8, 3], Some((3, 8, 8))) >= 2);
+}
+
+#[test]
+fn a_sequence_first_input_and_a_computed_reshape() {
+    // [T, N, F] = [5, 1, 6]: no batch axis in front, kept as it is
+    assert!(check_wires("wires_seq", &[5, 1, 6], None) >= 1);
+}
+
+#[test]
+fn two_graph_inputs_are_read_as_one() {
+    let imported = load("wires_two_inputs", &ImportOptions::default());
+    assert!(
+        imported
+            .notes
+            .iter()
+            .any(|n| n.contains("2 inputs") && n.contains("a [1, 6]") && n.contains("b [1, 2, 3]")),
+        "{:?}",
+        imported.notes
+    );
+    check_wires("wires_two_inputs", &[12], None);
 }

@@ -32,6 +32,10 @@ pub(super) struct Builder<'a> {
     pub(super) opset: i64,
     /// Per ONNX value, the needed nodes that read it.
     pub(super) consumers: HashMap<String, Vec<&'a NodeProto>>,
+    /// Per [`Lay::Nd`] value, its value in a known layout ([`Builder::canonical`]).
+    pub(super) canonical: HashMap<usize, (usize, Lay)>,
+    /// Per value, its value in ONNX's element order ([`Builder::onnx_order`]).
+    pub(super) in_onnx_order: HashMap<usize, (usize, Lay)>,
 }
 
 impl Builder<'_> {
@@ -101,8 +105,51 @@ impl Builder<'_> {
         }
     }
 
-    /// The dynamic input `k`, refusing a pending Pad.
-    pub(super) fn dynamic(&self, n: &NodeProto, k: usize) -> Result<(usize, Lay), OnnxError> {
+    /// The dynamic input `k` in a known layout ([`Builder::canonical`]), refusing a pending
+    /// Pad.
+    pub(super) fn dynamic(&mut self, n: &NodeProto, k: usize) -> Result<(usize, Lay), OnnxError> {
+        let (v, lay) = self.dynamic_raw(n, k)?;
+        Ok(self.canonical(v, lay, n))
+    }
+
+    /// A [`Lay::Nd`] of ONNX rank 1 to 4 with a batch axis as the known layout of its
+    /// shape (`Scalar`, `Vec`, `Cl`, `Chw`): a free [`ops::Select`] (or a relabelling where
+    /// the element order agrees), made once per value. Other layouts are kept.
+    pub(super) fn canonical(&mut self, v: usize, lay: Lay, n: &NodeProto) -> (usize, Lay) {
+        let Lay::Nd { batch: true, .. } = lay else {
+            return (v, lay);
+        };
+        let new = match lay.onnx_shape().as_slice() {
+            [] => Lay::Scalar,
+            [k] => Lay::Vec(*k),
+            [c, l] => Lay::Cl { c: *c, l: *l },
+            [c, h, w] => Lay::Chw {
+                c: *c,
+                h: *h,
+                w: *w,
+            },
+            _ => return (v, lay),
+        };
+        if let Some(&hit) = self.canonical.get(&v) {
+            return hit;
+        }
+        // arkml element p of the new layout is ONNX element onnx_index(p), which is arkml
+        // element onnx_index(p) of the Nd value (ONNX's order)
+        let count: usize = lay.onnx_shape().iter().product();
+        let index: Vec<usize> = (0..count).map(|p| new.onnx_index(p)).collect();
+        let shape = arkml_shape(&new);
+        let name = format!("{}.layout", node_name(n));
+        let y = if index.iter().enumerate().all(|(p, &q)| p == q) {
+            self.emit(Layer::Reshape(ops::Reshape(shape)), vec![v], &name)
+        } else {
+            self.emit(Layer::Select(ops::Select { shape, index }), vec![v], &name)
+        };
+        self.canonical.insert(v, (y, new));
+        (y, new)
+    }
+
+    /// The dynamic input `k` in the layout it has, refusing a pending Pad.
+    pub(super) fn dynamic_raw(&self, n: &NodeProto, k: usize) -> Result<(usize, Lay), OnnxError> {
         match self.need(n, k)? {
             Val::Dyn {
                 value,

@@ -1,4 +1,4 @@
-//! The graph driver: the opset, the one input and its batch axis, the outputs, the nodes
+//! The graph driver: the opset, the inputs and their batch axes, the outputs, the nodes
 //! the outputs need, then each node through the op table ([`super::mapping`]).
 
 use super::*;
@@ -21,16 +21,38 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
             Val::Const(tensor(t, &t.name, opts.data_dir.as_deref())?),
         );
     }
-    let (input, lay) = the_input(&g, &vals, &mut notes)?;
+    let ins = the_inputs(&g, &vals, &mut notes)?;
+    // several inputs are read as one: each flattened in ONNX's order, in the graph's order
+    let (input, lay) = match ins.as_slice() {
+        [(one, lay)] => (Some(*one), *lay),
+        more => {
+            let total: usize = more
+                .iter()
+                .map(|(_, l)| l.full_shape().iter().product::<usize>())
+                .sum();
+            notes.push(format!(
+                "the model's {} inputs ({}) are read as one input of {total} values: each \
+                 flattened in ONNX's order, in this order",
+                more.len(),
+                more.iter()
+                    .map(|(i, l)| format!("{} {:?}", i.name, l.full_shape()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            (None, Lay::Vec(total))
+        }
+    };
     let mut input_shape = arkml_shape(&lay);
-    vals.insert(
-        input.name.clone(),
-        Val::Dyn {
-            value: 0,
-            lay,
-            pad: None,
-        },
-    );
+    if let Some(input) = input {
+        vals.insert(
+            input.name.clone(),
+            Val::Dyn {
+                value: 0,
+                lay,
+                pad: None,
+            },
+        );
+    }
     let outputs = chosen_outputs(&g, opts, &mut notes)?;
     let needed = needed_nodes(&g, &outputs, &vals)?;
     let mut uses: HashMap<String, usize> = HashMap::new();
@@ -43,7 +65,8 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
             }
         }
     }
-    if let Some(hwc) = nhwc_input(input, lay, &consumers, &vals) {
+    if let Some(hwc) = input.and_then(|i| nhwc_input(i, lay, &consumers, &vals)) {
+        let input = input.expect("one input");
         input_shape = arkml_shape(&hwc);
         vals.insert(
             input.name.clone(),
@@ -73,8 +96,34 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
         opts,
         opset,
         consumers,
+        canonical: HashMap::new(),
+        in_onnx_order: HashMap::new(),
     };
-    b.bind(&input.name, 0);
+    if let Some(input) = input {
+        b.bind(&input.name, 0);
+    } else {
+        let mut offset = 0;
+        for (i, l) in &ins {
+            // arkml element p of the input's layout is its ONNX element onnx_index(p)
+            let count: usize = l.full_shape().iter().product();
+            let index: Vec<usize> = (0..count).map(|p| offset + l.onnx_index(p)).collect();
+            offset += count;
+            let layer = Layer::Select(ops::Select {
+                shape: arkml_shape(l),
+                index,
+            });
+            let v = b.emit(layer, vec![0], &i.name);
+            b.vals.insert(
+                i.name.clone(),
+                Val::Dyn {
+                    value: v,
+                    lay: *l,
+                    pad: None,
+                },
+            );
+            b.bind(&i.name, v);
+        }
+    }
     for (i, n) in g.node.iter().enumerate() {
         if needed[i] {
             let reads: Vec<usize> = n
@@ -128,41 +177,31 @@ fn opset_and_graph(bytes: &[u8]) -> Result<(i64, GraphProto), OnnxError> {
     Ok((opset, g))
 }
 
-/// The model's one real input (not an initializer) and its layout: a batch axis of 1 or
+/// The model's real inputs (not initializers) and their layouts: a batch axis of 1 or
 /// symbolic dropped, any other symbolic dimension refused.
-fn the_input<'g>(
+fn the_inputs<'g>(
     g: &'g GraphProto,
     vals: &HashMap<String, Val>,
     notes: &mut Vec<String>,
-) -> Result<(&'g ValueInfoProto, Lay), OnnxError> {
-    // the one real input
+) -> Result<Vec<(&'g ValueInfoProto, Lay)>, OnnxError> {
     let real: Vec<_> = g
         .input
         .iter()
         .filter(|i| !vals.contains_key(&i.name))
         .collect();
-    let input = match real.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(OnnxError::Graph {
-                node: "graph".into(),
-                why: "the model has no input".into(),
-            })
-        }
-        more => {
-            return Err(OnnxError::Graph {
-                node: "graph".into(),
-                why: format!(
-                    "the model has {} inputs ({}); arkml models take one",
-                    more.len(),
-                    more.iter()
-                        .map(|i| i.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            })
-        }
-    };
+    if real.is_empty() {
+        return Err(OnnxError::Graph {
+            node: "graph".into(),
+            why: "the model has no input".into(),
+        });
+    }
+    real.into_iter()
+        .map(|i| Ok((i, input_layout(i, notes)?)))
+        .collect()
+}
+
+/// One graph input's layout.
+fn input_layout(input: &ValueInfoProto, notes: &mut Vec<String>) -> Result<Lay, OnnxError> {
     let in_err = |why: String| OnnxError::Input {
         name: input.name.clone(),
         why,
@@ -188,7 +227,10 @@ fn the_input<'g>(
         match (d.dim_value, &d.dim_param) {
             (Some(v), _) if v > 0 => shape.push(v as usize),
             (_, Some(p)) if axis == 0 => {
-                notes.push(format!("batch axis {p:?} of the input taken as 1"));
+                notes.push(format!(
+                    "batch axis {p:?} of input {:?} taken as 1",
+                    input.name
+                ));
                 shape.push(1)
             }
             (Some(0) | None, None) if axis == 0 => shape.push(1),
@@ -215,22 +257,25 @@ fn the_input<'g>(
         )));
     }
     let lay = match shape.as_slice() {
-        [1, n] => Lay::Vec(*n),
-        [1, c, l] => Lay::Cl { c: *c, l: *l },
-        [1, c, h, w] => Lay::Chw {
+        [1, n] => Some(Lay::Vec(*n)),
+        [1, c, l] => Some(Lay::Cl { c: *c, l: *l }),
+        [1, c, h, w] => Some(Lay::Chw {
             c: *c,
             h: *h,
             w: *w,
-        },
-        [n] if dims.len() == 1 => Lay::Vec(*n),
-        other => {
-            return Err(in_err(format!(
-                "shape {other:?}: expected [1, features], [1, C, L] or [1, C, H, W]"
-            )))
-        }
+        }),
+        [n] => Some(Lay::Vec(*n)),
+        // any other rank, in ONNX's element order; a leading axis other than 1 (a
+        // sequence-first [T, N, F]) is kept as an axis
+        [1, rest @ ..] => Lay::nd(rest, true),
+        other => Lay::nd(other, false),
     };
-
-    Ok((input, lay))
+    lay.ok_or_else(|| {
+        in_err(format!(
+            "shape {shape:?}: more than {} axes besides the batch axis",
+            MAX_ND
+        ))
+    })
 }
 
 /// The outputs to import: the ones asked for, or the graph's float outputs (and an

@@ -20,9 +20,42 @@ pub(super) enum Lay {
     FlatChw { c: usize, h: usize, w: usize },
     /// ONNX `[]` or `[1]` after ArgMax, arkml `[]`.
     Scalar,
+    /// Any other rank: ONNX `[1, dims...]` (or, with `batch` false, `[dims...]`: a tensor
+    /// whose leading axis is not a batch of one, such as a sequence-first `[T, N, F]`),
+    /// arkml `[dims...]` in ONNX's own element order. What the wire ops ([`super::mapping`]'s
+    /// Transpose, Reshape, Slice, Split, Concat, Gather, Expand...) make; an op that reads a
+    /// known layout gets it through [`Builder::canonical`].
+    Nd {
+        rank: u8,
+        dims: [usize; MAX_ND],
+        batch: bool,
+    },
 }
 
+/// The largest rank of a [`Lay::Nd`] (without its batch axis).
+pub(super) const MAX_ND: usize = 7;
+
 impl Lay {
+    /// A [`Lay::Nd`] of ONNX shape `[1, dims...]` (`batch`) or `[dims...]`; `None` beyond
+    /// [`MAX_ND`] axes.
+    pub(super) fn nd(d: &[usize], batch: bool) -> Option<Lay> {
+        let mut dims = [0; MAX_ND];
+        dims.get_mut(..d.len())?.copy_from_slice(d);
+        Some(Lay::Nd {
+            rank: d.len() as u8,
+            dims,
+            batch,
+        })
+    }
+
+    /// The ONNX shape, with its batch axis where it has one.
+    pub(super) fn full_shape(&self) -> Vec<usize> {
+        match self {
+            Lay::Nd { batch: false, .. } => self.onnx_shape(),
+            _ => std::iter::once(1).chain(self.onnx_shape()).collect(),
+        }
+    }
+
     /// The ONNX shape without the batch axis.
     pub(super) fn onnx_shape(&self) -> Vec<usize> {
         match *self {
@@ -33,6 +66,7 @@ impl Lay {
             Lay::Pooled(c) => vec![c, 1, 1],
             Lay::FlatChw { c, h, w } => vec![c * h * w],
             Lay::Scalar => vec![],
+            Lay::Nd { rank, dims, .. } => dims[..rank as usize].to_vec(),
         }
     }
 
@@ -43,6 +77,8 @@ impl Lay {
             Lay::Vec(n) => n,
             Lay::FlatChw { c, h, w } => c * h * w,
             Lay::Scalar => 1,
+            Lay::Nd { rank: 0, .. } => 1,
+            Lay::Nd { rank, dims, .. } => dims[rank as usize - 1],
         }
     }
 
@@ -50,6 +86,7 @@ impl Lay {
     pub(super) fn channel_axis(&self) -> usize {
         match self {
             Lay::Hwc { .. } => 2,
+            Lay::Nd { rank, .. } => (*rank as usize).saturating_sub(1),
             _ => 0,
         }
     }
@@ -74,7 +111,7 @@ impl Lay {
 /// Whether arkml's row-major element order is ONNX's for this layout.
 pub(super) fn order_preserving(lay: &Lay) -> bool {
     match *lay {
-        Lay::Vec(_) | Lay::Pooled(_) | Lay::Scalar | Lay::Hwc { .. } => true,
+        Lay::Vec(_) | Lay::Pooled(_) | Lay::Scalar | Lay::Hwc { .. } | Lay::Nd { .. } => true,
         Lay::Chw { c, h, w } => c == 1 || h * w == 1,
         Lay::Cl { c, l } => c == 1 || l == 1,
         Lay::FlatChw { c, h, w } => c == 1 || h * w == 1,
@@ -88,7 +125,22 @@ pub(super) fn arkml_shape(lay: &Lay) -> Vec<usize> {
         Lay::Vec(n) | Lay::Pooled(n) => vec![n],
         Lay::FlatChw { c, h, w } => vec![h * w * c],
         Lay::Scalar => vec![],
+        Lay::Nd { .. } => lay.onnx_shape(),
     }
+}
+
+/// Per ONNX element of `lay` (row-major over its [`Lay::full_shape`]), its position in
+/// arkml's row-major order: what a wire op rearranges.
+pub(super) fn positions(lay: &Lay) -> ArrayD<usize> {
+    let shape = lay.full_shape();
+    let n: usize = shape.iter().product();
+    let mut at = vec![0; n];
+    for p in 0..n {
+        if let Some(slot) = at.get_mut(lay.onnx_index(p)) {
+            *slot = p;
+        }
+    }
+    ArrayD::from_shape_vec(IxDyn(&shape), at).expect("the shape's element count")
 }
 
 /// A per-channel or scalar constant, as per-channel values in arkml's channel order; `None`
@@ -128,14 +180,18 @@ pub(super) fn per_channel(c: &ArrayD<f64>, lay: &Lay) -> Option<Vec<f64>> {
 }
 
 /// A constant of the value's full shape, in arkml's layout; `None` when shapes differ.
+/// A constant that broadcasts to it (numpy's rule) is broadcast first.
 pub(super) fn full(c: &ArrayD<f64>, lay: &Lay) -> Option<ArrayD<f64>> {
     let mut shape: Vec<usize> = c.shape().to_vec();
-    while !shape.is_empty() && shape[0] == 1 && shape.len() > lay.onnx_shape().len() {
+    let target = lay.onnx_shape();
+    while !shape.is_empty() && shape[0] == 1 && shape.len() > target.len() {
         shape.remove(0);
     }
-    if shape != lay.onnx_shape() {
+    if shape.len() > target.len() {
         return None;
     }
+    let c = c.to_shape(IxDyn(&shape)).ok()?;
+    let c = c.broadcast(IxDyn(&target))?;
     let flat: Vec<f64> = c.iter().copied().collect();
     let data: Vec<f64> = (0..flat.len()).map(|p| flat[lay.onnx_index(p)]).collect();
     ArrayD::from_shape_vec(IxDyn(&arkml_shape(lay)), data).ok()

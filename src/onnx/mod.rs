@@ -44,7 +44,6 @@
 mod builder;
 mod decode;
 mod driver;
-mod fold;
 mod layout;
 mod mapping;
 mod ml;

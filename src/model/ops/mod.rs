@@ -106,6 +106,7 @@ mod relu;
 mod rescale;
 mod rescale_within;
 mod reshape;
+mod select;
 mod separable;
 mod sub;
 mod sum_pool;
@@ -137,6 +138,7 @@ pub use relu::Relu;
 pub use rescale::Rescale;
 pub use rescale_within::RescaleWithin;
 pub use reshape::Reshape;
+pub use select::Select;
 pub use separable::SeparableConv2d;
 pub use sub::Sub;
 pub use sum_pool::SumPool2d;
@@ -871,4 +873,7 @@ registry! {
     Sub(Sub),
     /// Concatenation along the channel axis.
     Concat(Concat),
+    /// A wire selection of any rank (transpose, slice, split, concatenation on any axis,
+    /// broadcast, gather by constant indices): zero constraints.
+    Select(Select),
 }

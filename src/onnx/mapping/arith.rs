@@ -118,18 +118,57 @@ impl Builder<'_> {
             };
             return self.affine(n, a, b);
         }
-        match (op, full(&c, &lay)) {
-            ("Mul", Some(f)) => {
-                let layer = Layer::Mul(ops::Mul { c: f });
-                let _ = value;
-                let y = self.emit(layer, vec![value], &node_name(n));
+        let name = node_name(n);
+        match (op, reversed, full(&c, &lay)) {
+            ("Mul", _, Some(f)) => {
+                let y = self.emit(Layer::Mul(ops::Mul { c: f }), vec![value], &name);
+                self.set(n, y, lay);
+                Ok(())
+            }
+            ("Div", false, Some(f)) => {
+                if f.iter().any(|&v| v == 0.0) {
+                    return Err(self.graph_err(n, "division by zero"));
+                }
+                let layer = Layer::Mul(ops::Mul {
+                    c: f.mapv(|v| 1.0 / v),
+                });
+                let y = self.emit(layer, vec![value], &name);
+                self.set(n, y, lay);
+                Ok(())
+            }
+            // a constant of the value's whole shape (a position embedding, a broadcast
+            // bias): a per-element affine layer over the flattened value
+            ("Add" | "Sub", _, Some(f)) => {
+                let sign = if op == "Sub" && !reversed { -1.0 } else { 1.0 };
+                let a = if op == "Sub" && reversed { -1.0 } else { 1.0 };
+                let b: Vec<f64> = f.iter().map(|v| sign * v).collect();
+                let shape = arkml_shape(&lay);
+                let count = b.len();
+                let x = if shape.len() == 1 {
+                    value
+                } else {
+                    let l = Layer::Reshape(ops::Reshape(vec![count]));
+                    self.emit(l, vec![value], &format!("{name}.flat"))
+                };
+                let layer = Layer::BatchNorm(ops::BatchNorm {
+                    a: Array1::from(vec![a; count]),
+                    b: Array1::from(b),
+                });
+                let mut y = self.emit(layer, vec![x], &name);
+                if shape.len() != 1 {
+                    y = self.emit(
+                        Layer::Reshape(ops::Reshape(shape)),
+                        vec![y],
+                        &format!("{name}.shape"),
+                    );
+                }
                 self.set(n, y, lay);
                 Ok(())
             }
             _ => Err(self.unsupported(
                 n,
                 format!(
-                    "{op} by a constant of shape {:?} on a {:?} tensor (per channel or scalar; Mul also elementwise)",
+                    "{op} by a constant of shape {:?} on a {:?} tensor (one that broadcasts to it)",
                     c.shape(),
                     lay.onnx_shape()
                 ),

@@ -17,6 +17,16 @@ impl Builder<'_> {
     /// BatchNormalization: a per-channel affine op, folded where the layer before absorbs it.
     pub(super) fn batch_norm(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let (_, lay) = self.dynamic(n, 0)?;
+        if let Lay::Nd { .. } = lay {
+            // its channels are ONNX axis 1, not the last axis a per-channel layer scales
+            return Err(self.unsupported(
+                n,
+                format!(
+                    "a batch normalisation of a {:?} tensor (only [N, C], [N, C, L], [N, C, H, W])",
+                    lay.full_shape()
+                ),
+            ));
+        }
         let p = |k: usize, what: &str| -> Result<Vec<f64>, OnnxError> {
             let c = self
                 .konst(n, k, what)?
@@ -53,6 +63,14 @@ impl Builder<'_> {
     /// `[N, C, 1, 1]` tensor is a Dense layer).
     pub(super) fn conv(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let (value, lay, extra) = match self.need(n, 0)? {
+            Val::Dyn {
+                value,
+                lay,
+                pad: None,
+            } => {
+                let (value, lay) = self.canonical(value, lay, n);
+                (value, lay, None)
+            }
             Val::Dyn { value, lay, pad } => (value, lay, pad),
             Val::Const(_) => return Err(self.unsupported(n, "a convolution of a constant")),
         };
@@ -295,21 +313,12 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Gemm and MatMul by a constant matrix: of a vector, a Dense layer (a flattened map's
+    /// rows permuted to arkml's order); of a tensor of higher rank, the product on its last
+    /// axis at every position (`[..., K] @ [K, O]`, a transformer's token-wise projection):
+    /// a kernel-1 Conv1d over the positions.
     pub(super) fn gemm(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
-        let (value, lay) = self.dynamic(n, 0)?;
-        let k_in = match lay {
-            Lay::Vec(k) | Lay::Pooled(k) => k,
-            Lay::FlatChw { c, h, w } => c * h * w,
-            l => {
-                return Err(self.unsupported(
-                    n,
-                    format!(
-                        "a matrix product of a {:?} tensor (flatten it first)",
-                        l.onnx_shape()
-                    ),
-                ))
-            }
-        };
+        let (value, lay) = self.dynamic_raw(n, 0)?;
         let bmat = self
             .konst(n, 1, "B")?
             .ok_or_else(|| self.graph_err(n, "B is missing"))?;
@@ -334,20 +343,77 @@ impl Builder<'_> {
         let bm = bmat.into_dimensionality::<ndarray::Ix2>().expect("rank 2");
         let bm = if trans_b { bm.t().to_owned() } else { bm };
         let (k, out) = bm.dim();
-        if k != k_in {
-            return Err(self.graph_err(n, format!("B has {k} rows for {k_in} inputs")));
-        }
-        // arkml row p is ONNX row onnx_index(p)
-        let wt = Array2::from_shape_fn((k, out), |(p, j)| alpha * bm[[lay.onnx_index(p), j]]);
         let bias = match if gemm { self.konst(n, 2, "C")? } else { None } {
             None => vec![0.0; out],
             Some(c) if c.len() == out => c.iter().map(|v| beta * v).collect(),
             Some(c) if c.len() == 1 => vec![beta * c.iter().next().copied().unwrap_or(0.0); out],
             Some(c) => return Err(self.unsupported(n, format!("C of shape {:?}", c.shape()))),
         };
+        let k_in = match lay {
+            Lay::Vec(k) | Lay::Pooled(k) => Some(k),
+            Lay::FlatChw { c, h, w } => Some(c * h * w),
+            Lay::Nd { .. } if arkml_shape(&lay).len() == 1 => Some(lay.channels()),
+            _ => None,
+        };
+        let Some(k_in) = k_in else {
+            return self.matmul_rows(n, (value, lay), alpha * &bm, bias);
+        };
+        if k != k_in {
+            return Err(self.graph_err(n, format!("B has {k} rows for {k_in} inputs")));
+        }
+        // arkml row p is ONNX row onnx_index(p)
+        let wt = Array2::from_shape_fn((k, out), |(p, j)| alpha * bm[[lay.onnx_index(p), j]]);
         let layer = FloatLayer::dense(wt, Array1::from(bias));
         let y = self.emit(layer, vec![value], &node_name(n));
         self.set(n, y, Lay::Vec(out));
+        Ok(())
+    }
+
+    /// `x @ w + bias` on the last axis of `x` (any rank from 2), at every position: the
+    /// positions as the length of a kernel-1 Conv1d, in ONNX's element order.
+    fn matmul_rows(
+        &mut self,
+        n: &NodeProto,
+        (value, lay): (usize, Lay),
+        w: Array2<f64>,
+        bias: Vec<f64>,
+    ) -> Result<(), OnnxError> {
+        let (v, nd) = self.onnx_order(n, value, lay);
+        let Lay::Nd { batch, .. } = nd else {
+            return Err(self.graph_err(n, "no ONNX-order layout"));
+        };
+        let shape = arkml_shape(&nd);
+        let (k, out) = w.dim();
+        let Some((&k_in, lead)) = shape.split_last() else {
+            return Err(self.unsupported(n, "a matrix product of a scalar"));
+        };
+        if k != k_in {
+            return Err(self.graph_err(n, format!("B has {k} rows for {k_in} inputs")));
+        }
+        let name = node_name(n);
+        let positions: usize = lead.iter().product();
+        let x = if shape.len() == 2 {
+            v
+        } else {
+            let l = Layer::Reshape(ops::Reshape(vec![positions, k]));
+            self.emit(l, vec![v], &format!("{name}.rows"))
+        };
+        let layer = Layer::Conv1d(ops::Conv1d {
+            w: w.insert_axis(ndarray::Axis(0)),
+            b: Array1::from(bias),
+            stride: 1,
+            padding: Padding::Valid,
+            dilation: 1,
+        });
+        let mut y = self.emit(layer, vec![x], &name);
+        let mut dims = lead.to_vec();
+        dims.push(out);
+        if shape.len() != 2 {
+            let l = Layer::Reshape(ops::Reshape(dims.clone()));
+            y = self.emit(l, vec![y], &format!("{name}.shape"));
+        }
+        let new = Lay::nd(&dims, batch).ok_or_else(|| self.graph_err(n, "rank"))?;
+        self.set(n, y, new);
         Ok(())
     }
 }

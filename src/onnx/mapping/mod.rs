@@ -11,6 +11,7 @@ mod basic;
 mod linear;
 mod pool;
 mod shape;
+mod wires;
 
 /// One op's mapping onto arkml layers.
 pub(super) type Map =
@@ -73,26 +74,22 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
         b.reduce(n)
     }),
     ("ReduceMax", "over H and W", |b, n| b.reduce(n)),
-    ("Flatten", "from axis 1", |b, n| b.flatten_node(n)),
-    (
-        "Reshape",
-        "a flatten, or keeping the element order",
-        |b, n| b.reshape(n),
-    ),
-    ("Transpose", "a layout change; any on constants", |b, n| {
-        b.transpose(n)
+    ("Flatten", "any axis", |b, n| b.flatten_node(n)),
+    ("Reshape", "", |b, n| b.reshape(n)),
+    ("Transpose", "", |b, n| b.transpose(n)),
+    ("Squeeze", "", |b, n| b.squeeze(n)),
+    ("Unsqueeze", "", |b, n| b.squeeze(n)),
+    ("Concat", "any axis", |b, n| b.concat(n)),
+    ("Slice", "any axes and steps", |b, n| b.wires(n)),
+    ("Split", "", |b, n| b.wires(n)),
+    ("Gather", "by constant indices", |b, n| b.wires(n)),
+    ("GatherND", "by constant indices, batch_dims 0", |b, n| {
+        b.wires(n)
     }),
-    (
-        "Squeeze",
-        "[N, C] <-> [N, C, 1, 1]; any on constants",
-        |b, n| b.squeeze(n),
-    ),
-    (
-        "Unsqueeze",
-        "[N, C] <-> [N, C, 1, 1]; any on constants",
-        |b, n| b.squeeze(n),
-    ),
-    ("Concat", "channels; any on constants", |b, n| b.concat(n)),
+    ("Expand", "", |b, n| b.wires(n)),
+    ("Tile", "", |b, n| b.wires(n)),
+    ("DepthToSpace", "DCR, CRD", |b, n| b.wires(n)),
+    ("SpaceToDepth", "", |b, n| b.wires(n)),
     ("Pad", "zeros, before a Conv or pooling", |b, n| b.pad(n)),
     ("Resize", "nearest, integer factors", |b, n| b.resize(n)),
     ("Upsample", "nearest, integer factors", |b, n| b.resize(n)),
@@ -102,8 +99,6 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Cast", "", |b, n| b.cast(n)),
     ("Constant", "", |b, n| b.constant_node(n)),
     ("Shape", "", |b, n| b.shape(n)),
-    ("Gather", "on constants", |b, n| b.fold_constant(n)),
-    ("Slice", "on constants", |b, n| b.fold_constant(n)),
 ];
 
 /// The supported list, from the table: `Name (what is read), ...`, then the

@@ -1,4 +1,6 @@
-//! Ops that move values and cost no constraints: Shape, Squeeze, Unsqueeze, Transpose, Flatten, Reshape, Concat, Pad, Resize.
+//! Ops that move values and cost no constraints: Shape, Squeeze, Unsqueeze, Transpose,
+//! Flatten, Reshape, Concat, Pad, Resize; their layout-only cases (relabellings, a channel
+//! concatenation), the rest through [`Builder::wires`].
 
 use super::*;
 
@@ -6,112 +8,102 @@ impl Builder<'_> {
     /// Shape of an activation: a constant.
     pub(super) fn shape(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let (_, lay) = self.dynamic(n, 0)?;
-        if attr(n, "start").is_some() || attr(n, "end").is_some() {
-            return Err(self.unsupported(n, "Shape with start or end"));
-        }
-        let dims: Vec<f64> = std::iter::once(1.0)
-            .chain(lay.onnx_shape().iter().map(|&d| d as f64))
-            .collect();
+        let all: Vec<f64> = lay.full_shape().iter().map(|&d| d as f64).collect();
+        // opset 15's start and end: a slice of the dimensions, clamped
+        let r = all.len() as i64;
+        let at = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
+        let (a, b) = (at(attr_int(n, "start", 0)), at(attr_int(n, "end", r)));
+        let dims: Vec<f64> = all[a..b.max(a)].to_vec();
         self.constant(n, Array1::from(dims).into_dyn())
     }
 
-    /// Squeeze and Unsqueeze: between `[N, C]` and `[N, C, 1, 1]` for activations; evaluated on constants.
+    /// Squeeze and Unsqueeze: `[N, C]` <-> `[N, C, 1, 1]` relabelled; any other through
+    /// [`Builder::wires`].
     pub(super) fn squeeze(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let op = n.op_type.as_str();
-        if matches!(self.get(n, 0)?, Some(Val::Dyn { .. })) {
-            // only the layout-free cases: [N, C, 1, 1] <-> [N, C]
-            let (v, lay) = self.dynamic(n, 0)?;
-            let axes: Vec<i64> = if self.opset >= 13 {
+        if let Some(Val::Dyn {
+            value,
+            lay: lay @ (Lay::Pooled(_) | Lay::Vec(_)),
+            pad: None,
+        }) = self.get(n, 0)?
+        {
+            let axes = if self.opset >= 13 {
                 self.konst(n, 1, "axes")?
                     .map(|c| c.iter().map(|&x| x as i64).collect())
-                    .unwrap_or_default()
             } else {
-                attr_ints(n, "axes").unwrap_or_default()
+                attr_ints(n, "axes")
             };
             let mut axes: Vec<i64> = axes
+                .unwrap_or_default()
                 .iter()
                 .map(|&a| if a < 0 { a + 4 } else { a })
                 .collect();
             axes.sort_unstable();
             let new = match (op, lay, axes.as_slice()) {
-                ("Squeeze", Lay::Pooled(c), [2, 3] | []) => Lay::Vec(c),
-                ("Unsqueeze", Lay::Vec(c), [2, 3]) => Lay::Pooled(c),
-                _ => {
-                    return Err(self.unsupported(
-                        n,
-                        format!(
-                            "{op} of a {:?} tensor on axes {axes:?} (only [N, C] <-> [N, C, 1, 1])",
-                            lay.onnx_shape()
-                        ),
-                    ))
-                }
+                ("Squeeze", Lay::Pooled(c), [2, 3] | []) => Some(Lay::Vec(c)),
+                ("Unsqueeze", Lay::Vec(c), [2, 3]) => Some(Lay::Pooled(c)),
+                _ => None,
             };
-            self.set(n, v, new);
-            Ok(())
-        } else {
-            self.fold_constant(n)
+            if let Some(new) = new {
+                self.set(n, value, new);
+                return Ok(());
+            }
         }
+        self.wires(n)
     }
 
-    /// Transpose: evaluated on constants; a layout change (NHWC <-> NCHW) on activations, free.
+    /// Transpose: a layout change (NHWC <-> NCHW) relabelled, free; any other through
+    /// [`Builder::wires`].
     pub(super) fn transpose(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
-        if matches!(self.get(n, 0)?, Some(Val::Const(_))) {
-            let Some(Val::Const(c)) = self.get(n, 0)? else {
-                return Err(self.graph_err(n, "input is missing"));
-            };
-            let perm: Vec<usize> = attr_ints(n, "perm")
-                .unwrap_or_else(|| (0..c.ndim() as i64).rev().collect())
-                .iter()
-                .map(|&a| a.max(0) as usize)
-                .collect();
-            let mut seen = perm.clone();
-            seen.sort_unstable();
-            if seen != (0..c.ndim()).collect::<Vec<_>>() {
-                return Err(self.graph_err(n, format!("perm {perm:?} for rank {}", c.ndim())));
-            }
-            let t = c
-                .permuted_axes(IxDyn(&perm))
-                .as_standard_layout()
-                .to_owned();
-            self.constant(n, t)
-        } else {
-            let (v, lay) = self.dynamic(n, 0)?;
+        if let Some(Val::Dyn {
+            value,
+            lay,
+            pad: None,
+        }) = self.get(n, 0)?
+        {
             let perm = attr_ints(n, "perm").unwrap_or_default();
             let new = match (lay, perm.as_slice()) {
-                (Lay::Hwc { h, w, c }, [0, 3, 1, 2]) => Lay::Chw { c, h, w },
-                (Lay::Chw { c, h, w }, [0, 2, 3, 1]) => Lay::Hwc { h, w, c },
-                (_, p) if p.iter().enumerate().all(|(i, &v)| i as i64 == v) => lay,
-                (l, p) => {
-                    return Err(self.unsupported(
-                        n,
-                        format!(
-                            "transpose {p:?} of a {:?} tensor (only NHWC <-> NCHW)",
-                            l.onnx_shape()
-                        ),
-                    ))
+                (Lay::Hwc { h, w, c }, [0, 3, 1, 2]) => Some(Lay::Chw { c, h, w }),
+                (Lay::Chw { c, h, w }, [0, 2, 3, 1]) => Some(Lay::Hwc { h, w, c }),
+                (_, p) if !p.is_empty() && p.iter().enumerate().all(|(i, &v)| i as i64 == v) => {
+                    Some(lay)
                 }
+                _ => None,
             };
-            self.set(n, v, new);
-            Ok(())
+            if let Some(new) = new {
+                self.set(n, value, new);
+                return Ok(());
+            }
         }
+        self.wires(n)
     }
 
-    /// Flatten from axis 1.
+    /// Flatten: from axis 1 keeping the layout (a Gemm after it permutes its rows); from
+    /// another axis through [`Builder::wires`].
     pub(super) fn flatten_node(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let axis = attr_int(n, "axis", 1);
-        if axis != 1 {
-            return Err(self.unsupported(n, format!("flatten from axis {axis} (only 1)")));
+        if axis != 1 || matches!(self.get(n, 0)?, Some(Val::Const(_))) {
+            return self.wires(n);
         }
         self.flatten(n)
     }
 
-    /// Reshape: a flatten, the same shape, or one that keeps the element order.
+    /// Reshape: the same shape (an alias), a flatten (kept in arkml's layout, a Gemm after
+    /// it permutes its rows), or a relabelling that keeps the element order; any other
+    /// through [`Builder::wires`].
     pub(super) fn reshape(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
-        let (_, lay) = self.dynamic(n, 0)?;
+        let lay = match self.get(n, 0)? {
+            Some(Val::Dyn {
+                lay,
+                pad: None,
+                value: _,
+            }) if !matches!(lay, Lay::Nd { .. }) && attr_int(n, "allowzero", 0) == 0 => lay,
+            _ => return self.wires(n),
+        };
         let target = self
             .konst(n, 1, "shape")?
             .ok_or_else(|| self.graph_err(n, "shape is missing"))?;
-        let current: Vec<usize> = std::iter::once(1).chain(lay.onnx_shape()).collect();
+        let current = lay.full_shape();
         let mut t: Vec<i64> = target.iter().map(|&v| v as i64).collect();
         for (k, v) in t.iter_mut().enumerate() {
             if *v == 0 {
@@ -130,9 +122,6 @@ impl Builder<'_> {
             }
         }
         let t: Vec<usize> = t.iter().map(|&v| v.max(0) as usize).collect();
-        if t.iter().try_fold(1usize, |a, &v| a.checked_mul(v)) != Some(total) {
-            return Err(self.graph_err(n, format!("reshape {current:?} to {t:?}: sizes differ")));
-        }
         if t == current {
             return self.alias(n);
         }
@@ -150,42 +139,32 @@ impl Builder<'_> {
             _ => None,
         };
         match new {
-                    Some(new) if order_preserving(&lay) => {
-                        let (v, _) = self.dynamic(n, 0)?;
-                        let shape = arkml_shape(&new);
-                        let y = if shape == arkml_shape(&lay) {
-                            v
-                        } else {
-                            self.emit(Layer::Reshape(ops::Reshape(shape)), vec![v], &node_name(n))
-                        };
-                        self.set(n, y, new);
-                        Ok(())
-                    }
-                    _ => Err(self.unsupported(
-                        n,
-                        format!("reshape {current:?} to {t:?} (only to [N, features], the same shape, or one that keeps the element order)"),
-                    )),
-                }
+            Some(new) if order_preserving(&lay) => {
+                let (v, _) = self.dynamic(n, 0)?;
+                let shape = arkml_shape(&new);
+                let y = if shape == arkml_shape(&lay) {
+                    v
+                } else {
+                    self.emit(Layer::Reshape(ops::Reshape(shape)), vec![v], &node_name(n))
+                };
+                self.set(n, y, new);
+                Ok(())
+            }
+            _ => self.wires(n),
+        }
     }
 
-    /// Concat: of constants, evaluated; of activations, along the channels.
+    /// Concat: of activations along the channels, a channel concatenation; any other
+    /// (constants, other axes) through [`Builder::wires`].
     pub(super) fn concat(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
-        if (0..n.input.len()).all(|k| matches!(self.vals.get(&n.input[k]), Some(Val::Const(_)))) {
-            let cs: Vec<ArrayD<f64>> = n
-                .input
-                .iter()
-                .filter_map(|k| match self.vals.get(k) {
-                    Some(Val::Const(c)) => Some(c.clone()),
-                    _ => None,
-                })
-                .collect();
-            let rank = cs.first().map_or(1, |c| c.ndim()) as i64;
-            let axis = attr_int(n, "axis", 0);
-            let axis = if axis < 0 { axis + rank } else { axis };
-            let views: Vec<_> = cs.iter().map(|c| c.view()).collect();
-            let c = ndarray::concatenate(ndarray::Axis(axis.max(0) as usize), &views)
-                .map_err(|e| self.graph_err(n, format!("concat of constants: {e}")))?;
-            self.constant(n, c)
+        let plain = (0..n.input.len()).all(|k| {
+            matches!(
+                self.vals.get(&n.input[k]),
+                Some(Val::Dyn { lay, pad: None, .. }) if !matches!(lay, Lay::Nd { .. })
+            )
+        });
+        if !plain {
+            self.wires(n)
         } else {
             let mut ins = vec![];
             let mut lays = vec![];
@@ -206,10 +185,7 @@ impl Builder<'_> {
                 _ => false,
             };
             if axis != 1 || !lays.iter().all(same_but_channels) {
-                return Err(self.unsupported(
-                    n,
-                    "concat other than along channels (axis 1) of like tensors",
-                ));
+                return self.wires(n);
             }
             let new = match first {
                 Lay::Chw { h, w, .. } => Lay::Chw { c: total, h, w },
@@ -348,6 +324,8 @@ impl Builder<'_> {
             Lay::Chw { c, h, w } => Lay::FlatChw { c, h, w },
             Lay::Cl { c, l } if c == 1 || l == 1 => Lay::Vec(c * l),
             Lay::Cl { c, l } => Lay::FlatChw { c, h: 1, w: l },
+            // ONNX's order: the row-major flatten is ONNX's
+            Lay::Nd { .. } => Lay::Vec(arkml_shape(&lay).iter().product()),
         };
         let y = self.emit(Layer::Flatten(ops::Flatten), vec![v], &node_name(n));
         self.set(n, y, new);

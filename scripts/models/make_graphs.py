@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Small ONNX graphs, written with onnx.helper and random weights, that move tensors the way
+current exporters do (channel shuffle, ViT patches and tokens, sequence-first tensors, a
+shape computation, several inputs), with onnxruntime's outputs, for arkml's wire-op tests.
+Nothing is downloaded; torch is not needed.
+
+  python3 -m venv /tmp/skl && /tmp/skl/bin/pip install -r scripts/models/requirements-sklearn.txt
+  /tmp/skl/bin/python scripts/models/make_graphs.py
+
+writes, under tests/fixtures/onnx/:
+
+  wires_shuffle.onnx   Conv, a rank-5 Reshape + Transpose channel shuffle (ShuffleNet),
+                       DepthToSpace, SpaceToDepth, a reversing Slice (step -1), Split,
+                       Concat on the width, Flatten from axis 2, a MatMul of a [2, 32] tensor
+                       (no batch axis), Reshape, Gemm
+  wires_vit.onnx       a patch Conv, Reshape + Transpose to tokens, a class token
+                       concatenated from a constant, a position embedding Add, a token-wise
+                       MatMul, Gather of the class token, Unsqueeze, Expand, Tile, Gemm
+  wires_seq.onnx       a sequence-first [T, N, F] input, Transpose, token-wise MatMul,
+                       Transpose to [N, C, L], Conv1d, and a Reshape whose shape is computed
+                       (Shape, Gather, Unsqueeze, Concat)
+  wires_two_inputs.onnx  two inputs ([1, 6] and [1, 2, 3]) joined by an Add
+  <name>.ref.json      per sample, each input flattened in ONNX's order and onnxruntime's
+                       first output, flattened
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "onnx")
+OPSET = 17
+
+
+def save(name, nodes, inputs, output, init, rng, samples=6):
+    g = helper.make_graph(
+        nodes,
+        name,
+        [helper.make_tensor_value_info(i, TensorProto.FLOAT, s) for i, s in inputs],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, [1, None])],
+        [numpy_helper.from_array(v, k) for k, v in init.items()],
+    )
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    path = os.path.join(OUT, name + ".onnx")
+    onnx.save(m, path)
+    s = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    ref = {"inputs": [], "outputs": []}
+    for _ in range(samples):
+        feed = {i: rng.uniform(-1, 1, s).astype(np.float32) for i, s in inputs}
+        (y,) = s.run([output], feed)
+        ref["inputs"].append([[repr(float(v)) for v in feed[i].reshape(-1)] for i, _ in inputs])
+        ref["outputs"].append([repr(float(v)) for v in np.asarray(y, np.float64).reshape(-1)])
+    with open(os.path.join(OUT, name + ".ref.json"), "w") as f:
+        json.dump(ref, f)
+    print(name, "written")
+
+
+def shuffle(rng):
+    f = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)
+    i64 = lambda *v: np.array(v, np.int64)
+    n = helper.make_node
+    init = {
+        "w1": f(8, 4, 3, 3), "b1": f(8),
+        "s5": i64(1, 2, 4, 6, 6), "s4": i64(1, 8, 6, 6),
+        "st": i64(-1), "en": i64(-1000), "ax": i64(2), "sp": i64(-1),
+        "w2": f(5, 18, 1, 1), "b2": f(5),
+        "split": i64(2, 3),
+        "st2": i64(0), "en2": i64(2), "ax2": i64(1),
+        "wm": f(32, 6), "bm": f(6),
+        "s12": i64(1, 12),
+        "wg": f(12, 5), "bg": f(5),
+    }
+    nodes = [
+        n("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        n("Relu", ["c1"], ["r1"]),
+        n("Reshape", ["r1", "s5"], ["g5"]),
+        n("Transpose", ["g5"], ["t5"], perm=[0, 2, 1, 3, 4]),
+        n("Reshape", ["t5", "s4"], ["sh"]),
+        n("DepthToSpace", ["sh"], ["d2s"], blocksize=2, mode="DCR"),
+        n("SpaceToDepth", ["d2s"], ["s2d"], blocksize=3),
+        n("Slice", ["s2d", "st", "en", "ax", "sp"], ["rev"]),
+        n("Conv", ["rev", "w2", "b2"], ["c2"]),
+        n("Relu", ["c2"], ["r2"]),
+        n("Split", ["r2", "split"], ["pa", "pb"], axis=1),
+        n("Slice", ["pb", "st2", "en2", "ax2"], ["pb2"]),
+        n("Concat", ["pa", "pb2"], ["cat"], axis=3),
+        n("Flatten", ["cat"], ["fl"], axis=2),
+        n("MatMul", ["fl", "wm"], ["mm"]),
+        n("Add", ["mm", "bm"], ["mb"]),
+        n("Relu", ["mb"], ["r3"]),
+        n("Reshape", ["r3", "s12"], ["v"]),
+        n("Gemm", ["v", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_shuffle", nodes, [("x", [1, 4, 6, 6])], "logits", init, rng)
+
+
+def vit(rng):
+    f = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)
+    i64 = lambda *v: np.array(v, np.int64)
+    n = helper.make_node
+    init = {
+        "wp": f(16, 3, 4, 4), "bp": f(16),
+        "s3": i64(1, 16, 4),
+        "cls": f(1, 1, 16), "pos": f(1, 5, 16),
+        "wq": f(16, 12), "bq": f(12),
+        "zero": np.array(0, np.int64),
+        "ax1": i64(1), "ex": i64(1, 3, 12), "rep": i64(1, 1, 2),
+        "wg": f(72, 4), "bg": f(4),
+    }
+    nodes = [
+        n("Conv", ["x", "wp", "bp"], ["patch"], kernel_shape=[4, 4], strides=[4, 4]),
+        n("Reshape", ["patch", "s3"], ["p3"]),
+        n("Transpose", ["p3"], ["tok"], perm=[0, 2, 1]),
+        n("Concat", ["cls", "tok"], ["seq"], axis=1),
+        n("Add", ["seq", "pos"], ["emb"]),
+        n("MatMul", ["emb", "wq"], ["q"]),
+        n("Add", ["q", "bq"], ["qb"]),
+        n("Relu", ["qb"], ["h"]),
+        n("Gather", ["h", "zero"], ["c0"], axis=1),
+        n("Unsqueeze", ["c0", "ax1"], ["c1"]),
+        n("Expand", ["c1", "ex"], ["c3"]),
+        n("Tile", ["c3", "rep"], ["c6"]),
+        n("Flatten", ["c6"], ["fl"]),
+        n("Gemm", ["fl", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_vit", nodes, [("x", [1, 3, 8, 8])], "logits", init, rng)
+
+
+def seq(rng):
+    f = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)
+    i64 = lambda *v: np.array(v, np.int64)
+    n = helper.make_node
+    init = {
+        "wm": f(6, 8), "bm": f(8),
+        "wc": f(4, 8, 3), "bc": f(4),
+        "idx": np.array(0, np.int64), "ax0": i64(0), "m1": i64(-1),
+        "wg": f(12, 3), "bg": f(3),
+    }
+    nodes = [
+        n("Transpose", ["x"], ["nt"], perm=[1, 0, 2]),
+        n("MatMul", ["nt", "wm"], ["mm"]),
+        n("Add", ["mm", "bm"], ["mb"]),
+        n("Relu", ["mb"], ["h"]),
+        n("Transpose", ["h"], ["ncl"], perm=[0, 2, 1]),
+        n("Conv", ["ncl", "wc", "bc"], ["cv"]),
+        n("Shape", ["cv"], ["shp"]),
+        n("Gather", ["shp", "idx"], ["n0"]),
+        n("Unsqueeze", ["n0", "ax0"], ["n1"]),
+        n("Concat", ["n1", "m1"], ["tgt"], axis=0),
+        n("Reshape", ["cv", "tgt"], ["fl"]),
+        n("Gemm", ["fl", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_seq", nodes, [("x", [5, 1, 6])], "logits", init, rng)
+
+
+def two_inputs(rng):
+    f = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)
+    i64 = lambda *v: np.array(v, np.int64)
+    n = helper.make_node
+    init = {"wa": f(6, 4), "ba": f(4), "wb": f(6, 4), "s6": i64(1, 6), "wo": f(4, 3), "bo": f(3)}
+    nodes = [
+        n("Gemm", ["a", "wa", "ba"], ["ha"]),
+        n("Reshape", ["b", "s6"], ["b6"]),
+        n("MatMul", ["b6", "wb"], ["hb"]),
+        n("Add", ["ha", "hb"], ["h"]),
+        n("Relu", ["h"], ["r"]),
+        n("Gemm", ["r", "wo", "bo"], ["logits"]),
+    ]
+    save("wires_two_inputs", nodes, [("a", [1, 6]), ("b", [1, 2, 3])], "logits", init, rng)
+
+
+def main():
+    rng = np.random.default_rng(25)
+    shuffle(rng)
+    vit(rng)
+    seq(rng)
+    two_inputs(rng)
+
+
+if __name__ == "__main__":
+    main()
