@@ -1564,8 +1564,15 @@ fn vit_patches_a_class_token_and_a_position_embedding() {
 
 #[test]
 fn a_sequence_first_input_and_a_computed_reshape() {
-    // [T, N, F] = [5, 1, 6]: no batch axis in front, kept as it is
-    assert!(check_wires("wires_seq", &[5, 1, 6], None) >= 1);
+    // [T, N, F] = [5, 1, 6]: no batch axis in front, taken flat in ONNX's order
+    assert!(check_wires("wires_seq", &[30], None) >= 1);
+    // and a tensor file of the ONNX shape fits it, row-major
+    let x = ArrayD::from_shape_fn(IxDyn(&[5, 1, 6]), |i| (i[0] * 6 + i[2]) as f64);
+    let fit = arkml::file::fit_input(x, &[30], true).unwrap();
+    assert_eq!(
+        fit.iter().copied().collect::<Vec<f64>>(),
+        (0..30).map(|v| v as f64).collect::<Vec<_>>()
+    );
 }
 
 #[test]

@@ -96,11 +96,21 @@ pub fn quantize_float_tensor(
 /// Fits a float tensor to a model's input `shape` (arkml's HWC). With `nchw`, `x` is in
 /// ONNX's layout (`[C, H, W]` for `[H, W, C]`, `[C, L]` for `[L, C]`, optionally with a
 /// batch axis of 1) and is transposed; without, its shape must be `shape` (a leading batch
-/// axis of 1 is dropped). Nothing is reshaped silently.
+/// axis of 1 is dropped). A flat `shape` (what the importer makes of several ONNX inputs,
+/// or of one with another rank) takes a tensor of as many elements, row-major: ONNX's
+/// order. Nothing else is reshaped.
 pub fn fit_input(x: ArrayD<f64>, shape: &[usize], nchw: bool) -> Result<ArrayD<f64>, FileError> {
     let mut x = x;
     if x.ndim() == shape.len() + 1 && x.shape()[0] == 1 {
         x = x.index_axis_move(ndarray::Axis(0), 0);
+    }
+    // a flat input (several ONNX inputs, or one of another rank) takes the tensor's
+    // elements row-major: ONNX's order
+    if let [n] = shape {
+        if x.ndim() > 1 && x.len() == *n {
+            x = ArrayD::from_shape_vec(IxDyn(shape), x.iter().copied().collect())
+                .expect("the same count");
+        }
     }
     let onnx: Vec<usize> = match (nchw, shape) {
         (true, [h, w, c]) => vec![*c, *h, *w],

@@ -23,8 +23,11 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
     }
     let ins = the_inputs(&g, &vals, &mut notes)?;
     // several inputs are read as one: each flattened in ONNX's order, in the graph's order
+    // an input of another rank (no batch axis in front, or more axes) is taken flat, in
+    // ONNX's order: its shape cannot be mistaken for an image's
     let (input, lay) = match ins.as_slice() {
-        [(one, lay)] => (Some(*one), *lay),
+        [(one, lay)] if !matches!(lay, Lay::Nd { .. }) => (Some(*one), *lay),
+        [(_, lay)] => (None, Lay::Vec(lay.full_shape().iter().product())),
         more => {
             let total: usize = more
                 .iter()
@@ -108,10 +111,14 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Imported, OnnxError>
             let count: usize = l.full_shape().iter().product();
             let index: Vec<usize> = (0..count).map(|p| offset + l.onnx_index(p)).collect();
             offset += count;
-            let layer = Layer::Select(ops::Select {
-                shape: arkml_shape(l),
-                index,
-            });
+            let layer = if ins.len() == 1 {
+                Layer::Reshape(ops::Reshape(arkml_shape(l)))
+            } else {
+                Layer::Select(ops::Select {
+                    shape: arkml_shape(l),
+                    index,
+                })
+            };
             let v = b.emit(layer, vec![0], &i.name);
             b.vals.insert(
                 i.name.clone(),

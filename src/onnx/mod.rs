@@ -16,17 +16,13 @@
 //!   the model outputs logits.
 //! - **Files.** Tensors kept in an external data file (torch's default exporter) are read
 //!   from [`ImportOptions::data_dir`] ([`load_onnx`]: the model's folder), never outside it.
-//! - **Ops** (opset 7 to 22, default domain): Conv (1D, 2D; pads, strides, dilations,
-//!   `group` 1, depthwise or grouped), Gemm, MatMul, Add, Sub, Mul, Div (by constants, or two
-//!   activations for Add / Sub / Mul), Relu, LeakyRelu, Clip (ReLU6), HardSigmoid,
-//!   HardSwish, Sigmoid / Tanh (only with
-//!   [`ImportOptions::cubic`]: circomlib-ml's cubic approximations), MaxPool, AveragePool,
-//!   GlobalAveragePool, GlobalMaxPool, Flatten, Reshape (to a flatten or the same shape),
-//!   Transpose (a layout change), Concat (channels), Pad (zero, before a Conv), ArgMax,
-//!   BatchNormalization, Softmax (at an output or before an ArgMax), Dropout, Identity,
-//!   Cast, Constant, ReduceMean (over H and W), PRelu (one slope), Resize / Upsample
-//!   (nearest, integer factors), Squeeze / Unsqueeze (`[N, C]` ↔ `[N, C, 1, 1]`).
-//!   Anything else is [`OnnxError::Unsupported`], naming the op, the node and this list.
+//! - **Wires.** Transpose, Reshape, Slice, Split, Concat, Gather, Expand and the other
+//!   rearrangements of any rank are one free [`crate::model::ops::Select`] layer on
+//!   activations (zero constraints) and evaluated on constants; several graph inputs are
+//!   read as one, each flattened in ONNX's order.
+//! - **Ops** (opset 7 to 22): the table in `src/onnx/mapping/mod.rs`, listed by
+//!   [`supported_ops`] and in `docs/import.md`. Anything else is
+//!   [`OnnxError::Unsupported`], naming the op, the node and that list.
 //!
 //! Parsing uses `prost` on the schema's messages ([`proto`]); a malformed or truncated file
 //! is [`OnnxError::Decode`], never a panic (`tests/fuzz.rs` feeds it mutated fixtures).
