@@ -1588,3 +1588,12 @@ fn two_graph_inputs_are_read_as_one() {
     );
     check_wires("wires_two_inputs", &[12], None);
 }
+
+#[test]
+fn conv_transpose_with_strides_output_padding_dilation_and_a_crop() {
+    // the zero-filled maps are Selects (free); the layers are two Conv2d
+    check_wires("wires_convt", &[4, 4, 3], Some((3, 4, 4)));
+    let m = load("wires_convt", &ImportOptions::default()).model;
+    let convs = m.layers.iter().filter(|l| l.kind() == "Conv2D").count();
+    assert_eq!(convs, 2);
+}

@@ -20,6 +20,8 @@ writes, under tests/fixtures/onnx/:
                        Transpose to [N, C, L], Conv1d, and a Reshape whose shape is computed
                        (Shape, Gather, Unsqueeze, Concat)
   wires_two_inputs.onnx  two inputs ([1, 6] and [1, 2, 3]) joined by an Add
+  wires_convt.onnx     two ConvTransposes: stride 2 with output_padding, then dilation 2
+                       with pads beyond the kernel's reach (a crop); Relu, a Flatten, Gemm
   <name>.ref.json      per sample, each input flattened in ONNX's order and onnxruntime's
                        first output, flattened
 """
@@ -174,12 +176,28 @@ def two_inputs(rng):
     save("wires_two_inputs", nodes, [("a", [1, 6]), ("b", [1, 2, 3])], "logits", init, rng)
 
 
+def convt(rng):
+    f = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)
+    n = helper.make_node
+    init = {"w1": f(3, 4, 3, 3), "b1": f(4), "w2": f(4, 2, 3, 3), "wg": f(98, 3), "bg": f(3)}
+    nodes = [
+        n("ConvTranspose", ["x", "w1", "b1"], ["t1"], strides=[2, 2], pads=[1, 1, 0, 0],
+          output_padding=[1, 1]),
+        n("Relu", ["t1"], ["r1"]),
+        n("ConvTranspose", ["r1", "w2"], ["t2"], dilations=[2, 2], pads=[3, 3, 3, 3]),
+        n("Flatten", ["t2"], ["fl"]),
+        n("Gemm", ["fl", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_convt", nodes, [("x", [1, 3, 4, 4])], "logits", init, rng)
+
+
 def main():
     rng = np.random.default_rng(25)
     shuffle(rng)
     vit(rng)
     seq(rng)
     two_inputs(rng)
+    convt(rng)
 
 
 if __name__ == "__main__":

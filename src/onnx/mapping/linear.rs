@@ -313,6 +313,123 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// ConvTranspose (2D, group 1) as the convolution it is the transpose of: the input
+    /// with `stride - 1` zeros between its elements and the kernel's reach minus the pads
+    /// around it (a free [`ops::Select`] over the input and one zero; a negative padding
+    /// crops), then a stride-1 Conv2d with the kernel turned 180 degrees and its channel
+    /// axes swapped. Exact; the Conv's cost on the zero-filled map.
+    pub(super) fn conv_transpose(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (value, lay) = self.dynamic(n, 0)?;
+        let Lay::Chw { c, h, w } = lay else {
+            return Err(self.unsupported(
+                n,
+                format!(
+                    "a transposed convolution of a {:?} tensor (only [N, C, H, W])",
+                    lay.full_shape()
+                ),
+            ));
+        };
+        let wt = self
+            .konst(n, 1, "weights")?
+            .ok_or_else(|| self.graph_err(n, "weights are missing"))?;
+        let group = attr_int(n, "group", 1);
+        let auto_pad = attr_str(n, "auto_pad").unwrap_or_else(|| "NOTSET".into());
+        if wt.ndim() != 4 || group != 1 || auto_pad != "NOTSET" || attr(n, "output_shape").is_some()
+        {
+            return Err(self.unsupported(
+                n,
+                "a transposed convolution other than 2D, group 1, explicit pads (no output_shape)",
+            ));
+        }
+        let (wc, m, kh, kw) = (wt.shape()[0], wt.shape()[1], wt.shape()[2], wt.shape()[3]);
+        if wc != c {
+            return Err(self.graph_err(n, format!("weights for {wc} channels, input has {c}")));
+        }
+        let b = match self.konst(n, 2, "bias")? {
+            Some(b) if b.len() == m => b.iter().copied().collect::<Vec<_>>(),
+            Some(b) => {
+                return Err(
+                    self.graph_err(n, format!("bias has {} values for {m} filters", b.len()))
+                )
+            }
+            None => vec![0.0; m],
+        };
+        let s = attr_counts(n, "strides", 2);
+        let d = attr_counts(n, "dilations", 2);
+        let op = attr_ints(n, "output_padding").unwrap_or_else(|| vec![0; 2]);
+        let pads = attr_ints(n, "pads").unwrap_or_else(|| vec![0; 4]);
+        if s.len() != 2
+            || d.len() != 2
+            || op.len() != 2
+            || pads.len() != 4
+            || op.iter().chain(&pads).any(|&v| v < 0)
+        {
+            return Err(self.graph_err(
+                n,
+                "strides, dilations, output_padding or pads of the wrong length",
+            ));
+        }
+        // per axis: the output's size, and where the dilated input starts in the padded map
+        let axis = |len: usize, k: usize, a: usize| -> Option<(usize, i64)> {
+            let reach = (k as i64 - 1) * d[a] as i64;
+            let out = s[a] as i64 * (len as i64 - 1) + op[a] + reach + 1 - pads[a] - pads[a + 2];
+            (1..=1 << 20)
+                .contains(&out)
+                .then_some((out as usize, reach - pads[a]))
+        };
+        let ((oh, top), (ow, left)) = axis(h, kh, 0)
+            .zip(axis(w, kw, 1))
+            .ok_or_else(|| self.graph_err(n, "the output would be empty or too large"))?;
+        let (ph, pw) = (oh + (kh - 1) * d[0], ow + (kw - 1) * d[1]);
+        let count = ph.checked_mul(pw).and_then(|v| v.checked_mul(c));
+        if count.is_none_or(|v| v > crate::model::Limits::default().max_elements) {
+            return Err(self.graph_err(n, format!("a zero-filled map of {ph} x {pw} x {c}")));
+        }
+        // position (i, j, ch) of the padded map: an input element, or the zero after them
+        let zero = c * h * w;
+        let src = |i: usize, start: i64, st: usize, len: usize| -> Option<usize> {
+            let u = i as i64 - start;
+            (u >= 0 && u % st as i64 == 0 && ((u / st as i64) as usize) < len)
+                .then(|| (u / st as i64) as usize)
+        };
+        let mut index = Vec::with_capacity(ph * pw * c);
+        for i in 0..ph {
+            for j in 0..pw {
+                for ch in 0..c {
+                    index.push(match (src(i, top, s[0], h), src(j, left, s[1], w)) {
+                        (Some(a), Some(bb)) => (a * w + bb) * c + ch,
+                        _ => zero,
+                    });
+                }
+            }
+        }
+        let name = node_name(n);
+        let z = self.zero_activation(n, value)?;
+        let map = self.emit(
+            Layer::Select(ops::Select {
+                shape: vec![ph, pw, c],
+                index,
+            }),
+            vec![value, z],
+            &format!("{name}.zeros"),
+        );
+        let k = Array4::from_shape_fn((kh, kw, c, m), |(a, bb, ci, o)| {
+            wt[[ci, o, kh - 1 - a, kw - 1 - bb]]
+        });
+        let layer = Layer::Conv2d(ops::Conv2d {
+            w: k,
+            b: Array1::from(b),
+            cfg: Conv2dConfig {
+                stride: (1, 1),
+                padding: Padding::Valid,
+                dilation: (d[0], d[1]),
+            },
+        });
+        let y = self.emit(layer, vec![map], &name);
+        self.set(n, y, Lay::Chw { c: m, h: oh, w: ow });
+        Ok(())
+    }
+
     /// Gemm and MatMul by a constant matrix: of a vector, a Dense layer (a flattened map's
     /// rows permuted to arkml's order); of a tensor of higher rank, the product on its last
     /// axis at every position (`[..., K] @ [K, O]`, a transformer's token-wise projection):

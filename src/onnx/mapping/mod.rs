@@ -25,6 +25,9 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
         "1D, 2D; any pads, strides, dilations; group 1, depthwise or grouped",
         |b, n| b.conv(n),
     ),
+    ("ConvTranspose", "2D, group 1, explicit pads", |b, n| {
+        b.conv_transpose(n)
+    }),
     ("Gemm", "", |b, n| b.gemm(n)),
     ("MatMul", "by a constant", |b, n| b.gemm(n)),
     ("BatchNormalization", "", |b, n| b.batch_norm(n)),

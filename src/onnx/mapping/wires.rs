@@ -120,6 +120,18 @@ impl Builder<'_> {
         })
     }
 
+    /// One zero as an activation (what a zero-filled map selects), from `src`.
+    pub(super) fn zero_activation(
+        &mut self,
+        n: &NodeProto,
+        src: usize,
+    ) -> Result<usize, OnnxError> {
+        match self.constant_activation(n, src, &ArrayD::zeros(IxDyn(&[1])))? {
+            Val::Dyn { value, .. } => Ok(value),
+            Val::Const(_) => Err(self.graph_err(n, "a zero")),
+        }
+    }
+
     /// `value` in ONNX's element order ([`Lay::Nd`]): itself where it is one, else a free
     /// [`ops::Select`] (or relabelling) made once per value.
     pub(super) fn onnx_order(&mut self, n: &NodeProto, value: usize, lay: Lay) -> (usize, Lay) {
