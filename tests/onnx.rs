@@ -1251,16 +1251,16 @@ fn reductions_over_the_map_and_the_features() {
         (got[0] - sums.iter().sum::<f64>() / 3.0).abs() < 1e-12,
         "{got:?}"
     );
-    // a reduction over the channels is a typed error naming the axes
+    // an axis beyond the rank is a typed error naming it
     let mut bad = node("ReduceMax", "maxc", &["x"], &["y"]);
-    bad.attribute = vec![ints_attr("axes", vec![1])];
+    bad.attribute = vec![ints_attr("axes", vec![7])];
     let e = import(
         &graph(bad, vec![], vec![], "y", &[Ok(1), Ok(1), Ok(2), Ok(2)]),
         &o,
     )
     .unwrap_err();
     assert!(
-        matches!(&e, OnnxError::Unsupported { why, .. } if why.contains("[1]")),
+        matches!(&e, OnnxError::Graph { why, .. } if why.contains("axis 7 for rank 4")),
         "{e}"
     );
 }
@@ -1596,4 +1596,9 @@ fn conv_transpose_with_strides_output_padding_dilation_and_a_crop() {
     let m = load("wires_convt", &ImportOptions::default()).model;
     let convs = m.layers.iter().filter(|l| l.kind() == "Conv2D").count();
     assert_eq!(convs, 2);
+}
+
+#[test]
+fn reductions_over_any_axes_with_and_without_keepdims() {
+    check_wires("wires_reduce", &[4, 5, 3], Some((3, 4, 5)));
 }

@@ -22,6 +22,8 @@ writes, under tests/fixtures/onnx/:
   wires_two_inputs.onnx  two inputs ([1, 6] and [1, 2, 3]) joined by an Add
   wires_convt.onnx     two ConvTransposes: stride 2 with output_padding, then dilation 2
                        with pads beyond the kernel's reach (a crop); Relu, a Flatten, Gemm
+  wires_reduce.onnx    ReduceMax, ReduceMin, ReduceL1, ReduceSumSquare and ReduceSum over
+                       mixed axes, with and without keepdims, concatenated, Gemm
   <name>.ref.json      per sample, each input flattened in ONNX's order and onnxruntime's
                        first output, flattened
 """
@@ -191,6 +193,26 @@ def convt(rng):
     save("wires_convt", nodes, [("x", [1, 3, 4, 4])], "logits", init, rng)
 
 
+def reduce(rng):
+    f = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)
+    n = helper.make_node
+    init = {"w1": f(4, 3, 1, 1), "b1": f(4), "ax": np.array([1, 3], np.int64), "wg": f(49, 3),
+            "bg": f(3)}
+    nodes = [
+        n("Conv", ["x", "w1", "b1"], ["c"]),
+        n("ReduceMax", ["c"], ["a"], axes=[1, 3], keepdims=0),
+        n("ReduceMin", ["c"], ["b4"], axes=[2], keepdims=1),
+        n("Flatten", ["b4"], ["b"]),
+        n("ReduceL1", ["c"], ["l"], axes=[1, -2], keepdims=0),
+        n("ReduceSumSquare", ["c"], ["q3"], axes=[3], keepdims=0),
+        n("Flatten", ["q3"], ["q"]),
+        n("ReduceSum", ["c", "ax"], ["s2"], keepdims=0),
+        n("Concat", ["a", "b", "l", "q", "s2"], ["cat"], axis=1),
+        n("Gemm", ["cat", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_reduce", nodes, [("x", [1, 3, 4, 5])], "logits", init, rng)
+
+
 def main():
     rng = np.random.default_rng(25)
     shuffle(rng)
@@ -198,6 +220,7 @@ def main():
     seq(rng)
     two_inputs(rng)
     convt(rng)
+    reduce(rng)
 
 
 if __name__ == "__main__":

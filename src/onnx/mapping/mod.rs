@@ -70,13 +70,12 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ),
     ("GlobalAveragePool", "", |b, n| b.global_pool(n)),
     ("GlobalMaxPool", "", |b, n| b.global_pool(n)),
-    ("ReduceMean", "over H and W, or the features", |b, n| {
-        b.reduce(n)
-    }),
-    ("ReduceSum", "over H and W, or the features", |b, n| {
-        b.reduce(n)
-    }),
-    ("ReduceMax", "over H and W", |b, n| b.reduce(n)),
+    ("ReduceMean", "any axes", |b, n| b.reduce(n)),
+    ("ReduceSum", "any axes", |b, n| b.reduce(n)),
+    ("ReduceMax", "any axes", |b, n| b.reduce(n)),
+    ("ReduceMin", "any axes", |b, n| b.reduce(n)),
+    ("ReduceL1", "any axes", |b, n| b.reduce(n)),
+    ("ReduceSumSquare", "any axes", |b, n| b.reduce(n)),
     ("Flatten", "any axis", |b, n| b.flatten_node(n)),
     ("Reshape", "", |b, n| b.reshape(n)),
     ("Transpose", "", |b, n| b.transpose(n)),

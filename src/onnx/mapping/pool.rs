@@ -26,7 +26,9 @@ impl Builder<'_> {
         let keep = attr_int(n, "keepdims", 1) != 0;
         let name = node_name(n);
         match (lay, axes.as_slice()) {
-            (Lay::Chw { c, h, w }, [2, 3]) => {
+            (Lay::Chw { c, h, w }, [2, 3])
+                if matches!(op, "ReduceMean" | "ReduceMax" | "ReduceSum") =>
+            {
                 let y = match op {
                     "ReduceMean" => {
                         self.emit(Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d), vec![v], &name)
@@ -47,7 +49,7 @@ impl Builder<'_> {
                 self.set(n, y, if keep { Lay::Pooled(c) } else { Lay::Vec(c) });
                 Ok(())
             }
-            (Lay::Vec(f), [1]) if op != "ReduceMax" => {
+            (Lay::Vec(f), [1]) if matches!(op, "ReduceMean" | "ReduceSum") => {
                 let k = if op == "ReduceMean" {
                     1.0 / f as f64
                 } else {
@@ -61,15 +63,165 @@ impl Builder<'_> {
                 self.set(n, y, Lay::Vec(1));
                 Ok(())
             }
-            (l, a) => Err(self.unsupported(
-                n,
-                format!(
-                    "{op} over axes {a:?} of a {:?} tensor (H and W of [N, C, H, W], or the \
-                     features of [N, F])",
-                    l.onnx_shape()
-                ),
-            )),
+            _ => self.reduce_any(n, (v, lay), keep),
         }
+    }
+
+    /// A reduction over any axes of any tensor: its elements moved (a free
+    /// [`ops::Select`]) to `[kept, reduced]` in ONNX's order, then per kept position a
+    /// kernel-1 Conv1d of ones (Sum, Mean: of `1 / K`; L1 of the absolute values,
+    /// SumSquare of the squares) or a `1 x K` max pooling (Max; Min of the negation).
+    fn reduce_any(
+        &mut self,
+        n: &NodeProto,
+        (v, lay): (usize, Lay),
+        keep: bool,
+    ) -> Result<(), OnnxError> {
+        let op = n.op_type.as_str();
+        let shape = lay.full_shape();
+        let rank = shape.len() as i64;
+        let axes: Vec<i64> = if self.opset >= 18 || (op == "ReduceSum" && self.opset >= 13) {
+            self.konst(n, 1, "axes")?
+                .map(|c| c.iter().map(|&x| x as i64).collect())
+                .unwrap_or_default()
+        } else {
+            attr_ints(n, "axes").unwrap_or_default()
+        };
+        let mut reduced = vec![false; shape.len()];
+        for &a in &axes {
+            let b = if a < 0 { a + rank } else { a };
+            let slot = usize::try_from(b)
+                .ok()
+                .and_then(|b| reduced.get_mut(b))
+                .ok_or_else(|| self.graph_err(n, format!("axis {a} for rank {rank}")))?;
+            *slot = true;
+        }
+        if axes.is_empty() {
+            if attr_int(n, "noop_with_empty_axes", 0) != 0 {
+                return self.alias(n);
+            }
+            reduced = vec![true; shape.len()];
+        }
+        let perm: Vec<usize> = (0..shape.len())
+            .filter(|&a| !reduced[a])
+            .chain((0..shape.len()).filter(|&a| reduced[a]))
+            .collect();
+        let k: usize = (0..shape.len())
+            .filter(|&a| reduced[a])
+            .map(|a| shape[a])
+            .product();
+        let p: usize = (0..shape.len())
+            .filter(|&a| !reduced[a])
+            .map(|a| shape[a])
+            .product();
+        let name = node_name(n);
+        let moved = positions(&lay)
+            .permuted_axes(IxDyn(&perm))
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order(IxDyn(&[p, k]))
+            .map_err(|e| self.graph_err(n, e.to_string()))?;
+        let index: Vec<usize> = moved.iter().copied().collect();
+        let x = self.emit(
+            Layer::Select(ops::Select {
+                shape: vec![p, k],
+                index,
+            }),
+            vec![v],
+            &format!("{name}.rows"),
+        );
+        let ones = |w: f64| {
+            Layer::Conv1d(ops::Conv1d {
+                w: Array3::from_elem((1, k, 1), w),
+                b: Array1::from(vec![0.0]),
+                stride: 1,
+                padding: Padding::Valid,
+                dilation: 1,
+            })
+        };
+        let negate = |count: usize| {
+            Layer::BatchNorm(ops::BatchNorm {
+                a: Array1::from(vec![-1.0; count]),
+                b: Array1::from(vec![0.0; count]),
+            })
+        };
+        let y = match op {
+            "ReduceSum" | "ReduceMean" => {
+                let w = if op == "ReduceMean" {
+                    1.0 / k as f64
+                } else {
+                    1.0
+                };
+                self.emit(ones(w), vec![x], &name)
+            }
+            "ReduceL1" => {
+                let r = self.emit(Layer::Relu(ops::Relu), vec![x], &format!("{name}.relu"));
+                let t = self.emit(Layer::Add(ops::Add), vec![r, r], &format!("{name}.twice"));
+                let a = self.emit(Layer::Sub(ops::Sub), vec![t, x], &format!("{name}.abs"));
+                self.emit(ones(1.0), vec![a], &name)
+            }
+            "ReduceSumSquare" => {
+                let sq = self.emit(
+                    Layer::Product(ops::Product),
+                    vec![x, x],
+                    &format!("{name}.square"),
+                );
+                self.emit(ones(1.0), vec![sq], &name)
+            }
+            "ReduceMax" | "ReduceMin" => {
+                let min = op == "ReduceMin";
+                let mut x = x;
+                if min {
+                    // negation is per element: over the flat rows
+                    let f = self.emit(
+                        Layer::Reshape(ops::Reshape(vec![p * k])),
+                        vec![x],
+                        &format!("{name}.flat"),
+                    );
+                    x = self.emit(negate(p * k), vec![f], &format!("{name}.neg"));
+                }
+                let m = self.emit(
+                    Layer::Reshape(ops::Reshape(vec![p, k, 1])),
+                    vec![x],
+                    &format!("{name}.map"),
+                );
+                let cfg = Pool2dConfig::new((1, k));
+                let mut y = self.emit(Layer::MaxPool2d(ops::MaxPool2d(cfg)), vec![m], &name);
+                if min {
+                    let f = self.emit(
+                        Layer::Reshape(ops::Reshape(vec![p])),
+                        vec![y],
+                        &format!("{name}.max"),
+                    );
+                    y = self.emit(negate(p), vec![f], &format!("{name}.min"));
+                }
+                y
+            }
+            other => {
+                return Err(
+                    self.unsupported(n, format!("{other} (no square root or logarithm kernel)"))
+                )
+            }
+        };
+        let out: Vec<usize> = (0..shape.len())
+            .filter_map(|a| match (reduced[a], keep) {
+                (false, _) => Some(shape[a]),
+                (true, true) => Some(1),
+                (true, false) => None,
+            })
+            .collect();
+        let new = match out.split_first() {
+            Some((1, rest)) => Lay::nd(rest, true),
+            _ => Lay::nd(&out, false),
+        }
+        .ok_or_else(|| self.graph_err(n, "rank"))?;
+        let y = self.emit(
+            Layer::Reshape(ops::Reshape(arkml_shape(&new))),
+            vec![y],
+            &format!("{name}.shape"),
+        );
+        self.set(n, y, new);
+        Ok(())
     }
 
     /// GlobalAveragePool and GlobalMaxPool.
