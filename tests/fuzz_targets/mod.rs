@@ -311,10 +311,23 @@ pub fn targets() -> Vec<Target> {
         sj(arkml::snarkjs::public_to_json(&c.public_inputs())),
     ];
     let onnx_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/onnx/");
-    let onnx_seeds: Vec<Vec<u8>> = ["lenet", "zoo", "conv1d", "skl_mlp", "keras_cnn"]
-        .iter()
-        .filter_map(|n| std::fs::read(format!("{onnx_dir}{n}.onnx")).ok())
-        .collect();
+    let onnx_seeds: Vec<Vec<u8>> = [
+        "lenet",
+        "zoo",
+        "conv1d",
+        "skl_mlp",
+        "keras_cnn",
+        "skl_logreg",
+        "wires_shuffle",
+        "wires_vit",
+        "wires_seq",
+        "wires_two_inputs",
+        "wires_convt",
+        "wires_reduce",
+    ]
+    .iter()
+    .filter_map(|n| std::fs::read(format!("{onnx_dir}{n}.onnx")).ok())
+    .collect();
     let mut pgm_seed = b"P5\n4 4\n255\n".to_vec();
     pgm_seed.extend(0u8..16);
     vec![

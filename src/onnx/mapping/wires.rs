@@ -578,7 +578,7 @@ impl Builder<'_> {
                 let &[b0, c, h, w] = shape.as_slice() else {
                     return Err(self.graph_err(n, format!("a {shape:?} tensor (rank 4)")));
                 };
-                if bs < 1 {
+                if !(1..=1 << 16).contains(&bs) {
                     return Err(self.graph_err(n, format!("blocksize {bs}")));
                 }
                 let s = bs as usize;
