@@ -1602,3 +1602,10 @@ fn conv_transpose_with_strides_output_padding_dilation_and_a_crop() {
 fn reductions_over_any_axes_with_and_without_keepdims() {
     check_wires("wires_reduce", &[4, 5, 3], Some((3, 4, 5)));
 }
+
+#[test]
+fn pads_of_every_mode_before_pooling_and_convs() {
+    // a zero Pad before an AveragePool is made (its zeros are counted, as onnxruntime
+    // counts them); reflect, edge on one axis, a constant 0.5 with a crop
+    assert!(check_wires("wires_pad", &[5, 5, 2], Some((2, 5, 5))) >= 3);
+}

@@ -148,15 +148,46 @@ impl Builder<'_> {
         (y, new)
     }
 
-    /// The dynamic input `k` in the layout it has, refusing a pending Pad.
-    pub(super) fn dynamic_raw(&self, n: &NodeProto, k: usize) -> Result<(usize, Lay), OnnxError> {
+    /// The dynamic input `k` in the layout it has; a pending zero Pad that a Conv did not
+    /// absorb is made here ([`Builder::pad_wires`]: a free selection of the input and a
+    /// zero).
+    pub(super) fn dynamic_raw(
+        &mut self,
+        n: &NodeProto,
+        k: usize,
+    ) -> Result<(usize, Lay), OnnxError> {
         match self.need(n, k)? {
             Val::Dyn {
                 value,
                 lay,
                 pad: None,
             } => Ok((value, lay)),
-            Val::Dyn { .. } => Err(self.unsupported(n, "a Pad must feed a Conv")),
+            Val::Dyn {
+                value,
+                lay: Lay::Chw { c, h, w },
+                pad: Some((before, after)),
+            } => {
+                let inner = Lay::Chw {
+                    c,
+                    h: h - before.0 - after.0,
+                    w: w - before.1 - after.1,
+                };
+                let pads = [0, 0, before.0, before.1, 0, 0, after.0, after.1].map(|v| v as i64);
+                let (y, lay) = self.pad_wires(n, (value, inner), &pads, "constant", 0.0)?;
+                // later readers of the same value get the made map
+                if let Some(name) = n.input.get(k) {
+                    self.vals.insert(
+                        name.clone(),
+                        Val::Dyn {
+                            value: y,
+                            lay,
+                            pad: None,
+                        },
+                    );
+                }
+                Ok((y, lay))
+            }
+            Val::Dyn { .. } => Err(self.graph_err(n, "a pending Pad of a tensor not [N, C, H, W]")),
             Val::Const(_) => Err(self.unsupported(n, "a constant-only computation")),
         }
     }

@@ -92,7 +92,9 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Tile", "", |b, n| b.wires(n)),
     ("DepthToSpace", "DCR, CRD", |b, n| b.wires(n)),
     ("SpaceToDepth", "", |b, n| b.wires(n)),
-    ("Pad", "zeros, before a Conv or pooling", |b, n| b.pad(n)),
+    ("Pad", "constant, edge, reflect, wrap; any axes", |b, n| {
+        b.pad(n)
+    }),
     ("Resize", "nearest, integer factors", |b, n| b.resize(n)),
     ("Upsample", "nearest, integer factors", |b, n| b.resize(n)),
     ("ArgMax", "", |b, n| b.argmax(n)),

@@ -199,16 +199,20 @@ impl Builder<'_> {
         }
     }
 
-    /// Pad with zeros, absorbed by the Conv or pooling after it.
+    /// Pad: zeros on H and W of an `[N, C, H, W]` map wait for the Conv after it (its
+    /// padding); any other (modes, values, axes, ranks, crops), and a zero Pad that no Conv
+    /// absorbs, is a free selection ([`Builder::pad_wires`]).
     pub(super) fn pad(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
-        let (v, lay) = self.dynamic(n, 0)?;
+        let (v, lay) = self.dynamic_raw(n, 0)?;
         let mode = attr_str(n, "mode").unwrap_or_else(|| "constant".into());
         let pads: Vec<i64> = if self.opset >= 11 {
             self.konst(n, 1, "pads")?
                 .map(|c| c.iter().map(|&v| v as i64).collect())
                 .unwrap_or_default()
         } else {
-            attr_ints(n, "pads").unwrap_or_default()
+            attr_ints(n, "pads")
+                .or_else(|| attr_ints(n, "paddings"))
+                .unwrap_or_default()
         };
         let value = if self.opset >= 11 {
             self.konst(n, 2, "constant_value")?
@@ -217,21 +221,40 @@ impl Builder<'_> {
         } else {
             attr_float(n, "value", 0.0) as f64
         };
-        if mode != "constant" || value != 0.0 || n.input.get(3).is_some_and(|s| !s.is_empty()) {
-            return Err(self.unsupported(
-                n,
-                format!("{mode} padding with {value} (only zeros, all axes)"),
-            ));
-        }
-        let Lay::Chw { c, h, w } = lay else {
-            return Err(self.unsupported(n, "padding of a tensor that is not [N, C, H, W]"));
+        let rank = lay.full_shape().len();
+        // opset 18's axes: the pads name those axes only
+        let pads = match self.konst(n, 3, "axes")? {
+            Some(axes) => {
+                let mut full = vec![0; 2 * rank];
+                let k = axes.len();
+                if pads.len() != 2 * k {
+                    return Err(self.graph_err(n, format!("{} pads for {k} axes", pads.len())));
+                }
+                for (i, &a) in axes.iter().enumerate() {
+                    let a = a as i64;
+                    let a = if a < 0 { a + rank as i64 } else { a };
+                    let a = usize::try_from(a)
+                        .ok()
+                        .filter(|&a| a < rank)
+                        .ok_or_else(|| self.graph_err(n, format!("axis {a} for rank {rank}")))?;
+                    full[a] = pads[i];
+                    full[a + rank] = pads[i + k];
+                }
+                full
+            }
+            None => pads,
         };
         let p = |k: usize| pads.get(k).copied().unwrap_or(0);
-        if pads.len() != 8 || pads.iter().any(|&v| v < 0) || p(0) + p(1) + p(4) + p(5) != 0 {
-            return Err(
-                self.unsupported(n, format!("pads {pads:?} (only non-negative H and W pads)"))
-            );
-        }
+        let absorbable = mode == "constant"
+            && value == 0.0
+            && pads.len() == 8
+            && pads.iter().all(|&v| v >= 0)
+            && p(0) + p(1) + p(4) + p(5) == 0;
+        let (Lay::Chw { c, h, w }, true) = (lay, absorbable) else {
+            let (y, lay) = self.pad_wires(n, (v, lay), &pads, &mode, value)?;
+            self.set(n, y, lay);
+            return Ok(());
+        };
         let (before, after) = (
             (p(2) as usize, p(3) as usize),
             (p(6) as usize, p(7) as usize),

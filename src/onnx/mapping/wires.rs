@@ -120,6 +120,87 @@ impl Builder<'_> {
         })
     }
 
+    /// ONNX's Pad of any rank and mode as wires: `pads` is `[begin per axis, end per axis]`
+    /// over the value's full ONNX shape (negative: a crop); `constant` mode selects
+    /// `value` (one constant activation) outside the input, `edge`, `reflect` and `wrap`
+    /// select input elements. A free [`ops::Select`].
+    pub(in crate::onnx) fn pad_wires(
+        &mut self,
+        n: &NodeProto,
+        (v, lay): (usize, Lay),
+        pads: &[i64],
+        mode: &str,
+        value: f64,
+    ) -> Result<(usize, Lay), OnnxError> {
+        let shape = lay.full_shape();
+        let r = shape.len();
+        if pads.len() != 2 * r {
+            return Err(self.graph_err(n, format!("{} pads for rank {r}", pads.len())));
+        }
+        let out: Vec<usize> = (0..r)
+            .map(|a| {
+                let d = shape[a] as i64 + pads[a] + pads[a + r];
+                usize::try_from(d).ok()
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(|| self.graph_err(n, format!("pads {pads:?} for {shape:?}")))?;
+        match out.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
+            Some(c) if c <= max_elements() => {}
+            _ => return Err(self.graph_err(n, format!("a padded shape {out:?}"))),
+        }
+        if !matches!(mode, "constant" | "edge" | "reflect" | "wrap") {
+            return Err(self.unsupported(n, format!("{mode} padding")));
+        }
+        if mode != "constant" && shape.contains(&0) {
+            return Err(self.graph_err(n, "padding an empty axis"));
+        }
+        let p = positions(&lay);
+        let sentinel = p.len();
+        // the source coordinate on one axis, or None (outside, constant mode)
+        let src = |u: i64, d: i64| -> Option<usize> {
+            let s = match mode {
+                "constant" => (0..d).contains(&u).then_some(u)?,
+                "edge" => u.clamp(0, d - 1),
+                "wrap" => u.rem_euclid(d),
+                _ if d == 1 => 0,
+                _ => {
+                    let period = 2 * (d - 1);
+                    let m = u.rem_euclid(period);
+                    if m < d {
+                        m
+                    } else {
+                        period - m
+                    }
+                }
+            };
+            Some(s as usize)
+        };
+        let mut used_value = false;
+        let index = ArrayD::from_shape_fn(IxDyn(&out), |ix| {
+            let at: Option<Vec<usize>> = (0..r)
+                .map(|a| src(ix[a] as i64 - pads[a], shape[a] as i64))
+                .collect();
+            match at {
+                Some(at) => p[IxDyn(&at)],
+                None => {
+                    used_value = true;
+                    sentinel
+                }
+            }
+        });
+        let mut ins = vec![v];
+        if used_value {
+            let c = ArrayD::from_elem(IxDyn(&[1]), value);
+            match self.constant_activation(n, v, &c)? {
+                Val::Dyn { value, .. } => ins.push(value),
+                Val::Const(_) => return Err(self.graph_err(n, "the pad value")),
+            }
+        }
+        let name = format!("{}.pad", node_name(n));
+        self.rewire(&ins, Some((v, lay)), index, &name)
+            .ok_or_else(|| self.unsupported(n, format!("a padded shape {out:?}")))
+    }
+
     /// One zero as an activation (what a zero-filled map selects), from `src`.
     pub(super) fn zero_activation(
         &mut self,
