@@ -1609,3 +1609,50 @@ fn pads_of_every_mode_before_pooling_and_convs() {
     // counts them); reflect, edge on one axis, a constant 0.5 with a crop
     assert!(check_wires("wires_pad", &[5, 5, 2], Some((2, 5, 5))) >= 3);
 }
+
+#[test]
+fn global_pooling_of_a_one_dimensional_map() {
+    // torch's TorchScript export of AdaptiveAvgPool1d(1) / AdaptiveMaxPool1d(1): x [1, 2, 5]
+    for (op, f) in [
+        (
+            "GlobalAveragePool",
+            (|v: &[f64]| v.iter().sum::<f64>() / 5.0) as fn(&[f64]) -> f64,
+        ),
+        ("GlobalMaxPool", |v: &[f64]| {
+            v.iter().copied().fold(f64::MIN, f64::max)
+        }),
+    ] {
+        let m = model_bytes(
+            13,
+            vec![
+                node(op, "gp", &["x"], &["g"]),
+                node("Flatten", "fl", &["g"], &["y"]),
+            ],
+            vec![],
+            value("x", &[Ok(1), Ok(2), Ok(5)]),
+            value("y", &[Ok(1), Ok(2)]),
+        );
+        let o = ImportOptions {
+            input_max: 4.0,
+            ..Default::default()
+        };
+        let fm = import(&m, &o).unwrap().model;
+        // arkml's [L, C] = [5, 2]
+        let x = ArrayD::from_shape_fn(IxDyn(&[5, 2]), |i| {
+            (i[0] as f64 - 2.0) * (i[1] as f64 + 0.5)
+        });
+        let got = float_out(&fm, &x);
+        for (c, g) in got.iter().enumerate() {
+            let col: Vec<f64> = (0..5).map(|l| x[[l, c]]).collect();
+            assert!(
+                (g - f(&col)).abs() < 1e-12,
+                "{op} channel {c}: {g} vs {}",
+                f(&col)
+            );
+        }
+        let q = quantize(&fm, Scale::Pow2(10)).unwrap();
+        let xi = q.quantize_input(&x).unwrap();
+        let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
+        arkml::groth16::check(c).unwrap();
+    }
+}

@@ -68,8 +68,10 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
         "1D, 2D; ceil_mode, count_include_pad 0",
         |b, n| b.pool(n),
     ),
-    ("GlobalAveragePool", "", |b, n| b.global_pool(n)),
-    ("GlobalMaxPool", "", |b, n| b.global_pool(n)),
+    ("GlobalAveragePool", "1D, 2D, any rank", |b, n| {
+        b.global_pool(n)
+    }),
+    ("GlobalMaxPool", "1D, 2D, any rank", |b, n| b.global_pool(n)),
     ("ReduceMean", "any axes", |b, n| b.reduce(n)),
     ("ReduceSum", "any axes", |b, n| b.reduce(n)),
     ("ReduceMax", "any axes", |b, n| b.reduce(n)),

@@ -9,14 +9,7 @@ impl Builder<'_> {
     pub(super) fn reduce(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let op = n.op_type.as_str();
         let (v, lay) = self.dynamic(n, 0)?;
-        // axes: an input from opset 18 (ReduceSum: 13), an attribute before
-        let axes: Vec<i64> = if self.opset >= 18 || (op == "ReduceSum" && self.opset >= 13) {
-            self.konst(n, 1, "axes")?
-                .map(|c| c.iter().map(|&x| x as i64).collect())
-                .unwrap_or_default()
-        } else {
-            attr_ints(n, "axes").unwrap_or_default()
-        };
+        let axes = self.reduce_axes(n)?;
         let rank = lay.onnx_shape().len() as i64 + 1;
         let mut axes: Vec<i64> = axes
             .iter()
@@ -63,8 +56,24 @@ impl Builder<'_> {
                 self.set(n, y, Lay::Vec(1));
                 Ok(())
             }
-            _ => self.reduce_any(n, (v, lay), keep),
+            _ => {
+                let axes = self.reduce_axes(n)?;
+                self.reduce_any(n, op, (v, lay), axes, keep)
+            }
         }
+    }
+
+    /// A reduction's axes: an input from opset 18 (ReduceSum: 13), an attribute before.
+    fn reduce_axes(&self, n: &NodeProto) -> Result<Vec<i64>, OnnxError> {
+        Ok(
+            if self.opset >= 18 || (n.op_type == "ReduceSum" && self.opset >= 13) {
+                self.konst(n, 1, "axes")?
+                    .map(|c| c.iter().map(|&x| x as i64).collect())
+                    .unwrap_or_default()
+            } else {
+                attr_ints(n, "axes").unwrap_or_default()
+            },
+        )
     }
 
     /// A reduction over any axes of any tensor: its elements moved (a free
@@ -74,19 +83,13 @@ impl Builder<'_> {
     fn reduce_any(
         &mut self,
         n: &NodeProto,
+        op: &str,
         (v, lay): (usize, Lay),
+        axes: Vec<i64>,
         keep: bool,
     ) -> Result<(), OnnxError> {
-        let op = n.op_type.as_str();
         let shape = lay.full_shape();
         let rank = shape.len() as i64;
-        let axes: Vec<i64> = if self.opset >= 18 || (op == "ReduceSum" && self.opset >= 13) {
-            self.konst(n, 1, "axes")?
-                .map(|c| c.iter().map(|&x| x as i64).collect())
-                .unwrap_or_default()
-        } else {
-            attr_ints(n, "axes").unwrap_or_default()
-        };
         let mut reduced = vec![false; shape.len()];
         for &a in &axes {
             let b = if a < 0 { a + rank } else { a };
@@ -229,7 +232,18 @@ impl Builder<'_> {
         let op = n.op_type.as_str();
         let (v, lay) = self.dynamic(n, 0)?;
         let Lay::Chw { c, .. } = lay else {
-            return Err(self.unsupported(n, "global pooling of a tensor that is not [N, C, H, W]"));
+            // any other rank ([N, C, L] of a 1-D network): a reduction over the axes after
+            // the channels, keeping them
+            let rank = lay.full_shape().len();
+            if rank < 3 {
+                return Err(self.unsupported(n, "global pooling of a tensor without spatial axes"));
+            }
+            let op = if op == "GlobalAveragePool" {
+                "ReduceMean"
+            } else {
+                "ReduceMax"
+            };
+            return self.reduce_any(n, op, (v, lay), (2..rank as i64).collect(), true);
         };
         let l = if op == "GlobalAveragePool" {
             Layer::GlobalAvgPool2d(ops::GlobalAvgPool2d)
