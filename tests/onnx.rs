@@ -1498,10 +1498,10 @@ fn abs_is_exact_and_costs_a_relu() {
 
 /// A `wires_*` fixture (`scripts/models/make_graphs.py`) against onnxruntime: the float
 /// model to f32 rounding, the integers at 2^14 to the class on every sample, the circuit
-/// satisfied on the first, and every Select free. `chw`: the one input is `[1, C, H, W]`
-/// (arkml's is HWC); otherwise arkml's input is the graph's inputs flattened in ONNX's
+/// satisfied on the first, and every Select free. `onnx`: the one input's ONNX shape
+/// (without the batch axis), fitted as `--nchw` does; otherwise arkml's input is the graph's inputs flattened in ONNX's
 /// order and concatenated.
-fn check_wires(name: &str, input_shape: &[usize], chw: Option<(usize, usize, usize)>) -> usize {
+fn check_wires(name: &str, input_shape: &[usize], onnx: Option<&[usize]>) -> usize {
     let imported = load(name, &ImportOptions::default());
     let m = &imported.model;
     assert_eq!(m.input_shape, input_shape, "{name}");
@@ -1519,10 +1519,14 @@ fn check_wires(name: &str, input_shape: &[usize], chw: Option<(usize, usize, usi
         .enumerate()
     {
         let flat: Vec<f64> = rows(sample).concat();
-        let x = match chw {
-            Some((c, h, wd)) => ArrayD::from_shape_fn(IxDyn(&[h, wd, c]), |i| {
-                flat[i[2] * h * wd + i[0] * wd + i[1]]
-            }),
+        // in ONNX's layout (without the batch axis), fitted as `--nchw` does
+        let x = match onnx {
+            Some(shape) => arkml::file::fit_input(
+                ArrayD::from_shape_vec(IxDyn(shape), flat).unwrap(),
+                input_shape,
+                true,
+            )
+            .unwrap(),
             None => ArrayD::from_shape_vec(IxDyn(input_shape), flat).unwrap(),
         };
         let got = float_out(m, &x);
@@ -1554,12 +1558,12 @@ fn check_wires(name: &str, input_shape: &[usize], chw: Option<(usize, usize, usi
 fn a_channel_shuffle_and_rank_five_wires_as_shufflenet_writes_them() {
     // Reshape [1, 2, 4, 6, 6] + Transpose + Reshape, DepthToSpace, SpaceToDepth, a reversed
     // Slice, Split, Concat on the width, Flatten from axis 2, MatMul of a [2, 32] tensor
-    assert!(check_wires("wires_shuffle", &[6, 6, 4], Some((4, 6, 6))) >= 4);
+    assert!(check_wires("wires_shuffle", &[6, 6, 4], Some(&[4, 6, 6])) >= 4);
 }
 
 #[test]
 fn vit_patches_a_class_token_and_a_position_embedding() {
-    assert!(check_wires("wires_vit", &[8, 8, 3], Some((3, 8, 8))) >= 2);
+    assert!(check_wires("wires_vit", &[8, 8, 3], Some(&[3, 8, 8])) >= 2);
 }
 
 #[test]
@@ -1592,7 +1596,7 @@ fn two_graph_inputs_are_read_as_one() {
 #[test]
 fn conv_transpose_with_strides_output_padding_dilation_and_a_crop() {
     // the zero-filled maps are Selects (free); the layers are two Conv2d
-    check_wires("wires_convt", &[4, 4, 3], Some((3, 4, 4)));
+    check_wires("wires_convt", &[4, 4, 3], Some(&[3, 4, 4]));
     let m = load("wires_convt", &ImportOptions::default()).model;
     let convs = m.layers.iter().filter(|l| l.kind() == "Conv2D").count();
     assert_eq!(convs, 2);
@@ -1600,14 +1604,14 @@ fn conv_transpose_with_strides_output_padding_dilation_and_a_crop() {
 
 #[test]
 fn reductions_over_any_axes_with_and_without_keepdims() {
-    check_wires("wires_reduce", &[4, 5, 3], Some((3, 4, 5)));
+    check_wires("wires_reduce", &[4, 5, 3], Some(&[3, 4, 5]));
 }
 
 #[test]
 fn pads_of_every_mode_before_pooling_and_convs() {
     // a zero Pad before an AveragePool is made (its zeros are counted, as onnxruntime
     // counts them); reflect, edge on one axis, a constant 0.5 with a crop
-    assert!(check_wires("wires_pad", &[5, 5, 2], Some((2, 5, 5))) >= 3);
+    assert!(check_wires("wires_pad", &[5, 5, 2], Some(&[2, 5, 5])) >= 3);
 }
 
 #[test]
@@ -1655,4 +1659,20 @@ fn global_pooling_of_a_one_dimensional_map() {
         let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model), xi).unwrap();
         arkml::groth16::check(c).unwrap();
     }
+}
+
+#[test]
+fn lstm_and_gru_unrolled_against_onnxruntime_and_proven() {
+    // a bidirectional LSTM over a sequence-first input (taken flat), and GRUs with and
+    // without linear_before_reset, forward and reverse
+    check_wires("wires_lstm", &[12], None);
+    check_wires("wires_gru", &[4, 3], Some(&[3, 4]));
+    let m = load("wires_lstm", &ImportOptions::default()).model;
+    // per direction and step: three sigmoids, two tanh (the first step has no forget gate)
+    let kernels = m
+        .layers
+        .iter()
+        .filter(|l| matches!(l, arkml::model::Layer::Logistic(_)))
+        .count();
+    assert_eq!(kernels, 2 * (3 * 5 - 1));
 }

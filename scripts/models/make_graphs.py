@@ -27,6 +27,11 @@ writes, under tests/fixtures/onnx/:
   wires_pad.onnx       (opset 18) a zero Pad before an AveragePool (the zeros counted), a
                        reflect Pad before a Conv, an edge Pad on one axis (axes input), a
                        constant 0.5 Pad with a crop (a negative pad), Flatten, Gemm
+  wires_lstm.onnx      a bidirectional LSTM over a [T, N, I] = [3, 1, 4] sequence, its Y_h
+                       reshaped, Gemm
+  wires_gru.onnx       a forward GRU with linear_before_reset (torch's) and a reverse one
+                       without, over [1, 3, 4] transposed to [3, 1, 4]; Y's last step and
+                       Y_h concatenated, Gemm
   <name>.ref.json      per sample, each input flattened in ONNX's order and onnxruntime's
                        first output, flattened
 """
@@ -244,6 +249,39 @@ def pad(rng):
     save("wires_pad", nodes, [("x", [1, 2, 5, 5])], "logits", init, rng, opset=18)
 
 
+def lstm(rng):
+    f = lambda *s: rng.normal(0, 0.5, s).astype(np.float32)
+    n = helper.make_node
+    init = {"w": f(2, 12, 4), "r": f(2, 12, 3), "b": f(2, 24), "s": np.array([1, 6], np.int64),
+            "wg": f(6, 3), "bg": f(3)}
+    nodes = [
+        n("LSTM", ["x", "w", "r", "b"], ["y", "yh"], hidden_size=3, direction="bidirectional"),
+        n("Reshape", ["yh", "s"], ["v"]),
+        n("Gemm", ["v", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_lstm", nodes, [("x", [3, 1, 4])], "logits", init, rng)
+
+
+def gru(rng):
+    f = lambda *s: rng.normal(0, 0.5, s).astype(np.float32)
+    i64 = lambda *v: np.array(v, np.int64)
+    n = helper.make_node
+    init = {"w": f(1, 9, 4), "r": f(1, 9, 3), "b": f(1, 18), "w2": f(1, 9, 4), "r2": f(1, 9, 3),
+            "st": i64(-1), "en": i64(3), "ax": i64(0), "s": i64(1, 3),
+            "wg": f(6, 3), "bg": f(3)}
+    nodes = [
+        n("Transpose", ["x"], ["tx"], perm=[1, 0, 2]),
+        n("GRU", ["tx", "w", "r", "b"], ["y"], hidden_size=3, linear_before_reset=1),
+        n("Slice", ["y", "st", "en", "ax"], ["y1"]),
+        n("Reshape", ["y1", "s"], ["a"]),
+        n("GRU", ["tx", "w2", "r2"], ["", "yh"], hidden_size=3, direction="reverse"),
+        n("Reshape", ["yh", "s"], ["c"]),
+        n("Concat", ["a", "c"], ["v"], axis=1),
+        n("Gemm", ["v", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_gru", nodes, [("x", [1, 3, 4])], "logits", init, rng)
+
+
 def main():
     rng = np.random.default_rng(25)
     shuffle(rng)
@@ -253,6 +291,8 @@ def main():
     convt(rng)
     reduce(rng)
     pad(rng)
+    lstm(rng)
+    gru(rng)
 
 
 if __name__ == "__main__":

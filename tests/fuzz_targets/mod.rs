@@ -324,6 +324,9 @@ pub fn targets() -> Vec<Target> {
         "wires_two_inputs",
         "wires_convt",
         "wires_reduce",
+        "wires_pad",
+        "wires_lstm",
+        "wires_gru",
     ]
     .iter()
     .filter_map(|n| std::fs::read(format!("{onnx_dir}{n}.onnx")).ok())

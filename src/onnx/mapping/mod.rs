@@ -10,6 +10,7 @@ mod arith;
 mod basic;
 mod linear;
 mod pool;
+mod recurrent;
 mod shape;
 mod wires;
 
@@ -60,6 +61,16 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Elu", "alpha 1; piecewise-cubic kernel", |b, n| {
         b.softplus_elu(n)
     }),
+    (
+        "LSTM",
+        "unrolled; batch 1, default activations, zero initial state",
+        |b, n| b.recurrent(n),
+    ),
+    (
+        "GRU",
+        "unrolled; batch 1, default activations, zero initial state",
+        |b, n| b.recurrent(n),
+    ),
     ("Softmax", "on the way to an output", |b, n| b.softmax(n)),
     ("LogSoftmax", "on the way to an output", |b, n| b.softmax(n)),
     ("MaxPool", "1D, 2D; ceil_mode", |b, n| b.pool(n)),
