@@ -1676,3 +1676,62 @@ fn lstm_and_gru_unrolled_against_onnxruntime_and_proven() {
         .count();
     assert_eq!(kernels, 2 * (3 * 5 - 1));
 }
+
+#[test]
+fn shape_and_scale_computations_on_constants_are_evaluated() {
+    // k = Where(Less(2, 3), Sqrt(16) * Mod(7, -4), 0) = 4 * -1 (Mod takes the divisor's
+    // sign); r = Range(0, 6, 1) + ConstantOfShape([6]) + Neg(Floor(0.5)); y = x k + r
+    let c = |name: &str, v: f32| weights(name, &[], &[v]);
+    let m = model_bytes(
+        13,
+        vec![
+            node("Less", "lt", &["two", "three"], &["cond"]),
+            node("Sqrt", "sq", &["sixteen"], &["four"]),
+            node("Mod", "md", &["seven", "m4"], &["minus1"]),
+            node("Mul", "k", &["four", "minus1"], &["k"]),
+            node("Where", "wh", &["cond", "k", "zero"], &["kk"]),
+            node("Range", "rg", &["zero", "six", "one"], &["r0"]),
+            node("ConstantOfShape", "cs", &["shape6"], &["z6"]),
+            node("Floor", "fl", &["half"], &["f0"]),
+            node("Neg", "ng", &["f0"], &["nf"]),
+            node("Add", "a1", &["r0", "z6"], &["r1"]),
+            node("Add", "a2", &["r1", "nf"], &["r"]),
+            node("Mul", "scale", &["x", "kk"], &["xk"]),
+            node("Add", "bias", &["xk", "r"], &["y"]),
+        ],
+        vec![
+            c("two", 2.0),
+            c("three", 3.0),
+            c("sixteen", 16.0),
+            c("seven", 7.0),
+            c("m4", -4.0),
+            c("zero", 0.0),
+            c("six", 6.0),
+            c("one", 1.0),
+            c("half", 0.5),
+            weights("shape6", &[1], &[6.0]),
+        ],
+        value("x", &[Ok(1), Ok(6)]),
+        value("y", &[Ok(1), Ok(6)]),
+    );
+    let fm = import(&m, &ImportOptions::default()).unwrap().model;
+    let x = ArrayD::from_shape_fn(IxDyn(&[6]), |i| i[0] as f64 * 0.25 - 0.5);
+    let got = float_out(&fm, &x);
+    for (i, g) in got.iter().enumerate() {
+        let want = -4.0 * x[[i]] + i as f64;
+        assert!((g - want).abs() < 1e-12, "{i}: {g} vs {want}");
+    }
+    // on an activation such an op is refused naming it
+    let m = model_bytes(
+        13,
+        vec![node("Sqrt", "sq", &["x"], &["y"])],
+        vec![],
+        value("x", &[Ok(1), Ok(6)]),
+        value("y", &[Ok(1), Ok(6)]),
+    );
+    let e = import(&m, &ImportOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Unsupported { op, why, .. } if op == "Sqrt" && why.contains("only on constants")),
+        "{e}"
+    );
+}

@@ -8,6 +8,7 @@ use super::*;
 mod activation;
 mod arith;
 mod basic;
+mod constant;
 mod linear;
 mod pool;
 mod recurrent;
@@ -116,6 +117,29 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Cast", "", |b, n| b.cast(n)),
     ("Constant", "", |b, n| b.constant_node(n)),
     ("Shape", "", |b, n| b.shape(n)),
+    ("Neg", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Sqrt", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Reciprocal", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Exp", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Log", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Floor", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Ceil", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Mod", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Equal", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Less", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Greater", "on constants", |b, n| b.fold_elementwise(n)),
+    ("LessOrEqual", "on constants", |b, n| b.fold_elementwise(n)),
+    ("GreaterOrEqual", "on constants", |b, n| {
+        b.fold_elementwise(n)
+    }),
+    ("Not", "on constants", |b, n| b.fold_elementwise(n)),
+    ("And", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Or", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Min", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Max", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Where", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Range", "", |b, n| b.fold_elementwise(n)),
+    ("ConstantOfShape", "", |b, n| b.fold_elementwise(n)),
 ];
 
 /// The supported list, from the table: `Name (what is read), ...`, then the
