@@ -1735,3 +1735,72 @@ fn shape_and_scale_computations_on_constants_are_evaluated() {
         "{e}"
     );
 }
+
+#[test]
+fn hostile_wire_and_transpose_parameters_are_typed_errors() {
+    // sizes from the file beyond any arithmetic: no panic, no allocation, a typed error
+    let int = |name: &str, v: &[i64]| TensorProto {
+        dims: vec![v.len() as i64],
+        data_type: data_type::INT64,
+        int64_data: v.to_vec(),
+        name: name.into(),
+        ..Default::default()
+    };
+    let big = i64::MAX / 2;
+    let cases: Vec<(NodeProto, Vec<TensorProto>)> = vec![
+        (
+            node("Pad", "pad", &["x", "p"], &["y"]),
+            vec![int("p", &[0, 0, big, big])],
+        ),
+        (
+            node("Tile", "tile", &["x", "r"], &["y"]),
+            vec![int("r", &[big, big])],
+        ),
+        (
+            node("Expand", "ex", &["x", "s"], &["y"]),
+            vec![int("s", &[big, 3])],
+        ),
+        (
+            node("Reshape", "rs", &["x", "s"], &["y"]),
+            vec![int("s", &[big, 2])],
+        ),
+        (
+            {
+                let mut s = node("Split", "sp", &["x"], &["y"]);
+                s.attribute = vec![int_attr("axis", 1), int_attr("num_outputs", big)];
+                s
+            },
+            vec![],
+        ),
+        (
+            {
+                let mut c = node("ConvTranspose", "ct", &["x4", "w"], &["y"]);
+                c.attribute = vec![ints_attr("dilations", vec![big, big])];
+                c
+            },
+            vec![weights("w", &[1, 1, 2, 2], &[1.0; 4])],
+        ),
+    ];
+    for (n, init) in cases {
+        let op = n.op_type.clone();
+        let conv = op == "ConvTranspose";
+        let (pre, input) = if conv {
+            (
+                vec![node("Reshape", "to4", &["x", "s4"], &["x4"])],
+                vec![int("s4", &[1, 1, 1, 3])],
+            )
+        } else {
+            (vec![], vec![])
+        };
+        let nodes = pre.into_iter().chain([n]).collect();
+        let m = model_bytes(
+            18,
+            nodes,
+            init.into_iter().chain(input).collect(),
+            value("x", &[Ok(1), Ok(3)]),
+            value("y", &[Ok(1), Ok(3)]),
+        );
+        let e = import(&m, &ImportOptions::default()).unwrap_err();
+        assert!(matches!(&e, OnnxError::Graph { .. }), "{op}: {e}");
+    }
+}

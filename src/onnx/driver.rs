@@ -254,11 +254,7 @@ fn input_layout(input: &ValueInfoProto, notes: &mut Vec<String>) -> Result<Lay, 
         }
     }
     let limit = crate::model::Limits::default().max_elements;
-    if shape
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .is_none_or(|n| n > limit)
-    {
+    if !within_limit(&shape) {
         return Err(in_err(format!(
             "shape {shape:?} has more than {limit} elements"
         )));
@@ -274,8 +270,7 @@ fn input_layout(input: &ValueInfoProto, notes: &mut Vec<String>) -> Result<Lay, 
         [n] => Some(Lay::Vec(*n)),
         // any other rank, in ONNX's element order; a leading axis other than 1 (a
         // sequence-first [T, N, F]) is kept as an axis
-        [1, rest @ ..] => Lay::nd(rest, true),
-        other => Lay::nd(other, false),
+        other => Lay::of_full_shape(other),
     };
     lay.ok_or_else(|| {
         in_err(format!(

@@ -48,6 +48,15 @@ impl Lay {
         })
     }
 
+    /// The [`Lay::Nd`] of a full ONNX shape: a leading 1 is the batch axis; `None` beyond
+    /// [`MAX_ND`] axes besides it.
+    pub(super) fn of_full_shape(shape: &[usize]) -> Option<Lay> {
+        match shape.split_first() {
+            Some((1, rest)) => Lay::nd(rest, true),
+            _ => Lay::nd(shape, false),
+        }
+    }
+
     /// The ONNX shape, with its batch axis where it has one.
     pub(super) fn full_shape(&self) -> Vec<usize> {
         match self {
@@ -197,6 +206,15 @@ pub(super) fn full(c: &ArrayD<f64>, lay: &Lay) -> Option<ArrayD<f64>> {
     ArrayD::from_shape_vec(IxDyn(&arkml_shape(lay)), data).ok()
 }
 
+/// Whether a tensor of `shape` stays within the element limit (its count computed with
+/// checked arithmetic).
+pub(super) fn within_limit(shape: &[usize]) -> bool {
+    shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_some_and(|n| n <= crate::model::Limits::default().max_elements)
+}
+
 /// Numpy-style broadcasting of two constants.
 pub(super) fn ndarray_broadcast(
     a: &ArrayD<f64>,
@@ -223,10 +241,9 @@ pub(super) fn ndarray_broadcast(
             }
         })
         .collect::<Option<_>>()?;
-    shape
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .filter(|&n| n <= crate::model::Limits::default().max_elements)?;
+    if !within_limit(&shape) {
+        return None;
+    }
     let a = a.broadcast(IxDyn(&shape))?;
     let b = b.broadcast(IxDyn(&shape))?;
     let mut out = a.to_owned();

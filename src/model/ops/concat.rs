@@ -67,12 +67,7 @@ impl<N: Clone + Debug> Op<N> for Concat {
 
 impl IntOp for Concat {
     fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
-        let x = first(ins)?;
-        Ok(Bound {
-            bound: ins.iter().map(|f| f.bound).max().unwrap_or(x.bound),
-            nonneg: ins.iter().all(|f| f.nonneg),
-            signs: false,
-        })
+        widest(ins)
     }
     fn scale(&self, s: &BigUint, _: &Cx) -> Option<BigUint> {
         Some(s.clone())

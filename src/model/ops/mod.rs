@@ -442,6 +442,17 @@ pub(crate) fn count<N>(p: &[ArrayD<N>], n: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// The facts of a wire op's output (a concatenation, a selection): the widest input's
+/// bound, non-negative when every input is, no sign bits.
+pub(crate) fn widest(ins: &[&Facts]) -> Result<Bound, Error> {
+    let x = first(ins)?;
+    Ok(Bound {
+        bound: ins.iter().map(|f| f.bound).max().unwrap_or(x.bound),
+        nonneg: ins.iter().all(|f| f.nonneg),
+        signs: false,
+    })
+}
+
 /// The first input (every op has one; the graph check enforces the arity).
 pub(crate) fn first<'a, T: ?Sized>(ins: &[&'a T]) -> Result<&'a T, Error> {
     ins.first()

@@ -79,12 +79,7 @@ impl<N: Clone + Debug> Op<N> for Select {
 
 impl IntOp for Select {
     fn facts(&self, ins: &[&Facts], _: &Cx) -> Result<Bound, Error> {
-        let x = first(ins)?;
-        Ok(Bound {
-            bound: ins.iter().map(|f| f.bound).max().unwrap_or(x.bound),
-            nonneg: ins.iter().all(|f| f.nonneg),
-            signs: false,
-        })
+        widest(ins)
     }
     fn scale(&self, s: &BigUint, _: &Cx) -> Option<BigUint> {
         Some(s.clone())

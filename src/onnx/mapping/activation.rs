@@ -168,11 +168,15 @@ impl Builder<'_> {
     /// ReLU's constraints only).
     pub(super) fn abs(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let (v, lay) = self.dynamic(n, 0)?;
-        let name = node_name(n);
-        let r = self.emit(Layer::Relu(ops::Relu), vec![v], &format!("{name}.relu"));
-        let twice = self.emit(Layer::Add(ops::Add), vec![r, r], &format!("{name}.twice"));
-        let y = self.emit(Layer::Sub(ops::Sub), vec![twice, v], &name);
+        let y = self.abs_of(v, &node_name(n));
         self.set(n, y, lay);
         Ok(())
+    }
+
+    /// `|v|` as `2 relu(v) - v`, the last layer named `name`.
+    pub(super) fn abs_of(&mut self, v: usize, name: &str) -> usize {
+        let r = self.emit(Layer::Relu(ops::Relu), vec![v], &format!("{name}.relu"));
+        let twice = self.emit(Layer::Add(ops::Add), vec![r, r], &format!("{name}.twice"));
+        self.emit(Layer::Sub(ops::Sub), vec![twice, v], name)
     }
 }

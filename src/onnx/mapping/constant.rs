@@ -98,8 +98,7 @@ impl Builder<'_> {
                     .first()
                     .map(|c| c.iter().map(|&v| v.max(0.0) as usize).collect())
                     .unwrap_or_default();
-                let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-                if count.is_none_or(|c| c > crate::model::Limits::default().max_elements) {
+                if !within_limit(&shape) {
                     return Err(bad("a shape beyond the element limit"));
                 }
                 let value = match attr(n, "value").and_then(|a| a.t.as_ref()) {

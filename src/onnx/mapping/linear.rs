@@ -14,6 +14,17 @@ struct ConvIn {
 }
 
 impl Builder<'_> {
+    /// A convolution's bias (input 2): `m` values, or zeros.
+    fn conv_bias(&self, n: &NodeProto, m: usize) -> Result<Vec<f64>, OnnxError> {
+        match self.konst(n, 2, "bias")? {
+            Some(b) if b.len() == m => Ok(b.iter().copied().collect()),
+            Some(b) => {
+                Err(self.graph_err(n, format!("bias has {} values for {m} filters", b.len())))
+            }
+            None => Ok(vec![0.0; m]),
+        }
+    }
+
     /// BatchNormalization: a per-channel affine op, folded where the layer before absorbs it.
     pub(super) fn batch_norm(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let (_, lay) = self.dynamic(n, 0)?;
@@ -78,15 +89,7 @@ impl Builder<'_> {
             .konst(n, 1, "weights")?
             .ok_or_else(|| self.graph_err(n, "weights are missing"))?;
         let m = w.shape().first().copied().unwrap_or(0);
-        let b = match self.konst(n, 2, "bias")? {
-            Some(b) if b.len() == m => b.iter().copied().collect::<Vec<_>>(),
-            Some(b) => {
-                return Err(
-                    self.graph_err(n, format!("bias has {} values for {m} filters", b.len()))
-                )
-            }
-            None => vec![0.0; m],
-        };
+        let b = self.conv_bias(n, m)?;
         let group = attr_int(n, "group", 1);
         let auto_pad = attr_str(n, "auto_pad").unwrap_or_else(|| "NOTSET".into());
         let cv = ConvIn {
@@ -345,15 +348,7 @@ impl Builder<'_> {
         if wc != c {
             return Err(self.graph_err(n, format!("weights for {wc} channels, input has {c}")));
         }
-        let b = match self.konst(n, 2, "bias")? {
-            Some(b) if b.len() == m => b.iter().copied().collect::<Vec<_>>(),
-            Some(b) => {
-                return Err(
-                    self.graph_err(n, format!("bias has {} values for {m} filters", b.len()))
-                )
-            }
-            None => vec![0.0; m],
-        };
+        let b = self.conv_bias(n, m)?;
         let s = attr_counts(n, "strides", 2);
         let d = attr_counts(n, "dilations", 2);
         let op = attr_ints(n, "output_padding").unwrap_or_else(|| vec![0; 2]);
@@ -370,19 +365,28 @@ impl Builder<'_> {
             ));
         }
         // per axis: the output's size, and where the dilated input starts in the padded map
-        let axis = |len: usize, k: usize, a: usize| -> Option<(usize, i64)> {
-            let reach = (k as i64 - 1) * d[a] as i64;
-            let out = s[a] as i64 * (len as i64 - 1) + op[a] + reach + 1 - pads[a] - pads[a + 2];
-            (1..=1 << 20)
-                .contains(&out)
-                .then_some((out as usize, reach - pads[a]))
+        // (checked: strides, dilations and pads come from the file)
+        let axis = |len: usize, k: usize, a: usize| -> Option<(usize, usize, i64)> {
+            let int = |v: usize| i64::try_from(v).ok();
+            let reach = int(k)?.checked_sub(1)?.checked_mul(int(d[a])?)?;
+            let out = int(s[a])?
+                .checked_mul(int(len)?.checked_sub(1)?)?
+                .checked_add(op[a])?
+                .checked_add(reach)?
+                .checked_add(1)?
+                .checked_sub(pads[a])?
+                .checked_sub(pads[a + 2])?;
+            let padded = usize::try_from(out.checked_add(reach)?).ok()?;
+            (1..=1 << 20).contains(&out).then_some((
+                out as usize,
+                padded,
+                reach.checked_sub(pads[a])?,
+            ))
         };
-        let ((oh, top), (ow, left)) = axis(h, kh, 0)
+        let ((oh, ph, top), (ow, pw, left)) = axis(h, kh, 0)
             .zip(axis(w, kw, 1))
             .ok_or_else(|| self.graph_err(n, "the output would be empty or too large"))?;
-        let (ph, pw) = (oh + (kh - 1) * d[0], ow + (kw - 1) * d[1]);
-        let count = ph.checked_mul(pw).and_then(|v| v.checked_mul(c));
-        if count.is_none_or(|v| v > crate::model::Limits::default().max_elements) {
+        if !within_limit(&[ph, pw, c]) {
             return Err(self.graph_err(n, format!("a zero-filled map of {ph} x {pw} x {c}")));
         }
         // position (i, j, ch) of the padded map: an input element, or the zero after them

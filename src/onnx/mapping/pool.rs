@@ -158,9 +158,7 @@ impl Builder<'_> {
                 self.emit(ones(w), vec![x], &name)
             }
             "ReduceL1" => {
-                let r = self.emit(Layer::Relu(ops::Relu), vec![x], &format!("{name}.relu"));
-                let t = self.emit(Layer::Add(ops::Add), vec![r, r], &format!("{name}.twice"));
-                let a = self.emit(Layer::Sub(ops::Sub), vec![t, x], &format!("{name}.abs"));
+                let a = self.abs_of(x, &format!("{name}.abs"));
                 self.emit(ones(1.0), vec![a], &name)
             }
             "ReduceSumSquare" => {
@@ -213,11 +211,7 @@ impl Builder<'_> {
                 (true, false) => None,
             })
             .collect();
-        let new = match out.split_first() {
-            Some((1, rest)) => Lay::nd(rest, true),
-            _ => Lay::nd(&out, false),
-        }
-        .ok_or_else(|| self.graph_err(n, "rank"))?;
+        let new = Lay::of_full_shape(&out).ok_or_else(|| self.graph_err(n, "rank"))?;
         let y = self.emit(
             Layer::Reshape(ops::Reshape(arkml_shape(&new))),
             vec![y],

@@ -93,7 +93,11 @@ impl Builder<'_> {
             .konst(n, 2, "R")?
             .ok_or_else(|| self.graph_err(n, "R is missing"))?;
         let b = self.konst(n, 3, "B")?;
-        let gh = gates * hsz;
+        // gh and 2 gh, checked: the hidden size comes from the file
+        let gh = hsz
+            .checked_mul(gates)
+            .filter(|g| g.checked_mul(2).is_some())
+            .ok_or_else(|| self.graph_err(n, format!("hidden size {hsz}")))?;
         if hsz == 0
             || w.shape() != [dirs, gh, isz]
             || r.shape() != [dirs, gh, hsz]
@@ -157,9 +161,9 @@ impl Builder<'_> {
             .map(|(time, d)| ys[d][time])
             .collect();
         let y = gather(self, all, vec![t, dirs, 1, hsz], "Y");
-        let ylay = Lay::nd(&[t, dirs, 1, hsz][usize::from(t == 1)..], t == 1).expect("rank 4");
+        let ylay = Lay::of_full_shape(&[t, dirs, 1, hsz]).expect("rank 4");
         self.set_output(n, 0, y, ylay);
-        let hlay = Lay::nd(&[dirs, 1, hsz][usize::from(dirs == 1)..], dirs == 1).expect("rank 3");
+        let hlay = Lay::of_full_shape(&[dirs, 1, hsz]).expect("rank 3");
         let yh = gather(
             self,
             last.iter().map(|l| l.0).collect(),

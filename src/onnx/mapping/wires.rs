@@ -10,11 +10,6 @@
 use super::*;
 use ndarray::{Axis, Dimension};
 
-/// The element limit of every tensor a wire op makes (constant or positions).
-fn max_elements() -> usize {
-    crate::model::Limits::default().max_elements
-}
-
 impl Builder<'_> {
     /// A wire op: evaluated on constants, a free [`ops::Select`] on activations. Concat
     /// reads every input; the others read input 0 and constant parameters.
@@ -92,11 +87,8 @@ impl Builder<'_> {
         c: &ArrayD<f64>,
     ) -> Result<Val, OnnxError> {
         let shape = c.shape();
-        let lay = match shape.split_first() {
-            Some((1, rest)) => Lay::nd(rest, true),
-            _ => Lay::nd(shape, false),
-        }
-        .ok_or_else(|| self.unsupported(n, format!("a constant of shape {shape:?}")))?;
+        let lay = Lay::of_full_shape(shape)
+            .ok_or_else(|| self.unsupported(n, format!("a constant of shape {shape:?}")))?;
         let count = c.len();
         let name = node_name(n);
         let pick = Layer::Select(ops::Select {
@@ -139,14 +131,15 @@ impl Builder<'_> {
         }
         let out: Vec<usize> = (0..r)
             .map(|a| {
-                let d = shape[a] as i64 + pads[a] + pads[a + r];
+                let d = (shape[a] as i64)
+                    .checked_add(pads[a])?
+                    .checked_add(pads[a + r])?;
                 usize::try_from(d).ok()
             })
             .collect::<Option<_>>()
             .ok_or_else(|| self.graph_err(n, format!("pads {pads:?} for {shape:?}")))?;
-        match out.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
-            Some(c) if c <= max_elements() => {}
-            _ => return Err(self.graph_err(n, format!("a padded shape {out:?}"))),
+        if !within_limit(&out) {
+            return Err(self.graph_err(n, format!("a padded shape {out:?}")));
         }
         if !matches!(mode, "constant" | "edge" | "reflect" | "wrap") {
             return Err(self.unsupported(n, format!("{mode} padding")));
@@ -269,10 +262,7 @@ impl Builder<'_> {
         name: &str,
     ) -> Option<(usize, Lay)> {
         let shape = p.shape().to_vec();
-        let lay = match shape.split_first() {
-            Some((1, rest)) => Lay::nd(rest, true),
-            _ => Lay::nd(&shape, false),
-        }?;
+        let lay = Lay::of_full_shape(&shape)?;
         let index: Vec<usize> = p.iter().copied().collect();
         let in_order = index.iter().enumerate().all(|(i, &q)| i == q);
         let y = match first {
@@ -336,13 +326,13 @@ impl Builder<'_> {
             }
         };
         let limit = |shape: &[usize]| -> Result<(), OnnxError> {
-            match shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
-                Some(c) if c <= max_elements() => Ok(()),
-                _ => Err(self.graph_err(
+            match within_limit(shape) {
+                true => Ok(()),
+                false => Err(self.graph_err(
                     n,
                     format!(
                         "a result of shape {shape:?}, beyond {} elements",
-                        max_elements()
+                        crate::model::Limits::default().max_elements
                     ),
                 )),
             }
@@ -521,14 +511,20 @@ impl Builder<'_> {
                 let sizes: Vec<usize> = match self.ints_param(n, 1, "split", 13)? {
                     Some(s) => s.iter().map(|&v| v.max(0) as usize).collect(),
                     None => {
-                        let parts = attr_int(n, "num_outputs", outs as i64).max(1) as usize;
+                        // opset 18's num_outputs names as many parts as outputs
+                        let parts = attr_int(n, "num_outputs", outs as i64);
+                        if parts != outs as i64 {
+                            return Err(self
+                                .graph_err(n, format!("num_outputs {parts} for {outs} outputs")));
+                        }
+                        let parts = outs;
                         let chunk = d.div_ceil(parts);
                         (0..parts)
                             .map(|i| chunk.min(d.saturating_sub(i * chunk)))
                             .collect()
                     }
                 };
-                if sizes.iter().sum::<usize>() != d {
+                if sizes.iter().try_fold(0usize, |a, &s| a.checked_add(s)) != Some(d) {
                     return Err(
                         self.graph_err(n, format!("split {sizes:?} of an axis of length {d}"))
                     );
