@@ -1803,4 +1803,20 @@ fn hostile_wire_and_transpose_parameters_are_typed_errors() {
         let e = import(&m, &ImportOptions::default()).unwrap_err();
         assert!(matches!(&e, OnnxError::Graph { .. }), "{op}: {e}");
     }
+    // a concatenation of tensors of other ranks (ndarray's concatenate panics on them)
+    let m = model_bytes(
+        18,
+        vec![
+            node("Reshape", "to4", &["x", "s4"], &["x4"]),
+            node("Concat", "cat", &["x", "x4"], &["y"]),
+        ],
+        vec![int("s4", &[1, 1, 1, 3])],
+        value("x", &[Ok(1), Ok(3)]),
+        value("y", &[Ok(1), Ok(6)]),
+    );
+    let e = import(&m, &ImportOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, OnnxError::Graph { why, .. } if why.contains("concatenation of")),
+        "{e}"
+    );
 }

@@ -442,11 +442,22 @@ impl Builder<'_> {
                 let a = axis_of(attr_int(n, "axis", 0), rank)?;
                 let rest: Vec<ArrayD<T>> = xs.collect();
                 let views: Vec<_> = std::iter::once(&x).chain(&rest).map(|c| c.view()).collect();
+                // ndarray's concatenate panics on inputs of other ranks: checked first
+                let like = |v: &ndarray::ArrayViewD<T>| {
+                    v.ndim() == shape.len()
+                        && (0..shape.len()).all(|k| k == a || v.shape()[k] == shape[k])
+                };
+                if !views.iter().all(like) {
+                    let shapes: Vec<_> = views.iter().map(|v| v.shape().to_vec()).collect();
+                    return Err(
+                        self.graph_err(n, format!("concatenation of {shapes:?} on axis {a}"))
+                    );
+                }
                 let mut total = shape.clone();
                 total[a] = views
                     .iter()
-                    .map(|v| v.shape().get(a).copied().unwrap_or(0))
-                    .sum();
+                    .try_fold(0usize, |t, v| t.checked_add(v.shape()[a]))
+                    .ok_or_else(|| self.graph_err(n, "a concatenation beyond any size"))?;
                 limit(&total)?;
                 let y = ndarray::concatenate(Axis(a), &views)
                     .map_err(|e| self.graph_err(n, format!("concatenation: {e}")))?;
