@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// How many op kinds [`op`] draws from.
-const KINDS: usize = 33;
+const KINDS: usize = 34;
 
 fn rnd<D: ndarray::Dimension, Sh: ndarray::ShapeBuilder<Dim = D>>(
     rng: &mut StdRng,
@@ -204,6 +204,43 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
                 vec![len]
             };
             (vec![Layer::Select(ops::Select { shape, index })], img, 2)
+        }
+        // a forest of complete trees (depth 0 to 3, so single-leaf trees too) over a flat
+        // input: thresholds beyond the input's bound (free tests) and repeated ones (shared
+        // comparisons), strict and non-strict tests
+        33 => {
+            let (targets, trees) = (rng.gen_range(1..3), rng.gen_range(1..4));
+            let depths: Vec<u32> = (0..trees).map(|_| rng.gen_range(0..4)).collect();
+            let nb: usize = depths.iter().map(|d| (1usize << d) - 1).sum();
+            let (mut branches, mut roots) = (Vec::new(), Vec::new());
+            let (mut ob, mut ol) = (0, nb);
+            for d in &depths {
+                let (tb, tl) = ((1usize << d) - 1, 1usize << d);
+                let at = |j: usize| if j < tb { ob + j } else { ol + j - tb };
+                roots.push(at(0));
+                for j in 0..tb {
+                    let t = [-600i64, -512, -1, 0, 5, 511, 600, rng.gen_range(-520..520)];
+                    branches.push(arkml_gadgets::tree::Branch {
+                        feature: rng.gen_range(0..n),
+                        threshold: BigInt::from(t[rng.gen_range(0..t.len())]),
+                        strict: rng.gen_bool(0.5),
+                        yes: at(2 * j + 1),
+                        no: at(2 * j + 2),
+                    });
+                }
+                (ob, ol) = (ob + tb, ol + tl);
+            }
+            let forest = arkml_gadgets::tree::Forest {
+                branches,
+                leaves: rnd(rng, (ol - nb, targets), 50),
+                roots,
+                base: rnd(rng, targets, 20),
+            };
+            (
+                vec![Layer::TreeEnsemble(ops::TreeEnsemble(forest))],
+                vec![n],
+                1,
+            )
         }
         // ops after a ReLU see non-negative values (max pooling and ArgMax compare cheaper)
         _ => (

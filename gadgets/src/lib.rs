@@ -13,6 +13,7 @@ pub mod range;
 pub mod rescale;
 pub mod tensor;
 pub mod testing;
+pub mod tree;
 
 pub use error::{Error, Result};
 

@@ -4,7 +4,8 @@
 //! argmax). A classifier's `post_transform` (SOFTMAX, LOGISTIC, ...) is monotone per
 //! sample and is dropped on the way to an output, as a final Softmax is: the model outputs
 //! the scores, and the class (`--argmax`) is theirs. The integer `label` output is left out
-//! (the class index is the proof's). Tree ensembles are not mapped yet.
+//! (the class index is the proof's). `TreeEnsembleClassifier` and `TreeEnsembleRegressor`
+//! are one tree-ensemble layer (`trees.rs`).
 
 use super::*;
 
@@ -17,8 +18,9 @@ fn floats(n: &NodeProto, name: &str) -> Vec<f64> {
 
 /// The ops of the domain the importer maps.
 pub(super) const ML_OPS: &str =
-    "ai.onnx.ml: Scaler, LinearClassifier, LinearRegressor, Normalizer and ZipMap (on the way \
-     to an output)";
+    "ai.onnx.ml: Scaler, LinearClassifier, LinearRegressor, TreeEnsembleClassifier, \
+     TreeEnsembleRegressor (SUM or AVERAGE; BRANCH_LEQ, LT, GTE, GT), Normalizer and ZipMap \
+     (on the way to an output)";
 
 impl Builder<'_> {
     /// One `ai.onnx.ml` node.
@@ -123,6 +125,7 @@ impl Builder<'_> {
                 self.set_output(n, usize::from(classifier), y, Lay::Vec(k));
                 Ok(())
             }
+            "TreeEnsembleClassifier" | "TreeEnsembleRegressor" => self.tree_ensemble(n),
             "Normalizer" | "ZipMap" => {
                 // a positive factor per sample (Normalizer), or the same numbers as a map
                 // (ZipMap): the argmax is unchanged

@@ -44,6 +44,7 @@ mod layout;
 mod mapping;
 mod ml;
 pub mod proto;
+mod trees;
 
 pub use driver::import;
 

@@ -327,6 +327,8 @@ pub fn targets() -> Vec<Target> {
         "wires_pad",
         "wires_lstm",
         "wires_gru",
+        "skl_forest_binary",
+        "skl_gboost_binary",
     ]
     .iter()
     .filter_map(|n| std::fs::read(format!("{onnx_dir}{n}.onnx")).ok())

@@ -110,6 +110,7 @@ mod select;
 mod separable;
 mod sub;
 mod sum_pool;
+mod tree;
 mod upsample;
 
 pub use add::Add;
@@ -142,6 +143,7 @@ pub use select::Select;
 pub use separable::SeparableConv2d;
 pub use sub::Sub;
 pub use sum_pool::SumPool2d;
+pub use tree::TreeEnsemble;
 pub use upsample::UpSample2d;
 
 /// Which parameter of a linear layer a tensor is.
@@ -887,4 +889,7 @@ registry! {
     /// A wire selection of any rank (transpose, slice, split, concatenation on any axis,
     /// broadcast, gather by constant indices): zero constraints.
     Select(Select),
+    /// A decision-tree ensemble over a flat input: per target, the base plus the reached
+    /// leaves' values.
+    TreeEnsemble(TreeEnsemble<N>),
 }
