@@ -267,13 +267,13 @@ fn bad_models_are_typed_errors() {
     }
     // an op outside the list names the op, the node and the list
     let e = import(
-        &tiny(node("Selu", "gelu_part", &["h"], &["y"]), 13, Ok(1), &w),
+        &tiny(node("Det", "det_part", &["h"], &["y"]), 13, Ok(1), &w),
         &o,
     )
     .unwrap_err()
     .to_string();
     assert!(
-        e.contains("Selu") && e.contains("gelu_part") && e.contains("Gemm, MatMul"),
+        e.contains("Det") && e.contains("det_part") && e.contains("Gemm, MatMul"),
         "{e}"
     );
     // sigmoid: the piecewise-cubic kernel by default, circomlib-ml's cubic with the opt-in
@@ -613,6 +613,16 @@ fn ints_attr(name: &str, ints: Vec<i64>) -> AttributeProto {
         name: name.into(),
         r#type: attr_type::INTS,
         ints,
+        ..Default::default()
+    }
+}
+
+/// A float attribute.
+fn float_attr(name: &str, f: f32) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: attr_type::FLOAT,
+        f,
         ..Default::default()
     }
 }
@@ -1277,7 +1287,7 @@ fn the_supported_list_in_the_docs_is_the_op_table() {
     );
     // and an op outside it is refused naming the list
     let e = import(
-        &tiny(node("Selu", "sp", &["h"], &["y"]), 13, Ok(1), &[0.0; 6]),
+        &tiny(node("Det", "sp", &["h"], &["y"]), 13, Ok(1), &[0.0; 6]),
         &ImportOptions::default(),
     )
     .unwrap_err();
@@ -1987,4 +1997,107 @@ fn hostile_wire_and_transpose_parameters_are_typed_errors() {
         matches!(&e, OnnxError::Graph { why, .. } if why.contains("concatenation of")),
         "{e}"
     );
+}
+
+/// Elu with `alpha != 1`, Celu and Selu: `c1 relu(x) + c2 min(e^(x/d) - 1, 0)`, the bounded
+/// part scaled. Their largest error on a dense grid over the input range, in units of the
+/// output scale, is within the documented bound: `|c2| (0.55 + 1.8e-5 S) + 2`, plus for Selu
+/// `gamma`'s rounding at `S` times `|x|` (`|x| / 2` units at most).
+#[test]
+fn elu_celu_selu_stay_within_their_documented_error() {
+    let (lo, step, count) = (-8.0, 1.0 / 64.0, 1025usize);
+    let grid: Vec<f64> = (0..count).map(|i| lo + step * i as f64).collect();
+    let (sa, sg) = (1.673_263_192_176_818_8f64, 1.050_701_022_148_132_3f64);
+    let elu = |a: f64| move |v: f64| if v >= 0.0 { v } else { a * v.exp_m1() };
+    // (op, attributes, the function, the factor of the bounded part, whether Selu)
+    type Case = (
+        &'static str,
+        Vec<AttributeProto>,
+        Box<dyn Fn(f64) -> f64>,
+        f64,
+        bool,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "Elu",
+            vec![float_attr("alpha", 0.5)],
+            Box::new(elu(0.5)),
+            0.5,
+            false,
+        ),
+        (
+            "Elu",
+            vec![float_attr("alpha", 2.0)],
+            Box::new(elu(2.0)),
+            2.0,
+            false,
+        ),
+        (
+            "Celu",
+            vec![float_attr("alpha", 0.7)],
+            Box::new(|v: f64| {
+                let a = 0.7f32 as f64;
+                v.max(0.0) + (a * (v / a).exp_m1()).min(0.0)
+            }),
+            0.7,
+            false,
+        ),
+        (
+            "Selu",
+            vec![],
+            Box::new(move |v: f64| sg * if v > 0.0 { v } else { sa * v.exp_m1() }),
+            sg * sa,
+            true,
+        ),
+    ];
+    for (op, attrs, f, c2, selu) in cases {
+        let mut act = node(op, "act", &["x"], &["y"]);
+        act.attribute = attrs;
+        let bytes = |n: usize| {
+            model_bytes(
+                13,
+                vec![act.clone()],
+                vec![],
+                value("x", &[Ok(1), Ok(n as i64)]),
+                value("y", &[Ok(1), Ok(n as i64)]),
+            )
+        };
+        let o = ImportOptions {
+            input_max: 8.0,
+            ..Default::default()
+        };
+        let fm = import(&bytes(count), &o).unwrap().model;
+        let x = ArrayD::from_shape_vec(IxDyn(&[count]), grid.clone()).unwrap();
+        // the float model is the function itself
+        let yf = fm.forward(&x).unwrap().last().unwrap().clone();
+        for (v, y) in grid.iter().zip(yf.iter()) {
+            assert!(
+                (y - f(*v)).abs() < 1e-9,
+                "{op} float at {v}: {y} vs {}",
+                f(*v)
+            );
+        }
+        let s = 4096.0;
+        let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+        let out = q.model.predict(&q.quantize_input(&x).unwrap()).unwrap();
+        let mut worst: f64 = 0.0;
+        for (v, y) in grid.iter().zip(out.iter()) {
+            let units = (y.to_f64().unwrap() - f(*v) * s).abs();
+            let bound =
+                c2.abs() * (0.55 + 1.8e-5 * s) + 2.0 + if selu { v.abs() / 2.0 } else { 0.0 };
+            assert!(units <= bound, "{op}: {units} units at {v} (bound {bound})");
+            worst = worst.max(units);
+        }
+        eprintln!("{op} c2 {c2}: largest error {worst:.3} units at 2^12");
+        // proven: the circuit of a few elements is satisfied
+        let small = import(&bytes(5), &o).unwrap().model;
+        let q = quantize(&small, Scale::Pow2(12)).unwrap();
+        let xi = ArrayD::from_shape_vec(IxDyn(&[5]), vec![-7.9, -1.3, 0.0, 0.4, 7.5]).unwrap();
+        let c = arkml::model::ModelCircuit::new(
+            std::sync::Arc::new(q.model.clone()),
+            q.quantize_input(&xi).unwrap(),
+        )
+        .unwrap();
+        arkml::groth16::check(c).unwrap();
+    }
 }

@@ -152,14 +152,71 @@ impl Builder<'_> {
         let func = if n.op_type == "Softplus" {
             ops::Smooth::Softplus
         } else {
-            let alpha = attr_float(n, "alpha", 1.0);
-            if alpha != 1.0 {
-                return Err(self.unsupported(n, format!("alpha {alpha} (only 1)")));
+            if attr_float(n, "alpha", 1.0) != 1.0 {
+                return self.elu_family(n);
             }
             ops::Smooth::Elu
         };
         let l = Layer::Logistic(ops::Logistic { func, table: None });
         let y = self.emit(l, vec![v], &node_name(n));
+        self.set(n, y, lay);
+        Ok(())
+    }
+
+    /// Elu with any `alpha`, Celu and Selu: `c1 relu(x) + c2 g(x / d)`, with `g(u) = elu(u) -
+    /// relu(u) = min(e^u - 1, 0)` (bounded: the Elu kernel's output less a ReLU, exact) —
+    /// Elu `alpha`: `d = 1, c1 = 1, c2 = alpha`; Celu: `d = alpha, c1 = 1, c2 = alpha`; Selu:
+    /// `d = 1, c1 = gamma, c2 = gamma alpha`. The factors are affine layers, so only the
+    /// bounded part is scaled (the error stays bounded over the line; Selu's `gamma` on
+    /// `relu(x)` adds its rounding at `S`, as any affine factor does).
+    pub(super) fn elu_family(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (x, lay) = self.dynamic(n, 0)?;
+        let f = |name: &str, default: f64| attr(n, name).map_or(default, |a| a.f as f64);
+        let (d, c1, c2) = match n.op_type.as_str() {
+            "Celu" => {
+                let a = f("alpha", 1.0);
+                (a, 1.0, a)
+            }
+            "Selu" => {
+                let (a, g) = (
+                    f("alpha", 1.673_263_192_176_818_8),
+                    f("gamma", 1.050_701_022_148_132_3),
+                );
+                (1.0, g, g * a)
+            }
+            _ => (1.0, 1.0, f("alpha", 1.0)),
+        };
+        if !(d.is_finite() && d != 0.0 && c1.is_finite() && c2.is_finite()) {
+            return Err(self.unsupported(n, format!("alpha or gamma of {d}, {c1}, {c2}")));
+        }
+        let ch = lay.channels();
+        let name = node_name(n);
+        let scaled = |b: &mut Self, v: usize, k: f64, part: &str| {
+            if k == 1.0 {
+                return v;
+            }
+            let l = Layer::BatchNorm(ops::BatchNorm {
+                a: Array1::from(vec![k; ch]),
+                b: Array1::from(vec![0.0; ch]),
+            });
+            b.emit(l, vec![v], &format!("{name}.{part}"))
+        };
+        let u = scaled(self, x, 1.0 / d, "input");
+        let elu = Layer::Logistic(ops::Logistic {
+            func: ops::Smooth::Elu,
+            table: None,
+        });
+        let e = self.emit(elu, vec![u], &format!("{name}.elu"));
+        let ru = self.emit(Layer::Relu(ops::Relu), vec![u], &format!("{name}.relu"));
+        let g = self.emit(Layer::Sub(ops::Sub), vec![e, ru], &format!("{name}.tail"));
+        let cg = scaled(self, g, c2, "tail_factor");
+        let rx = if u == x {
+            ru
+        } else {
+            self.emit(Layer::Relu(ops::Relu), vec![x], &format!("{name}.relu_x"))
+        };
+        let crx = scaled(self, rx, c1, "relu_factor");
+        let y = self.emit(Layer::Add(ops::Add), vec![crx, cg], &name);
         self.set(n, y, lay);
         Ok(())
     }

@@ -59,9 +59,11 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Softplus", "piecewise-cubic kernel", |b, n| {
         b.softplus_elu(n)
     }),
-    ("Elu", "alpha 1; piecewise-cubic kernel", |b, n| {
+    ("Elu", "any alpha; piecewise-cubic kernel", |b, n| {
         b.softplus_elu(n)
     }),
+    ("Celu", "piecewise-cubic kernel", |b, n| b.elu_family(n)),
+    ("Selu", "piecewise-cubic kernel", |b, n| b.elu_family(n)),
     (
         "LSTM",
         "unrolled; batch 1, default activations, zero initial state",
