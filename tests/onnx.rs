@@ -2101,3 +2101,74 @@ fn elu_celu_selu_stay_within_their_documented_error() {
         arkml::groth16::check(c).unwrap();
     }
 }
+
+/// Sqrt and Reciprocal of activations and Div of two activations: the checked kernels
+/// (each the floor of the true value at the scale: under one unit), and the quotient
+/// through the reciprocal and a product; an input outside the domain is a typed error at
+/// inference, not a wrong proof.
+#[test]
+fn sqrt_reciprocal_and_division_of_activations() {
+    // y = sqrt(relu(x) + 0.25) + 1 / (relu(x) + 0.5) + x / (relu(x) + 1)
+    let m = model_bytes(
+        13,
+        vec![
+            node("Relu", "r", &["x"], &["r"]),
+            node("Add", "a1", &["r", "q"], &["p"]),
+            node("Sqrt", "sq", &["p"], &["s"]),
+            node("Add", "a2", &["r", "h"], &["u"]),
+            node("Reciprocal", "rc", &["u"], &["i"]),
+            node("Add", "a3", &["r", "one"], &["w"]),
+            node("Div", "dv", &["x", "w"], &["d"]),
+            node("Add", "s1", &["s", "i"], &["t"]),
+            node("Add", "s2", &["t", "d"], &["y"]),
+        ],
+        vec![
+            weights("q", &[1], &[0.25]),
+            weights("h", &[1], &[0.5]),
+            weights("one", &[1], &[1.0]),
+        ],
+        value("x", &[Ok(1), Ok(64)]),
+        value("y", &[Ok(1), Ok(64)]),
+    );
+    let o = ImportOptions {
+        input_max: 8.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    let kinds: Vec<&str> = fm.layers.iter().map(|l| l.kind()).collect();
+    for k in ["Sqrt", "Reciprocal", "Product"] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    let x = ArrayD::from_shape_fn(IxDyn(&[64]), |i| i[0] as f64 / 4.0 - 8.0);
+    let f = |v: f64| {
+        let r = v.max(0.0);
+        (r + 0.25).sqrt() + 1.0 / (r + 0.5) + v / (r + 1.0)
+    };
+    let yf = fm.forward(&x).unwrap().last().unwrap().clone();
+    for (v, y) in x.iter().zip(yf.iter()) {
+        assert!((y - f(*v)).abs() < 1e-6, "float at {v}: {y} vs {}", f(*v));
+    }
+    let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+    let out = q.model.predict(&q.quantize_input(&x).unwrap()).unwrap();
+    for (v, y) in x.iter().zip(out.iter()) {
+        // three floors (under a unit each) and the quotient's product: |x| / (r + 1) <= 8
+        // units of the reciprocal's error, plus the product's rescale
+        let units = (y.to_f64().unwrap() - f(*v) * 4096.0).abs();
+        assert!(units <= 3.0 + v.abs() + 1.0, "{units} units at {v}");
+    }
+    let xi = q.quantize_input(&x).unwrap();
+    let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model.clone()), xi).unwrap();
+    arkml::groth16::check(c).unwrap();
+    // Sqrt of a negative activation: a typed error naming the kernel, at inference
+    let neg = model_bytes(
+        13,
+        vec![node("Sqrt", "sq", &["x"], &["y"])],
+        vec![],
+        value("x", &[Ok(1), Ok(2)]),
+        value("y", &[Ok(1), Ok(2)]),
+    );
+    let q = quantize(&import(&neg, &o).unwrap().model, Scale::Pow2(8)).unwrap();
+    let bad = ArrayD::from_shape_vec(IxDyn(&[2]), vec![1.0, -0.5]).unwrap();
+    let e = q.model.infer(&q.quantize_input(&bad).unwrap()).unwrap_err();
+    assert!(e.to_string().contains("Sqrt input"), "{e}");
+}

@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// How many op kinds [`op`] draws from.
-const KINDS: usize = 34;
+const KINDS: usize = 35;
 
 fn rnd<D: ndarray::Dimension, Sh: ndarray::ShapeBuilder<Dim = D>>(
     rng: &mut StdRng,
@@ -239,6 +239,31 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
             (
                 vec![Layer::TreeEnsemble(ops::TreeEnsemble(forest))],
                 vec![n],
+                1,
+            )
+        }
+        // a checked root or reciprocal after a clip into its domain (positive, or for the
+        // reciprocal negative too)
+        34 => {
+            use arkml_gadgets::activation::Root as K;
+            let kind = [K::Sqrt, K::Recip, K::Rsqrt][rng.gen_range(0..3)];
+            let (lo, hi) = match (kind, rng.gen_bool(0.5)) {
+                (K::Sqrt, _) => (0, 600),
+                (K::Recip, true) => (-600, -1),
+                _ => (1, 600),
+            };
+            (
+                vec![
+                    Layer::Clip(ops::Clip {
+                        lo: BigInt::from(lo),
+                        hi: BigInt::from(hi),
+                    }),
+                    Layer::Root(ops::Root {
+                        kind,
+                        scale: Some(big(16)),
+                    }),
+                ],
+                img,
                 1,
             )
         }

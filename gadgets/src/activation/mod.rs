@@ -6,6 +6,7 @@ pub mod leaky;
 pub mod poly;
 pub mod product;
 pub mod relu;
+pub mod root;
 pub mod sigmoid;
 pub mod tensor;
 
@@ -14,6 +15,7 @@ pub use leaky::{leaky_relu, leaky_relu_cost, native_leaky_relu};
 pub use poly::{native_poly, poly, poly_cost};
 pub use product::{native_product, product, product_bound, product_cost};
 pub use relu::{native_relu, relu, rescale_relu, rescale_relu_cost};
+pub use root::{root, root_with_claim, Root};
 pub use sigmoid::{
     erf_f64, kernel_parts, kernel_parts_cost, native_kernel_parts, native_sigmoid, sigmoid,
     sigmoid_bound, sigmoid_cost, sigmoid_f64, Kernel, SigmoidTable,

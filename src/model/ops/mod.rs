@@ -106,6 +106,7 @@ mod relu;
 mod rescale;
 mod rescale_within;
 mod reshape;
+mod root;
 mod select;
 mod separable;
 mod sub;
@@ -139,6 +140,7 @@ pub use relu::Relu;
 pub use rescale::Rescale;
 pub use rescale_within::RescaleWithin;
 pub use reshape::Reshape;
+pub use root::Root;
 pub use select::Select;
 pub use separable::SeparableConv2d;
 pub use sub::Sub;
@@ -892,4 +894,6 @@ registry! {
     /// A decision-tree ensemble over a flat input: per target, the base plus the reached
     /// leaves' values.
     TreeEnsemble(TreeEnsemble<N>),
+    /// Square root, reciprocal or inverse square root, each the floor of the true value.
+    Root(Root),
 }

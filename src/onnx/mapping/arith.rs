@@ -20,9 +20,20 @@ impl Builder<'_> {
                 }
                 Ok(())
             }
-            (Val::Dyn { .. }, Val::Dyn { .. }) if op == "Mul" => {
+            (Val::Dyn { .. }, Val::Dyn { .. }) if op == "Mul" || op == "Div" => {
                 let (a, la) = self.dynamic(n, 0)?;
                 let (b, lb) = self.dynamic(n, 1)?;
+                // a / b = a * (1 / b): the checked reciprocal (the floor of S^2 / |b| with
+                // b's sign), then the product
+                let b = if op == "Div" {
+                    let r = Layer::Root(ops::Root {
+                        kind: arkml_gadgets::activation::Root::Recip,
+                        scale: None,
+                    });
+                    self.emit(r, vec![b], &format!("{}.reciprocal", node_name(n)))
+                } else {
+                    b
+                };
                 // equal layouts, or a per-channel gate ([N, C] or [N, C, 1, 1]) over a map
                 let gate = |full: Lay, g: Lay| match (full, g) {
                     (Lay::Chw { c, .. }, Lay::Pooled(k) | Lay::Vec(k)) => c == k,
@@ -50,10 +61,7 @@ impl Builder<'_> {
             }
             (Val::Dyn { .. }, Val::Dyn { .. }) => {
                 if !matches!(op, "Add" | "Sub") {
-                    return Err(self.unsupported(
-                        n,
-                        "a quotient of two activations (not a fixed-point affine op)",
-                    ));
+                    return Err(self.unsupported(n, format!("{op} of two activations")));
                 }
                 let (a, la) = self.dynamic(n, 0)?;
                 let (b, lb) = self.dynamic(n, 1)?;

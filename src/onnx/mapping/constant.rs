@@ -5,6 +5,27 @@
 use super::*;
 
 impl Builder<'_> {
+    /// Sqrt and Reciprocal: evaluated on a constant, the checked kernel
+    /// ([`ops::Root`], the floor of the true value at the scale) on an activation.
+    pub(super) fn root_or_fold(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        if !matches!(self.need(n, 0)?, Val::Dyn { .. }) {
+            return self.fold_elementwise(n);
+        }
+        let (v, lay) = self.dynamic(n, 0)?;
+        let kind = if n.op_type == "Sqrt" {
+            arkml_gadgets::activation::Root::Sqrt
+        } else {
+            arkml_gadgets::activation::Root::Recip
+        };
+        let y = self.emit(
+            Layer::Root(ops::Root { kind, scale: None }),
+            vec![v],
+            &node_name(n),
+        );
+        self.set(n, y, lay);
+        Ok(())
+    }
+
     /// An elementwise op (numpy broadcasting) or a constant generator, on constants.
     pub(super) fn fold_elementwise(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let op = n.op_type.as_str();

@@ -44,7 +44,9 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
         "by a constant, or of two activations (a product)",
         |b, n| b.binary(n),
     ),
-    ("Div", "by a constant", |b, n| b.binary(n)),
+    ("Div", "by a constant, or of two activations", |b, n| {
+        b.binary(n)
+    }),
     ("Pow", "by a constant integer from 1 to 4", |b, n| b.pow(n)),
     ("Relu", "", |b, n| b.relu(n)),
     ("Abs", "", |b, n| b.abs(n)),
@@ -120,8 +122,8 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Constant", "", |b, n| b.constant_node(n)),
     ("Shape", "", |b, n| b.shape(n)),
     ("Neg", "on constants", |b, n| b.fold_elementwise(n)),
-    ("Sqrt", "on constants", |b, n| b.fold_elementwise(n)),
-    ("Reciprocal", "on constants", |b, n| b.fold_elementwise(n)),
+    ("Sqrt", "checked kernel", |b, n| b.root_or_fold(n)),
+    ("Reciprocal", "checked kernel", |b, n| b.root_or_fold(n)),
     ("Exp", "on constants", |b, n| b.fold_elementwise(n)),
     ("Log", "on constants", |b, n| b.fold_elementwise(n)),
     ("Floor", "on constants", |b, n| b.fold_elementwise(n)),
