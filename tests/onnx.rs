@@ -1781,6 +1781,17 @@ fn conv_transpose_with_strides_output_padding_dilation_and_a_crop() {
 }
 
 #[test]
+fn instance_and_layer_normalization_against_onnxruntime() {
+    // InstanceNormalization after a Conv, LayerNormalization over the last axis and over
+    // the last two (no bias): the float model within f32 rounding of onnxruntime, the
+    // integer model's class equal to it, the circuit satisfied
+    check_wires("wires_norm", &[5, 5, 2], Some(&[2, 5, 5]));
+    let m = load("wires_norm", &ImportOptions::default()).model;
+    let roots = m.layers.iter().filter(|l| l.kind() == "Rsqrt").count();
+    assert_eq!(roots, 3);
+}
+
+#[test]
 fn reductions_over_any_axes_with_and_without_keepdims() {
     check_wires("wires_reduce", &[4, 5, 3], Some(&[3, 4, 5]));
 }
@@ -2171,4 +2182,53 @@ fn sqrt_reciprocal_and_division_of_activations() {
     let bad = ArrayD::from_shape_vec(IxDyn(&[2]), vec![1.0, -0.5]).unwrap();
     let e = q.model.infer(&q.quantize_input(&bad).unwrap()).unwrap_err();
     assert!(e.to_string().contains("Sqrt input"), "{e}");
+}
+
+/// LayerNormalization's integer error, per row standard deviation `sigma`: documented in
+/// docs/import.md as at most `3 + 1 / sigma + sigma |z|` units of the output scale (the
+/// centred values carry a unit of rounding, which the inverse square root multiplies by
+/// `1 / sigma`; the inverse square root's floor, a unit of `S` in `1 / sigma`, is
+/// multiplied by the centred value `sigma |z|`), tested at `2^12` for sigma from 0.02 to 3.5.
+#[test]
+fn layer_normalization_error_per_row_spread() {
+    let (t, d) = (12usize, 16usize);
+    let mut ln = node("LayerNormalization", "ln", &["x", "g"], &["y"]);
+    ln.attribute = vec![int_attr("axis", -1), float_attr("epsilon", 1e-5)];
+    let m = model_bytes(
+        17,
+        vec![ln],
+        vec![weights("g", &[d as i64], &[1.0; 16])],
+        value("x", &[Ok(1), Ok(t as i64), Ok(d as i64)]),
+        value("y", &[Ok(1), Ok(t as i64), Ok(d as i64)]),
+    );
+    let o = ImportOptions {
+        input_max: 8.0,
+        ..Default::default()
+    };
+    let fm = import(&m, &o).unwrap().model;
+    let sigmas: Vec<f64> = (0..t).map(|i| 0.02 * 1.6f64.powi(i as i32)).collect();
+    // row i: a fixed pattern of mean 0 and spread sigma_i, shifted by i / 4
+    let pattern: Vec<f64> = (0..d).map(|j| ((j * 7 % 16) as f64 - 7.5) / 4.6).collect();
+    let x = ArrayD::from_shape_fn(IxDyn(&[t, d]), |ix| {
+        (pattern[ix[1]] * sigmas[ix[0]] + ix[0] as f64 / 4.0 - 1.5).clamp(-8.0, 8.0)
+    });
+    // a [1, T, D] input is a 1-D map to arkml ([D, T], channels last): fitted as --nchw
+    assert_eq!(fm.input_shape, [d, t]);
+    let x = arkml::file::fit_input(x, &fm.input_shape, true).unwrap();
+    let yf = fm.forward(&x).unwrap().last().unwrap().clone();
+    let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+    let out = q.model.predict(&q.quantize_input(&x).unwrap()).unwrap();
+    for (i, sigma) in sigmas.iter().enumerate() {
+        let mut worst: f64 = 0.0;
+        for j in 0..d {
+            let units = (out[[j, i]].to_f64().unwrap() - yf[[j, i]] * 4096.0).abs();
+            worst = worst.max(units);
+        }
+        eprintln!("sigma {sigma:.3}: largest error {worst:.2} units");
+        // |z| <= 1.7 for this pattern
+        assert!(
+            worst <= 3.0 + 1.0 / sigma + 1.7 * sigma,
+            "sigma {sigma}: {worst} units"
+        );
+    }
 }

@@ -261,6 +261,18 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
                     Layer::Root(ops::Root {
                         kind,
                         scale: Some(big(16)),
+                        // an epsilon keeps a root's domain (a reciprocal's negative inputs
+                        // could meet zero)
+                        eps: if kind == K::Recip {
+                            0.0
+                        } else {
+                            [0.0, 0.01, 2.5][rng.gen_range(0..3)]
+                        },
+                        gain: if kind == K::Sqrt {
+                            0
+                        } else {
+                            rng.gen_range(0..5)
+                        },
                     }),
                 ],
                 img,

@@ -32,6 +32,9 @@ writes, under tests/fixtures/onnx/:
   wires_gru.onnx       a forward GRU with linear_before_reset (torch's) and a reverse one
                        without, over [1, 3, 4] transposed to [3, 1, 4]; Y's last step and
                        Y_h concatenated, Gemm
+  wires_norm.onnx      a Conv, InstanceNormalization (scale, bias), Relu, Reshape +
+                       Transpose to tokens, LayerNormalization over the last axis, a
+                       LayerNormalization over the last two (axis -2, no bias), Flatten, Gemm
   <name>.ref.json      per sample, each input flattened in ONNX's order and onnxruntime's
                        first output, flattened
 """
@@ -282,6 +285,32 @@ def gru(rng):
     save("wires_gru", nodes, [("x", [1, 3, 4])], "logits", init, rng)
 
 
+def norm(rng):
+    f = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)
+    i64 = lambda *v: np.array(v, np.int64)
+    n = helper.make_node
+    init = {
+        "w": f(4, 2, 3, 3), "b": f(4),
+        "ig": f(4) + 1, "ib": f(4),
+        "s3": i64(1, 4, 9),
+        "lg": f(4) + 1, "lb": f(4),
+        "mg": f(9, 4) + 1,
+        "wg": f(36, 3), "bg": f(3),
+    }
+    nodes = [
+        n("Conv", ["x", "w", "b"], ["c"], kernel_shape=[3, 3]),
+        n("InstanceNormalization", ["c", "ig", "ib"], ["inorm"], epsilon=1e-5),
+        n("Relu", ["inorm"], ["r"]),
+        n("Reshape", ["r", "s3"], ["r3"]),
+        n("Transpose", ["r3"], ["tok"], perm=[0, 2, 1]),
+        n("LayerNormalization", ["tok", "lg", "lb"], ["ln"], axis=-1, epsilon=1e-5),
+        n("LayerNormalization", ["ln", "mg"], ["ln2"], axis=-2, epsilon=1e-3),
+        n("Flatten", ["ln2"], ["fl"]),
+        n("Gemm", ["fl", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_norm", nodes, [("x", [1, 2, 5, 5])], "logits", init, rng)
+
+
 def main():
     rng = np.random.default_rng(25)
     shuffle(rng)
@@ -293,6 +322,7 @@ def main():
     pad(rng)
     lstm(rng)
     gru(rng)
+    norm(rng)
 
 
 if __name__ == "__main__":

@@ -327,6 +327,7 @@ pub fn targets() -> Vec<Target> {
         "wires_pad",
         "wires_lstm",
         "wires_gru",
+        "wires_norm",
         "skl_forest_binary",
         "skl_gboost_binary",
     ]

@@ -21,7 +21,10 @@ use super::*;
 /// use arkml::ndarray::array;
 /// use arkml::num_bigint::BigUint;
 /// // at scale 16: sqrt(4) = 2 (32), 1 / 0.5 = 2 (32), 1 / sqrt(0.25) = 2 (32)
-/// let op = |kind| Layer::Root(Root { kind, scale: Some(BigUint::from(16u32)) });
+/// let op = |kind| {
+///     let scale = Some(BigUint::from(16u32));
+///     Layer::Root(Root { kind, scale, eps: 0.0, gain: 0 })
+/// };
 /// let y = |kind, x: i64| {
 ///     let m = Model::chain(&[1], 8, vec![op(kind)]);
 ///     m.predict(&ints(array![x]).into_dyn()).unwrap()[0].clone()
@@ -30,12 +33,20 @@ use super::*;
 /// assert_eq!(y(Kind::Recip, 8), 32.into());
 /// assert_eq!(y(Kind::Rsqrt, 4), 32.into());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Root {
     /// Which function.
     pub kind: GRoot,
     /// The activation scale `S` it runs at; `None` in a float model.
     pub scale: Option<BigUint>,
+    /// Added to the input first (a normalisation's epsilon, at least 0); in an integer
+    /// model `max(1, round(eps S))` units when positive, so a zero variance stays in the
+    /// inverse square root's domain.
+    pub eps: f64,
+    /// The input holds its value times `2^gain` (a variance computed with more precision
+    /// than the scale holds): the reciprocal and inverse square root multiply their
+    /// constant by `2^gain`, so the output is the function of the value. 0 for Sqrt.
+    pub gain: u32,
 }
 
 impl Root {
@@ -45,11 +56,45 @@ impl Root {
             .scale
             .as_ref()
             .ok_or_else(|| Error::param("scale", "an integer model's root needs its scale"))?;
-        Ok(s.pow(match self.kind {
+        if self.kind == GRoot::Sqrt && self.gain != 0 {
+            return Err(Error::param("gain", "a square root takes none"));
+        }
+        if self.gain > 64 {
+            return Err(Error::param("gain", format!("{} (at most 64)", self.gain)));
+        }
+        let p = match self.kind {
             GRoot::Sqrt => 1,
             GRoot::Recip => 2,
             GRoot::Rsqrt => 3,
-        }))
+        };
+        Ok(s.pow(p) << self.gain)
+    }
+    /// The integer added to the input: `max(1, round(eps S))` for a positive `eps`.
+    fn offset(&self) -> Result<BigInt, Error> {
+        if !(self.eps.is_finite() && self.eps >= 0.0) {
+            return Err(Error::param(
+                "eps",
+                format!("{} (a finite number >= 0)", self.eps),
+            ));
+        }
+        if self.eps == 0.0 {
+            return Ok(BigInt::from(0));
+        }
+        let s = self
+            .scale
+            .as_ref()
+            .ok_or_else(|| Error::param("scale", "missing"))?;
+        let e = round(self.eps, s, 1).unwrap_or_default();
+        Ok(e.max(BigInt::from(1)))
+    }
+    /// The bound of the shifted input.
+    fn shifted_bound(&self, b: u32) -> Result<u32, Error> {
+        let e = self.offset()?;
+        Ok(if e == BigInt::from(0) {
+            b
+        } else {
+            b.max(arkml_gadgets::fixed::bits_for(&e)) + 1
+        })
     }
     fn tag(&self) -> &'static str {
         match self.kind {
@@ -89,7 +134,11 @@ impl IntOp for Root {
             }
         }
         Ok(Bound {
-            bound: check_bound::<Fr>("root output", self.kind.bound(x.bound, &self.constant()?))?,
+            bound: check_bound::<Fr>(
+                "root output",
+                self.kind
+                    .bound(self.shifted_bound(x.bound)?, &self.constant()?),
+            )?,
             nonneg: self.kind.nonnegative(),
             signs: false,
         })
@@ -98,17 +147,21 @@ impl IntOp for Root {
         Some(s.clone())
     }
     fn cost(&self, ins: &[&Facts], out: &Facts, _: &Cx) -> usize {
-        match (ins.first(), self.constant()) {
-            (Some(x), Ok(c)) => numel(&out.shape) * self.kind.cost(x.bound, &c),
+        match (
+            ins.first(),
+            self.constant(),
+            ins.first().map(|x| self.shifted_bound(x.bound)),
+        ) {
+            (Some(_), Ok(c), Some(Ok(b))) => numel(&out.shape) * self.kind.cost(b, &c),
             _ => 0,
         }
     }
     fn infer(&self, ins: &[&ArrayD<BigInt>]) -> Result<LayerOutput, Error> {
-        let c = self.constant()?;
+        let (c, e) = (self.constant()?, self.offset()?);
         let x = first(ins)?;
         let mut out = Vec::with_capacity(x.len());
         for v in x.iter() {
-            out.push(self.kind.native(v, &c)?);
+            out.push(self.kind.native(&(v + &e), &c)?);
         }
         Ok(LayerOutput {
             out: ArrayD::from_shape_vec(x.raw_dim(), out)
@@ -117,23 +170,29 @@ impl IntOp for Root {
         })
     }
     fn synthesize(&self, ins: &[In], _: &[ArrayD<FpVar<Fr>>]) -> Result<Out, Error> {
-        let c = self.constant()?;
-        each(ins, |v, b| root(self.kind, v, b, &c))
+        let (c, e) = (self.constant()?, self.offset()?);
+        let ef = FpVar::Constant(arkml_gadgets::fixed::to_field::<Fr>(&e));
+        let x = ins.first().ok_or_else(|| Error::param("inputs", "none"))?;
+        let b = self.shifted_bound(x.facts.bound)?;
+        each(ins, |v, _| root(self.kind, &(v + &ef), b, &c))
     }
 }
 
 impl FloatOp for Root {
     fn forward(&self, ins: &[&ArrayD<f64>]) -> Result<ArrayD<f64>, Error> {
+        let (e, g) = (self.eps, 2f64.powi(self.gain as i32));
         Ok(first(ins)?.map(|&v| match self.kind {
-            GRoot::Sqrt => v.sqrt(),
-            GRoot::Recip => 1.0 / v,
-            GRoot::Rsqrt => 1.0 / v.sqrt(),
+            GRoot::Sqrt => (v + e).sqrt(),
+            GRoot::Recip => g / (v + e),
+            GRoot::Rsqrt => (g / (v + e)).sqrt(),
         }))
     }
     fn quantize(&self, q: &mut Quantizer) -> Result<Layer<BigInt>, Error> {
         Ok(Root {
             kind: self.kind,
             scale: Some(q.scale().clone()),
+            eps: self.eps,
+            gain: self.gain,
         }
         .into())
     }
@@ -152,11 +211,27 @@ impl<N: Num> FileForm<N> for Root {
         } else {
             Some(f.positive::<N>("scale")?)
         };
-        Ok(Some(Root { kind, scale }))
+        let eps = f.num_opt::<f64>("eps")?.unwrap_or(0.0);
+        if eps < 0.0 {
+            return Err(Error::param("eps", format!("{eps} is negative")));
+        }
+        let gain = f.opt::<u32>("gain")?.unwrap_or(0);
+        Ok(Some(Root {
+            kind,
+            scale,
+            eps,
+            gain,
+        }))
     }
     fn write(&self, f: &mut Fields) -> &'static str {
         if let Some(s) = &self.scale {
             f.put("scale", s.to_string());
+        }
+        if self.eps != 0.0 {
+            f.put("eps", self.eps.text());
+        }
+        if self.gain != 0 {
+            f.put("gain", self.gain);
         }
         self.tag()
     }

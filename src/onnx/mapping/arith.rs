@@ -29,6 +29,8 @@ impl Builder<'_> {
                     let r = Layer::Root(ops::Root {
                         kind: arkml_gadgets::activation::Root::Recip,
                         scale: None,
+                        eps: 0.0,
+                        gain: 0,
                     });
                     self.emit(r, vec![b], &format!("{}.reciprocal", node_name(n)))
                 } else {

@@ -18,7 +18,12 @@ impl Builder<'_> {
             arkml_gadgets::activation::Root::Recip
         };
         let y = self.emit(
-            Layer::Root(ops::Root { kind, scale: None }),
+            Layer::Root(ops::Root {
+                kind,
+                scale: None,
+                eps: 0.0,
+                gain: 0,
+            }),
             vec![v],
             &node_name(n),
         );

@@ -10,6 +10,7 @@ mod arith;
 mod basic;
 mod constant;
 mod linear;
+mod norm;
 mod pool;
 mod recurrent;
 mod shape;
@@ -33,6 +34,16 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
     ("Gemm", "", |b, n| b.gemm(n)),
     ("MatMul", "by a constant", |b, n| b.gemm(n)),
     ("BatchNormalization", "", |b, n| b.batch_norm(n)),
+    (
+        "LayerNormalization",
+        "any axis; checked inverse square root",
+        |b, n| b.normalization(n),
+    ),
+    (
+        "InstanceNormalization",
+        "checked inverse square root",
+        |b, n| b.normalization(n),
+    ),
     ("Add", "by a constant, or of two activations", |b, n| {
         b.binary(n)
     }),
