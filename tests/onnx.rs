@@ -1913,14 +1913,14 @@ fn shape_and_scale_computations_on_constants_are_evaluated() {
     // on an activation such an op is refused naming it
     let m = model_bytes(
         13,
-        vec![node("Sqrt", "sq", &["x"], &["y"])],
+        vec![node("Log", "lg", &["x"], &["y"])],
         vec![],
         value("x", &[Ok(1), Ok(6)]),
         value("y", &[Ok(1), Ok(6)]),
     );
     let e = import(&m, &ImportOptions::default()).unwrap_err();
     assert!(
-        matches!(&e, OnnxError::Unsupported { op, why, .. } if op == "Sqrt" && why.contains("only on constants")),
+        matches!(&e, OnnxError::Unsupported { op, why, .. } if op == "Log" && why.contains("only on constants")),
         "{e}"
     );
 }
@@ -2230,5 +2230,96 @@ fn layer_normalization_error_per_row_spread() {
             worst <= 3.0 + 1.0 / sigma + 1.7 * sigma,
             "sigma {sigma}: {worst} units"
         );
+    }
+}
+
+/// A Softmax inside the model (here followed by a Mul, so not dropped): over the last axis
+/// of `[1, 3, 8]` (opset 13) and over the flattened trailing axes (opset 11's rule). The
+/// integer probabilities are within the documented error of the float ones: at most
+/// `2 + k p` units for a row of `k` elements (the exponential kernel's error in each term
+/// of the sum, through the reciprocal), `p` the probability; the circuit is satisfied.
+#[test]
+fn softmax_inside_the_model_over_any_axis() {
+    for (opset, axis, rows) in [(13, -1i64, 3usize), (11, 1, 1), (13, 1, 8)] {
+        let mut sm = node("Softmax", "sm", &["x"], &["p"]);
+        sm.attribute = vec![int_attr("axis", axis)];
+        let m = model_bytes(
+            opset,
+            vec![sm, node("Mul", "one", &["p", "c"], &["y"])],
+            vec![weights("c", &[1], &[1.0])],
+            value("x", &[Ok(1), Ok(3), Ok(8)]),
+            value("y", &[Ok(1), Ok(3), Ok(8)]),
+        );
+        let o = ImportOptions {
+            input_max: 4.0,
+            ..Default::default()
+        };
+        let fm = import(&m, &o).unwrap().model;
+        assert!(
+            fm.layers.iter().any(|l| l.kind() == "Reciprocal"),
+            "opset {opset}"
+        );
+        // in ONNX's order, [3, 8]
+        let xo = ArrayD::from_shape_fn(IxDyn(&[3, 8]), |ix| {
+            (((ix[0] * 8 + ix[1]) * 7 % 23) as f64 / 23.0 * 8.0 - 4.0)
+                * if ix[0] == 1 { 0.1 } else { 1.0 }
+        });
+        // the exact softmax over the rows of the axis
+        let mut want = xo.clone();
+        let k = 24 / rows;
+        let flat: Vec<f64> = if axis == 1 && opset == 13 {
+            // over axis 1 (length 3) of [3, 8]: columns
+            let mut w = vec![0.0; 24];
+            for j in 0..8 {
+                let col: Vec<f64> = (0..3).map(|i| xo[[i, j]]).collect();
+                let mx = col.iter().cloned().fold(f64::MIN, f64::max);
+                let s: f64 = col.iter().map(|v| (v - mx).exp()).sum();
+                for i in 0..3 {
+                    w[i * 8 + j] = (col[i] - mx).exp() / s;
+                }
+            }
+            w
+        } else {
+            let v: Vec<f64> = xo.iter().copied().collect();
+            v.chunks(k)
+                .flat_map(|r| {
+                    let mx = r.iter().cloned().fold(f64::MIN, f64::max);
+                    let s: f64 = r.iter().map(|v| (v - mx).exp()).sum();
+                    r.iter()
+                        .map(move |v| (v - mx).exp() / s)
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        want.iter_mut().zip(&flat).for_each(|(w, f)| *w = *f);
+        let x = arkml::file::fit_input(xo.clone(), &fm.input_shape, true).unwrap();
+        let wa = arkml::file::fit_input(want.clone(), &fm.input_shape, true).unwrap();
+        let yf = fm.forward(&x).unwrap().last().unwrap().clone();
+        for (g, w) in yf.iter().zip(wa.iter()) {
+            assert!(
+                (g - w).abs() < 1e-9,
+                "opset {opset} axis {axis}: {g} vs {w}"
+            );
+        }
+        let q = quantize(&fm, Scale::Pow2(12)).unwrap();
+        let xi = q.quantize_input(&x).unwrap();
+        let out = q.model.predict(&xi).unwrap();
+        let kk = if axis == 1 && opset == 13 {
+            3.0
+        } else {
+            k as f64
+        };
+        let mut worst: f64 = 0.0;
+        for (g, w) in out.iter().zip(wa.iter()) {
+            let units = (g.to_f64().unwrap() - w * 4096.0).abs();
+            assert!(
+                units <= 2.0 + kk * w,
+                "opset {opset} axis {axis}: {units} units at p {w}"
+            );
+            worst = worst.max(units);
+        }
+        eprintln!("softmax opset {opset} axis {axis}: largest error {worst:.2} units");
+        let c = arkml::model::ModelCircuit::new(std::sync::Arc::new(q.model.clone()), xi).unwrap();
+        arkml::groth16::check(c).unwrap();
     }
 }

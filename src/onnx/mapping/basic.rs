@@ -52,10 +52,12 @@ impl Builder<'_> {
                         node_name(n)
                     ));
             self.alias(n)
+        } else if op == "Softmax" {
+            self.softmax_inside(n)
         } else {
             Err(self.unsupported(
                 n,
-                "a softmax inside the model (only on an output, where it is dropped)",
+                "a log-softmax inside the model (only on an output, where it is dropped)",
             ))
         }
     }

@@ -87,7 +87,11 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
         "unrolled; batch 1, default activations, zero initial state",
         |b, n| b.recurrent(n),
     ),
-    ("Softmax", "on the way to an output", |b, n| b.softmax(n)),
+    (
+        "Softmax",
+        "any axis; dropped on the way to an output",
+        |b, n| b.softmax(n),
+    ),
     ("LogSoftmax", "on the way to an output", |b, n| b.softmax(n)),
     ("MaxPool", "1D, 2D; ceil_mode", |b, n| b.pool(n)),
     (

@@ -12,6 +12,9 @@ use arkml_gadgets::activation::Root as Kind;
 
 use super::*;
 
+/// The reciprocal of a softmax's sum keeps this many more bits than the scale.
+const SOFTMAX_GAIN_BITS: u32 = 8;
+
 /// The centred values are multiplied by `2^PRESCALE_BITS` (exactly) before squaring.
 const PRESCALE_BITS: u32 = 8;
 const PRESCALE: f64 = (1u32 << PRESCALE_BITS) as f64;
@@ -69,16 +72,11 @@ impl Builder<'_> {
         if k == 0 || p == 0 {
             return Err(self.graph_err(n, format!("an empty normalisation of {full:?}")));
         }
-        // rows: full shape order is already [kept, normalised] (the normalised axes trail)
-        let moved: Vec<usize> = positions(&lay).iter().copied().collect();
         let name = node_name(n);
+        let reduced: Vec<bool> = (0..rank).map(|i| i >= first).collect();
+        let (rows, _, _, moved) = self.rows(n, v, &lay, &reduced, &name)?;
         let select =
             |shape: Vec<usize>, index: Vec<usize>| Layer::Select(ops::Select { shape, index });
-        let rows = self.emit(
-            select(vec![p, k], moved.clone()),
-            vec![v],
-            &format!("{name}.rows"),
-        );
         let mean_of = |b: &mut Self, x: usize, what: &str| {
             let l = Layer::Conv1d(ops::Conv1d {
                 w: Array3::from_elem((1, k, 1), 1.0 / k as f64),
@@ -151,13 +149,177 @@ impl Builder<'_> {
             });
             self.emit(l, vec![flat], &format!("{name}.affine"))
         };
-        // back: storage position s holds row slot j where moved[j] = s
-        let mut back = vec![0; p * k];
+        self.back(n, y, lay, &moved, &name);
+        Ok(())
+    }
+
+    /// A Softmax inside the model, over its axis (opset 13: one axis; before: the axes from
+    /// `axis` on): per row `e = exp(x - max)` (the row maximum by a max pooling; `e^d - 1`
+    /// for `d <= 0` is the Elu kernel's, plus one exactly), the sum (at least one: the
+    /// maximum's own term), its checked reciprocal at `2^8` more precision, the products,
+    /// and the `2^-8` back (exact). A Softmax on the way to an output is dropped instead.
+    pub(super) fn softmax_inside(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
+        let (v, lay) = self.dynamic(n, 0)?;
+        let full = lay.full_shape();
+        let rank = full.len() as i64;
+        let axis = attr_int(n, "axis", if self.opset >= 13 { -1 } else { 1 });
+        let a = if axis < 0 { axis + rank } else { axis };
+        if a < 0 || a >= rank {
+            return Err(self.graph_err(n, format!("axis {axis} for rank {rank}")));
+        }
+        let a = a as usize;
+        let reduced: Vec<bool> = (0..full.len())
+            .map(|i| if self.opset >= 13 { i == a } else { i >= a })
+            .collect();
+        let name = node_name(n);
+        let (rows, p, k, moved) = self.rows(n, v, &lay, &reduced, &name)?;
+        let select =
+            |shape: Vec<usize>, index: Vec<usize>| Layer::Select(ops::Select { shape, index });
+        let map = self.emit(
+            Layer::Reshape(ops::Reshape(vec![p, k, 1])),
+            vec![rows],
+            &format!("{name}.map"),
+        );
+        let cfg = Pool2dConfig::new((1, k));
+        let mx = self.emit(
+            Layer::MaxPool2d(ops::MaxPool2d(cfg)),
+            vec![map],
+            &format!("{name}.max"),
+        );
+        let mx = self.emit(
+            Layer::Reshape(ops::Reshape(vec![p])),
+            vec![mx],
+            &format!("{name}.max_flat"),
+        );
+        let spread_rows: Vec<usize> = (0..p * k).map(|i| i / k).collect();
+        let mb = self.emit(
+            select(vec![p, k], spread_rows.clone()),
+            vec![mx],
+            &format!("{name}.max_rows"),
+        );
+        let d = self.emit(
+            Layer::Sub(ops::Sub),
+            vec![rows, mb],
+            &format!("{name}.shifted"),
+        );
+        let em1 = self.emit(
+            Layer::Logistic(ops::Logistic {
+                func: ops::Smooth::Elu,
+                table: None,
+            }),
+            vec![d],
+            &format!("{name}.exp_minus_one"),
+        );
+        let affine = |a: f64, b: f64, count: usize| {
+            Layer::BatchNorm(ops::BatchNorm {
+                a: Array1::from(vec![a; count]),
+                b: Array1::from(vec![b; count]),
+            })
+        };
+        let e = self.emit(affine(1.0, 1.0, k), vec![em1], &format!("{name}.exp"));
+        let sum = self.emit(
+            Layer::Conv1d(ops::Conv1d {
+                w: Array3::from_elem((1, k, 1), 1.0),
+                b: Array1::from(vec![0.0]),
+                stride: 1,
+                padding: Padding::Valid,
+                dilation: 1,
+            }),
+            vec![e],
+            &format!("{name}.sum"),
+        );
+        let r = self.emit(
+            Layer::Root(ops::Root {
+                kind: Kind::Recip,
+                scale: None,
+                eps: 0.0,
+                gain: SOFTMAX_GAIN_BITS,
+            }),
+            vec![sum],
+            &format!("{name}.reciprocal"),
+        );
+        let rb = self.emit(
+            select(vec![p, k], spread_rows),
+            vec![r],
+            &format!("{name}.reciprocal_rows"),
+        );
+        let y = self.emit(
+            Layer::Product(ops::Product),
+            vec![e, rb],
+            &format!("{name}.scaled"),
+        );
+        let down = (-(SOFTMAX_GAIN_BITS as f64)).exp2();
+        let y = self.emit(
+            affine(down, 0.0, k),
+            vec![y],
+            &format!("{name}.probabilities"),
+        );
+        let y = self.emit(
+            Layer::Reshape(ops::Reshape(vec![p * k])),
+            vec![y],
+            &format!("{name}.flat"),
+        );
+        self.back(n, y, lay, &moved, &name);
+        Ok(())
+    }
+
+    /// The elements of `v` moved (free) to rows `[kept, reduced]` in ONNX's order: the rows'
+    /// value, their count and length, and per row slot its storage position.
+    fn rows(
+        &mut self,
+        n: &NodeProto,
+        v: usize,
+        lay: &Lay,
+        reduced: &[bool],
+        name: &str,
+    ) -> Result<(usize, usize, usize, Vec<usize>), OnnxError> {
+        let full = lay.full_shape();
+        let perm: Vec<usize> = (0..full.len())
+            .filter(|&a| !reduced[a])
+            .chain((0..full.len()).filter(|&a| reduced[a]))
+            .collect();
+        let k: usize = (0..full.len())
+            .filter(|&a| reduced[a])
+            .map(|a| full[a])
+            .product();
+        let p: usize = (0..full.len())
+            .filter(|&a| !reduced[a])
+            .map(|a| full[a])
+            .product();
+        if k == 0 || p == 0 {
+            return Err(self.graph_err(n, format!("empty rows of {full:?}")));
+        }
+        let moved: Vec<usize> = positions(lay)
+            .permuted_axes(IxDyn(&perm))
+            .iter()
+            .copied()
+            .collect();
+        let rows = self.emit(
+            Layer::Select(ops::Select {
+                shape: vec![p, k],
+                index: moved.clone(),
+            }),
+            vec![v],
+            &format!("{name}.rows"),
+        );
+        Ok((rows, p, k, moved))
+    }
+
+    /// The flat rows `y` back to `lay`'s storage order (free), bound to `n`'s output.
+    fn back(&mut self, n: &NodeProto, y: usize, lay: Lay, moved: &[usize], name: &str) {
+        // storage position s holds row slot j where moved[j] = s
+        let mut back = vec![0; moved.len()];
         for (j, &s) in moved.iter().enumerate() {
             back[s] = j;
         }
-        let out = self.emit(select(arkml_shape(&lay), back), vec![y], &name);
+        let out = self.emit(
+            Layer::Select(ops::Select {
+                shape: arkml_shape(&lay),
+                index: back,
+            }),
+            vec![y],
+            name,
+        );
         self.set(n, out, lay);
-        Ok(())
     }
 }
