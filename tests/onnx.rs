@@ -1792,6 +1792,25 @@ fn instance_and_layer_normalization_against_onnxruntime() {
 }
 
 #[test]
+fn a_self_attention_block_against_onnxruntime() {
+    // q k^T and att v as MatMuls of two activations (one constraint per multiply-
+    // accumulate), an additive causal mask, a Softmax inside the model, LayerNormalization
+    check_wires("wires_attention", &[8, 4], Some(&[4, 8]));
+    let m = load("wires_attention", &ImportOptions::default()).model;
+    let q = quantize(&m, Scale::Pow2(14)).unwrap();
+    let matmuls: Vec<usize> = q
+        .model
+        .analyse()
+        .unwrap()
+        .iter()
+        .filter(|l| l.kind == "MatMul")
+        .map(|l| l.constraints)
+        .collect();
+    // two heads of [4, 4] x [4, 4], twice: 2 * 4 * 4 * 4 each
+    assert_eq!(matmuls, vec![128, 128]);
+}
+
+#[test]
 fn reductions_over_any_axes_with_and_without_keepdims() {
     check_wires("wires_reduce", &[4, 5, 3], Some(&[3, 4, 5]));
 }

@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// How many op kinds [`op`] draws from.
-const KINDS: usize = 35;
+const KINDS: usize = 36;
 
 fn rnd<D: ndarray::Dimension, Sh: ndarray::ShapeBuilder<Dim = D>>(
     rng: &mut StdRng,
@@ -279,6 +279,17 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
                 1,
             )
         }
+        // a matrix product of the input with itself read as [1, h, w c] and [1, w c, h]
+        35 => (
+            vec![Layer::MatMul(ops::MatMul {
+                batch: 1,
+                m: h,
+                k: w * c,
+                n: h,
+            })],
+            img,
+            2,
+        ),
         // ops after a ReLU see non-negative values (max pooling and ArgMax compare cheaper)
         _ => (
             vec![

@@ -35,6 +35,11 @@ writes, under tests/fixtures/onnx/:
   wires_norm.onnx      a Conv, InstanceNormalization (scale, bias), Relu, Reshape +
                        Transpose to tokens, LayerNormalization over the last axis, a
                        LayerNormalization over the last two (axis -2, no bias), Flatten, Gemm
+  wires_attention.onnx one self-attention block as exporters write it: token-wise MatMuls
+                       for q, k, v, Reshape + Transpose to two heads, MatMul of q and k^T
+                       (two activations), a scale, an additive causal mask, Softmax inside
+                       the model, MatMul with v, Transpose + Reshape back, a residual Add,
+                       LayerNormalization, Flatten, Gemm
   <name>.ref.json      per sample, each input flattened in ONNX's order and onnxruntime's
                        first output, flattened
 """
@@ -311,6 +316,45 @@ def norm(rng):
     save("wires_norm", nodes, [("x", [1, 2, 5, 5])], "logits", init, rng)
 
 
+def attention(rng):
+    f = lambda *s: rng.normal(0, 0.4, s).astype(np.float32)
+    i64 = lambda *v: np.array(v, np.int64)
+    n = helper.make_node
+    t, d, h = 4, 8, 2
+    mask = np.triu(np.full((t, t), -30.0, np.float32), 1)[None, None]
+    init = {
+        "wq": f(d, d), "wk": f(d, d), "wv": f(d, d), "wo": f(d, d),
+        "heads": i64(1, t, h, d // h), "back": i64(1, t, d),
+        "scale": np.array(1 / np.sqrt(d // h), np.float32), "mask": mask,
+        "lg": f(d) + 1, "lb": f(d),
+        "wg": f(t * d, 3), "bg": f(3),
+    }
+    nodes = [
+        n("MatMul", ["x", "wq"], ["q0"]),
+        n("MatMul", ["x", "wk"], ["k0"]),
+        n("MatMul", ["x", "wv"], ["v0"]),
+        n("Reshape", ["q0", "heads"], ["q1"]),
+        n("Reshape", ["k0", "heads"], ["k1"]),
+        n("Reshape", ["v0", "heads"], ["v1"]),
+        n("Transpose", ["q1"], ["q"], perm=[0, 2, 1, 3]),
+        n("Transpose", ["k1"], ["kt"], perm=[0, 2, 3, 1]),
+        n("Transpose", ["v1"], ["v"], perm=[0, 2, 1, 3]),
+        n("MatMul", ["q", "kt"], ["s0"]),
+        n("Mul", ["s0", "scale"], ["s1"]),
+        n("Add", ["s1", "mask"], ["s2"]),
+        n("Softmax", ["s2"], ["att"], axis=-1),
+        n("MatMul", ["att", "v"], ["o0"]),
+        n("Transpose", ["o0"], ["o1"], perm=[0, 2, 1, 3]),
+        n("Reshape", ["o1", "back"], ["o2"]),
+        n("MatMul", ["o2", "wo"], ["o3"]),
+        n("Add", ["o3", "x"], ["res"]),
+        n("LayerNormalization", ["res", "lg", "lb"], ["ln"], axis=-1),
+        n("Flatten", ["ln"], ["fl"]),
+        n("Gemm", ["fl", "wg", "bg"], ["logits"]),
+    ]
+    save("wires_attention", nodes, [("x", [1, t, d])], "logits", init, rng)
+
+
 def main():
     rng = np.random.default_rng(25)
     shuffle(rng)
@@ -323,6 +367,7 @@ def main():
     lstm(rng)
     gru(rng)
     norm(rng)
+    attention(rng)
 
 
 if __name__ == "__main__":

@@ -328,6 +328,7 @@ pub fn targets() -> Vec<Target> {
         "wires_lstm",
         "wires_gru",
         "wires_norm",
+        "wires_attention",
         "skl_forest_binary",
         "skl_gboost_binary",
     ]

@@ -96,6 +96,7 @@ mod global_avg_pool;
 mod global_max_pool;
 mod leaky_relu;
 mod logistic;
+mod matmul;
 mod max_pool;
 mod mul;
 mod pointwise;
@@ -130,6 +131,7 @@ pub use global_avg_pool::GlobalAvgPool2d;
 pub use global_max_pool::GlobalMaxPool2d;
 pub use leaky_relu::LeakyRelu;
 pub use logistic::{Logistic, Smooth};
+pub use matmul::MatMul;
 pub use max_pool::MaxPool2d;
 pub use mul::Mul;
 pub use pointwise::PointwiseConv2d;
@@ -896,4 +898,6 @@ registry! {
     TreeEnsemble(TreeEnsemble<N>),
     /// Square root, reciprocal or inverse square root, each the floor of the true value.
     Root(Root),
+    /// A batched matrix product of two activations, at the square of their scale.
+    MatMul(MatMul),
 }

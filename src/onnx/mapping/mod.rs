@@ -7,6 +7,7 @@ use super::*;
 
 mod activation;
 mod arith;
+mod attention;
 mod basic;
 mod constant;
 mod linear;
@@ -32,7 +33,11 @@ pub(super) const OPS: &[(&str, &str, Map)] = &[
         b.conv_transpose(n)
     }),
     ("Gemm", "", |b, n| b.gemm(n)),
-    ("MatMul", "by a constant", |b, n| b.gemm(n)),
+    (
+        "MatMul",
+        "by a constant, or of two activations (batched)",
+        |b, n| b.matmul(n),
+    ),
     ("BatchNormalization", "", |b, n| b.batch_norm(n)),
     (
         "LayerNormalization",
