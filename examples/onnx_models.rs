@@ -1,5 +1,6 @@
 //! The framework models in `tests/fixtures/onnx/` (scikit-learn MLP, PyTorch LeNet and ResNet,
-//! Keras CNN through tf2onnx), each imported, calibrated on the first 120 held-out digits
+//! Keras CNN through tf2onnx, scikit-learn's logistic regression, random forest and gradient
+//! boosting through skl2onnx), each imported, calibrated on the first 120 held-out digits
 //! with a margin of 4 bits (the cheapest scale agreeing on all 120, times 16), checked
 //! against the framework's own argmax (onnxruntime's outputs stored beside each
 //! file) on the other 240, and proven once.
@@ -27,6 +28,18 @@ const MODELS: &[(&str, &str)] = &[
     ("lenet", "PyTorch LeNet-5-class CNN"),
     ("resnet", "PyTorch ResNet, 2 residual blocks + BatchNorm"),
     ("keras_cnn", "Keras CNN (tf2onnx)"),
+    (
+        "skl_logreg",
+        "scikit-learn StandardScaler + LogisticRegression (skl2onnx)",
+    ),
+    (
+        "skl_forest",
+        "scikit-learn RandomForest, 6 trees of depth 5",
+    ),
+    (
+        "skl_gboost",
+        "scikit-learn StandardScaler + GradientBoosting, 4 rounds x 10 classes",
+    ),
 ];
 const CALIBRATION: usize = 120;
 /// Bits added to the calibrated scale: 120 samples do not show every near-tie of logits.

@@ -30,6 +30,11 @@ class Tiny(nn.Module):
 class Lstm(nn.Module):
     def __init__(s, cell): super().__init__(); s.r=cell(6,8,batch_first=True); s.fc=nn.Linear(8,3)
     def forward(s,x): y,_=s.r(x); return s.fc(y[:,-1])
+def vit():
+    # torchvision zero-initialises the head: random weights there, so the outputs say something
+    m = tv.VisionTransformer(image_size=32, patch_size=4, num_layers=2, num_heads=2, hidden_dim=64, mlp_dim=128, num_classes=10)
+    nn.init.normal_(m.heads.head.weight, std=0.2)
+    return m
 models = {
  "resnet18": (lambda: tv.resnet18(num_classes=10), (1,3,32,32)),
  "mobilenet_v2": (lambda: tv.mobilenet_v2(num_classes=10), (1,3,32,32)),
@@ -43,6 +48,7 @@ models = {
  "mnasnet0_5": (lambda: tv.mnasnet0_5(num_classes=10), (1,3,32,32)),
  "audio1d": (Audio, (1,1,64)),
  "transformer": (Tiny, (1,5,16)),
+ "vit": (lambda: vit(), (1,3,32,32)),
  "lstm": (lambda: Lstm(nn.LSTM), (1,5,6)),
  "gru": (lambda: Lstm(nn.GRU), (1,5,6)),
 }
