@@ -1789,6 +1789,19 @@ fn instance_and_layer_normalization_against_onnxruntime() {
     let m = load("wires_norm", &ImportOptions::default()).model;
     let roots = m.layers.iter().filter(|l| l.kind() == "Rsqrt").count();
     assert_eq!(roots, 3);
+    // each normalised value is proven within (sqrt(n) + 1) 2^14 with a bit of room, so the
+    // layers after it see that bound, not the product of the worst cases
+    let q = quantize(&m, Scale::Pow2(14)).unwrap();
+    let bounds: Vec<u32> = q
+        .model
+        .analyse()
+        .unwrap()
+        .iter()
+        .filter(|l| l.kind == "Within")
+        .map(|l| l.bound)
+        .collect();
+    // InstanceNorm over 9 cells, LayerNorm over 4, LayerNorm over 36
+    assert_eq!(bounds, vec![18, 17, 18]);
 }
 
 #[test]

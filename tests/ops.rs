@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// How many op kinds [`op`] draws from.
-const KINDS: usize = 36;
+const KINDS: usize = 37;
 
 fn rnd<D: ndarray::Dimension, Sh: ndarray::ShapeBuilder<Dim = D>>(
     rng: &mut StdRng,
@@ -290,6 +290,11 @@ fn op(k: usize, rng: &mut StdRng) -> (Vec<Layer>, Vec<usize>, usize) {
             img,
             2,
         ),
+        // a range check narrower or wider than the input's bound (9 bits)
+        36 => one(Layer::Within(ops::Within {
+            max_abs: 0.0,
+            bits: Some(rng.gen_range(6..12)),
+        })),
         // ops after a ReLU see non-negative values (max pooling and ArgMax compare cheaper)
         _ => (
             vec![
@@ -380,7 +385,7 @@ proptest! {
             return Ok(());
         }
         let x = rnd(&mut rng, IxDyn(&shape), 511);
-        if let Layer::RescaleWithin(_) = &m.layers[0] {
+        if let Layer::RescaleWithin(_) | Layer::Within(_) = &m.layers[0] {
             prop_assume!(m.infer(&x).is_ok());
         }
         check(&m, &x)?;

@@ -114,6 +114,7 @@ mod sub;
 mod sum_pool;
 mod tree;
 mod upsample;
+mod within;
 
 pub use add::Add;
 pub use argmax::ArgMax;
@@ -149,6 +150,7 @@ pub use sub::Sub;
 pub use sum_pool::SumPool2d;
 pub use tree::TreeEnsemble;
 pub use upsample::UpSample2d;
+pub use within::Within;
 
 /// Which parameter of a linear layer a tensor is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -900,4 +902,6 @@ registry! {
     Root(Root),
     /// A batched matrix product of two activations, at the square of their scale.
     MatMul(MatMul),
+    /// A range check narrowing a bound the interval analysis cannot see.
+    Within(Within),
 }

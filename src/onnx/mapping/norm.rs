@@ -132,6 +132,16 @@ impl Builder<'_> {
             vec![d, rb],
             &format!("{name}.normalised"),
         );
+        // |z| <= sqrt(k - 1) for every row: proven (a range check with room for the
+        // rounding), so the layers after see that bound, not the product of worst cases
+        let z = self.emit(
+            Layer::Within(ops::Within {
+                max_abs: (k as f64).sqrt() + 1.0,
+                bits: None,
+            }),
+            vec![z],
+            &format!("{name}.bounded"),
+        );
         let flat = self.emit(
             Layer::Reshape(ops::Reshape(vec![p * k])),
             vec![z],
