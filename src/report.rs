@@ -10,6 +10,7 @@ use arkml_gadgets::activation::{
     cubic, cubic_cost, leaky_relu, leaky_relu_cost, poly, poly_cost, relu, relu_cost, relu_tensor,
     rescale_relu, rescale_relu_cost, ZIGMOID,
 };
+use arkml_gadgets::activation::{root, Root};
 use arkml_gadgets::argmax::{argmax, argmax_cost};
 use arkml_gadgets::compare::{compare_cost, diff_bound, is_lt};
 use arkml_gadgets::layers::{
@@ -24,6 +25,7 @@ use arkml_gadgets::range::{
 };
 use arkml_gadgets::rescale::{rescale, rescale_cost, rescale_within, rescale_within_cost};
 use arkml_gadgets::tensor::{alloc_tensor, Visibility};
+use arkml_gadgets::tree::{forest as forest_gadget, forest_cost, Branch, Forest};
 use ndarray::{ArrayD, Dimension, IxDyn};
 use num_bigint::{BigInt, BigUint};
 
@@ -44,6 +46,31 @@ pub struct Row {
     pub cost_fn: &'static str,
     /// What that function predicts (a test checks it equals `constraints`).
     pub predicted: usize,
+}
+
+/// Four trees over four features: stumps on three, and one of depth 2.
+fn sample_forest() -> Forest<BigInt> {
+    let b = |feature: usize, t: i64, yes: usize, no: usize| Branch {
+        feature,
+        threshold: BigInt::from(t),
+        strict: false,
+        yes,
+        no,
+    };
+    // branches 0..6, leaves 6..13
+    Forest {
+        branches: vec![
+            b(0, 0, 1, 2),
+            b(1, 3, 6, 7),
+            b(2, -1, 8, 9),
+            b(1, 5, 10, 11),
+            b(2, 1, 12, 13),
+            b(3, 0, 14, 15),
+        ],
+        leaves: ndarray::Array2::from_shape_fn((10, 1), |(i, _)| BigInt::from(i as i64)),
+        roots: vec![0, 3, 4, 5],
+        base: ndarray::Array1::from_vec(vec![BigInt::from(0)]),
+    }
 }
 
 fn count(f: impl FnOnce(ConstraintSystemRef<Fr>)) -> usize {
@@ -401,6 +428,59 @@ pub fn gadget_rows() -> Vec<Row> {
             "sigmoid_cost",
             arkml_gadgets::activation::sigmoid_cost(19, &table),
         ),
+    );
+    // the checked roots at S = 2^12 (c = S, S^2, S^3) on an input with bound 20
+    let s12 = BigUint::from(1u32 << 12);
+    for (kind, what, formula, c, v) in [
+        (
+            Root::Sqrt,
+            "checked square root",
+            "(h + 1) + 1 + 2 (h + 2), h = ceil((w + B) / 2)",
+            s12.clone(),
+            7,
+        ),
+        (
+            Root::Recip,
+            "checked reciprocal",
+            "(B + 2) + 1 + (w + 1) + 1 + 2 (B + 1) + 1",
+            s12.pow(2),
+            -7,
+        ),
+        (
+            Root::Rsqrt,
+            "checked inverse square root",
+            "(h + 1) + 3 + (w + 1) + (max(w, B) + 3), h = ceil(w / 2)",
+            s12.pow(3),
+            7,
+        ),
+    ] {
+        let got = count(|cs| drop(root(kind, &witness(&cs, v), 20, &c).unwrap()));
+        push(
+            what,
+            format!(
+                "B = 20, S = 2^12, w = bits of S^{} (under one unit)",
+                c.bits() / 12
+            ),
+            formula,
+            got,
+            None,
+            ("Root::cost", kind.cost(20, &c)),
+        );
+    }
+    // a stump per tree: 4 trees on 4 features, each one comparison at the root (free
+    // children); two more levels on the first: 2 more comparisons and 2 products
+    let forest = sample_forest();
+    let got = count(|cs| {
+        let xs: Vec<FpVar<Fr>> = (0..4).map(|i| witness(&cs, i - 2)).collect();
+        drop(forest_gadget(&forest, &xs, 16).unwrap())
+    });
+    push(
+        "tree ensemble",
+        "B = 16: 4 trees, 6 distinct tests, 2 branches below a root".into(),
+        "(B + 3) per distinct test + 1 per branch below a root",
+        got,
+        None,
+        ("forest_cost", forest_cost(&forest, 16)),
     );
     let c = count(|cs| drop(cubic(&ZIGMOID, &witness(&cs, -1), 19, &n).unwrap()));
     push(
