@@ -22,15 +22,48 @@ pub(super) const ML_OPS: &str =
      TreeEnsembleRegressor (SUM or AVERAGE; BRANCH_LEQ, LT, GTE, GT), Normalizer and ZipMap \
      (on the way to an output)";
 
+/// An unsupported form of an `ai.onnx.ml` node, naming the domain's supported list.
+pub(super) fn unsupported_ml(n: &NodeProto, why: String) -> OnnxError {
+    OnnxError::Unsupported {
+        op: format!("ai.onnx.ml {}", n.op_type),
+        node: node_name(n),
+        why,
+        supported: ML_OPS,
+    }
+}
+
 impl Builder<'_> {
+    /// A classifier's `post_transform` on its `scores` output: NONE, or a monotone one
+    /// dropped on the way to an output (the argmax is the same); otherwise refused.
+    pub(super) fn post_transform(
+        &mut self,
+        n: &NodeProto,
+        post: &str,
+        scores: &str,
+        classifier: bool,
+    ) -> Result<(), OnnxError> {
+        match post {
+            "NONE" => Ok(()),
+            "SOFTMAX" | "LOGISTIC" | "SOFTMAX_ZERO" | "PROBIT"
+                if classifier && self.only_to_output(scores, 0) =>
+            {
+                self.notes.push(format!(
+                    "{} post_transform {post} dropped: the model outputs the scores (the \
+                     argmax is the same)",
+                    node_name(n)
+                ));
+                Ok(())
+            }
+            other => Err(unsupported_ml(
+                n,
+                format!("post_transform {other} (NONE, or a monotone one on the way to an output)"),
+            )),
+        }
+    }
+
     /// One `ai.onnx.ml` node.
     pub(super) fn ml_node(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
-        let unsupported = |why: String| OnnxError::Unsupported {
-            op: format!("ai.onnx.ml {}", n.op_type),
-            node: node_name(n),
-            why,
-            supported: ML_OPS,
-        };
+        let unsupported = |why: String| unsupported_ml(n, why);
         match n.op_type.as_str() {
             "Scaler" => {
                 let (_, lay) = self.dynamic(n, 0)?;
@@ -92,24 +125,7 @@ impl Builder<'_> {
                     .get(usize::from(classifier))
                     .cloned()
                     .unwrap_or_default();
-                match post.as_str() {
-                    "NONE" => {}
-                    "SOFTMAX" | "LOGISTIC" | "SOFTMAX_ZERO" | "PROBIT"
-                        if classifier && self.only_to_output(&scores, 0) =>
-                    {
-                        self.notes.push(format!(
-                            "{} post_transform {post} dropped: the model outputs the scores (the \
-                             argmax is the same)",
-                            node_name(n)
-                        ));
-                    }
-                    other => {
-                        return Err(unsupported(format!(
-                            "post_transform {other} (NONE, or a monotone one on the way to an \
-                             output)"
-                        )))
-                    }
-                }
+                self.post_transform(n, &post, &scores, classifier)?;
                 if classifier && k == 1 {
                     return Err(unsupported(
                         "one score for two classes (skl2onnx writes one per class)".into(),

@@ -44,12 +44,7 @@ impl Builder<'_> {
     pub(super) fn tree_ensemble(&mut self, n: &NodeProto) -> Result<(), OnnxError> {
         let classifier = n.op_type == "TreeEnsembleClassifier";
         let (v, lay) = self.dynamic(n, 0)?;
-        let unsupported = |why: String| OnnxError::Unsupported {
-            op: format!("ai.onnx.ml {}", n.op_type),
-            node: node_name(n),
-            why,
-            supported: super::ml::ML_OPS,
-        };
+        let unsupported = |why: String| super::ml::unsupported_ml(n, why);
         let Lay::Vec(features) = lay else {
             return Err(unsupported(format!(
                 "an input of shape {:?} (a [N, features] batch)",
@@ -151,12 +146,7 @@ impl Builder<'_> {
             node: node_name(n),
             why,
         };
-        let unsupported = |why: String| OnnxError::Unsupported {
-            op: format!("ai.onnx.ml {}", n.op_type),
-            node: node_name(n),
-            why,
-            supported: super::ml::ML_OPS,
-        };
+        let unsupported = |why: String| super::ml::unsupported_ml(n, why);
         let p = if classifier { "class" } else { "target" };
         let ints = |name: &str| attr_ints(n, &format!("{p}_{name}")).unwrap_or_default();
         let (t, nd, ids) = (ints("treeids"), ints("nodeids"), ints("ids"));
@@ -178,23 +168,7 @@ impl Builder<'_> {
                 .or_else(|| attr(n, "classlabels_strings").map(|a| a.strings.len()))
                 .unwrap_or(0);
             let scores = n.output.get(1).cloned().unwrap_or_default();
-            match post.as_str() {
-                "NONE" => {}
-                "SOFTMAX" | "LOGISTIC" | "SOFTMAX_ZERO" | "PROBIT"
-                    if self.only_to_output(&scores, 0) =>
-                {
-                    self.notes.push(format!(
-                        "{} post_transform {post} dropped: the model outputs the scores (the \
-                         argmax is the same)",
-                        node_name(n)
-                    ));
-                }
-                other => {
-                    return Err(unsupported(format!(
-                        "post_transform {other} (NONE, or a monotone one on the way to an output)"
-                    )))
-                }
-            }
+            self.post_transform(n, &post, &scores, true)?;
             (labels, 1.0)
         } else {
             if post != "NONE" {
